@@ -1,0 +1,115 @@
+//! Catalogers: they read what is installed or locked, through [`kensa_fs`].
+//!
+//! Each ecosystem/format is one module exposing one or more [`Cataloger`]s. A
+//! cataloger declares which files it wants ([`Cataloger::is_interested`]), so a
+//! source can stream an image layer and keep only those files; it then turns one
+//! file's bytes into packages ([`Cataloger::catalog`]). It may read sibling files
+//! through the [`FileInput::filesystem`] it is given, never through `std::fs`.
+//!
+//! Catalogers never panic on input: a malformed file yields a [`CatalogError`]
+//! naming the file, which the driver turns into a diagnostic while the scan goes
+//! on. [`catalog_filesystem`] is the driver; [`all_catalogers`] the registry.
+
+mod cargo;
+mod dart;
+mod dotnet;
+mod driver;
+mod elixir;
+mod golang;
+mod java;
+mod node;
+mod php;
+mod python;
+mod ruby;
+
+use kensa_fs::{FileEntry, FileSystem};
+use kensa_model::{Diagnostic, Package, UnresolvedDependency};
+
+pub use driver::{CatalogOptions, catalog_filesystem};
+
+/// Default size limit for a lockfile or manifest (bytes).
+pub const MANIFEST_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
+/// Default size limit for a binary or archive a cataloger reads whole (bytes).
+pub const BINARY_SIZE_LIMIT: u64 = 512 * 1024 * 1024;
+
+/// One file handed to a cataloger.
+pub struct FileInput<'a> {
+    /// Path relative to the scanned root, `/`-separated.
+    pub path: &'a str,
+    /// The file's bytes.
+    pub contents: &'a [u8],
+    /// The tree the file belongs to, for reading siblings (`go.sum`, `pyproject.toml`).
+    pub filesystem: &'a dyn FileSystem,
+}
+
+/// What a cataloger found in one file.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// Packages, each with its location set to the file's path.
+    pub packages: Vec<Package>,
+    /// Declared dependencies without a resolved version.
+    pub unresolved: Vec<UnresolvedDependency>,
+    /// Problems with parts of the file that did not stop the rest being read
+    /// (one bad entry in an otherwise good lockfile).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A file a cataloger could not read at all.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CatalogError {
+    /// The file is not valid in its format.
+    #[error("cannot parse {path} as {format}: {message}")]
+    Parse {
+        /// Path of the file.
+        path: String,
+        /// Format that was expected (`Cargo.lock`, `package-lock.json`).
+        format: &'static str,
+        /// What is wrong, with a line number where the parser gave one.
+        message: String,
+    },
+    /// Reading the file or a sibling failed.
+    #[error(transparent)]
+    Fs(#[from] kensa_fs::FsError),
+}
+
+impl CatalogError {
+    /// Builds a parse error.
+    pub fn parse(path: &str, format: &'static str, message: impl std::fmt::Display) -> CatalogError {
+        CatalogError::Parse { path: path.to_owned(), format, message: message.to_string() }
+    }
+}
+
+/// Reads packages of one format.
+pub trait Cataloger: Send + Sync {
+    /// A short stable name (`cargo-lock`, `npm-package-lock`).
+    fn name(&self) -> &'static str;
+
+    /// Does this cataloger want this file? Decided from the path (and size or mode)
+    /// alone, so sources can filter before reading anything.
+    fn is_interested(&self, entry: &FileEntry) -> bool;
+
+    /// The largest file this cataloger accepts.
+    fn size_limit(&self) -> u64 {
+        MANIFEST_SIZE_LIMIT
+    }
+
+    /// Reads one file.
+    fn catalog(&self, input: &FileInput<'_>) -> Result<Found, CatalogError>;
+}
+
+/// Every cataloger Kensa has, in a fixed order.
+pub fn all_catalogers() -> Vec<Box<dyn Cataloger>> {
+    let mut catalogers: Vec<Box<dyn Cataloger>> = Vec::new();
+    catalogers.extend(cargo::catalogers());
+    catalogers.extend(node::catalogers());
+    catalogers.extend(python::catalogers());
+    catalogers.extend(golang::catalogers());
+    catalogers.extend(ruby::catalogers());
+    catalogers.extend(php::catalogers());
+    catalogers.extend(dotnet::catalogers());
+    catalogers.extend(java::catalogers());
+    catalogers.extend(dart::catalogers());
+    catalogers.extend(elixir::catalogers());
+    catalogers
+}

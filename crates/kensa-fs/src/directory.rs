@@ -1,0 +1,238 @@
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::{FileEntry, FileSystem, FsError, validate_relative_path};
+
+/// Directory names never descended into: version-control metadata holds no
+/// installed packages and can be very large.
+const SKIPPED_DIRECTORIES: &[&str] = &[".git", ".hg", ".svn"];
+
+/// A directory on the local disk, or a single file treated as a one-file tree.
+///
+/// Symbolic links are not followed: a link could point outside the root or form a
+/// loop, and the files a project or root filesystem owns are reachable without them.
+#[derive(Debug)]
+pub struct DirectoryFileSystem {
+    root: PathBuf,
+    /// `root` with symlinks resolved, to check that opened files stay inside it.
+    canonical_root: PathBuf,
+    root_name: String,
+    /// When the user scans one file, the tree is that file alone.
+    single_file: Option<String>,
+}
+
+impl DirectoryFileSystem {
+    /// A view of `path`: a directory, or a single file (then the tree has one entry,
+    /// named by its file name).
+    pub fn new(path: &Path) -> Result<DirectoryFileSystem, FsError> {
+        let metadata = std::fs::metadata(path).map_err(|source| FsError::Io {
+            operation: "open",
+            path: path.display().to_string(),
+            source,
+        })?;
+        let root_name = path.display().to_string();
+        if metadata.is_file() {
+            let file_name = path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let root = match path.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            let canonical_root = canonicalize(&root)?;
+            return Ok(DirectoryFileSystem { root, canonical_root, root_name, single_file: Some(file_name) });
+        }
+        let canonical_root = canonicalize(path)?;
+        Ok(DirectoryFileSystem { root: path.to_path_buf(), canonical_root, root_name, single_file: None })
+    }
+
+    fn full_path(&self, path: &str) -> Result<PathBuf, FsError> {
+        validate_relative_path(path)?;
+        if let Some(single_file) = &self.single_file
+            && path != single_file
+        {
+            return Err(FsError::Io {
+                operation: "open",
+                path: self.display_path(path),
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            });
+        }
+        let full_path = self.root.join(path);
+        // A symlinked directory anywhere on the way could lead outside the root:
+        // resolve the real location and require it to be inside.
+        let resolved = canonicalize(&full_path)?;
+        if !resolved.starts_with(&self.canonical_root) {
+            return Err(FsError::OutsideRoot { path: path.to_owned() });
+        }
+        Ok(resolved)
+    }
+}
+
+fn canonicalize(path: &Path) -> Result<PathBuf, FsError> {
+    std::fs::canonicalize(path).map_err(|source| FsError::Io {
+        operation: "open",
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+#[cfg(unix)]
+fn is_executable(metadata: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    metadata.permissions().mode() & 0o111 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable(_metadata: &std::fs::Metadata) -> bool {
+    false
+}
+
+impl FileSystem for DirectoryFileSystem {
+    fn root_name(&self) -> &str {
+        &self.root_name
+    }
+
+    fn walk(&self, visit: &mut dyn FnMut(&FileEntry), visit_error: &mut dyn FnMut(FsError)) {
+        if let Some(single_file) = &self.single_file {
+            if let Some(entry) = self.entry(single_file) {
+                visit(&entry);
+            }
+            return;
+        }
+        let walker = walkdir::WalkDir::new(&self.root)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|entry| {
+                !(entry.file_type().is_dir()
+                    && entry.depth() > 0
+                    && SKIPPED_DIRECTORIES.iter().any(|skipped| entry.file_name() == *skipped))
+            });
+        for item in walker {
+            let entry = match item {
+                Ok(entry) => entry,
+                Err(error) => {
+                    let path = error.path().map(|path| path.display().to_string()).unwrap_or_default();
+                    visit_error(FsError::Io { operation: "walk", path, source: error.into() });
+                    continue;
+                }
+            };
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let Ok(relative) = entry.path().strip_prefix(&self.root) else { continue };
+            let Some(relative) = relative.to_str() else {
+                // Non-UTF-8 names cannot name a lockfile or manifest we read.
+                continue;
+            };
+            let relative = relative.replace(std::path::MAIN_SEPARATOR, "/");
+            match entry.metadata() {
+                Ok(metadata) => visit(&FileEntry {
+                    path: relative,
+                    size: metadata.len(),
+                    executable: is_executable(&metadata),
+                }),
+                Err(error) => visit_error(FsError::Io {
+                    operation: "stat",
+                    path: entry.path().display().to_string(),
+                    source: error.into(),
+                }),
+            }
+        }
+    }
+
+    fn open(&self, path: &str) -> Result<Box<dyn Read + Send + '_>, FsError> {
+        let full_path = self.full_path(path)?;
+        // Refuse symlinks: the walk never yields them, and a caller asking for a
+        // sibling file by name must not be led outside the root.
+        let metadata = std::fs::symlink_metadata(&full_path).map_err(|source| FsError::Io {
+            operation: "open",
+            path: full_path.display().to_string(),
+            source,
+        })?;
+        if !metadata.is_file() {
+            return Err(FsError::Io {
+                operation: "open",
+                path: full_path.display().to_string(),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"),
+            });
+        }
+        let file = File::open(&full_path).map_err(|source| FsError::Io {
+            operation: "open",
+            path: full_path.display().to_string(),
+            source,
+        })?;
+        Ok(Box::new(file))
+    }
+
+    fn entry(&self, path: &str) -> Option<FileEntry> {
+        let full_path = self.full_path(path).ok()?;
+        let metadata = std::fs::symlink_metadata(full_path).ok()?;
+        metadata.is_file().then(|| FileEntry {
+            path: path.to_owned(),
+            size: metadata.len(),
+            executable: is_executable(&metadata),
+        })
+    }
+
+    fn display_path(&self, path: &str) -> String {
+        if self.single_file.is_some() {
+            return self.root_name.clone();
+        }
+        self.root.join(path).display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn walk_paths(filesystem: &DirectoryFileSystem) -> Vec<String> {
+        let mut paths = Vec::new();
+        filesystem.walk(&mut |entry| paths.push(entry.path.clone()), &mut |_| {});
+        paths
+    }
+
+    /// The walk is sorted, relative, skips `.git`, and does not follow symlinks
+    /// (a link to `/etc` must not pull host files into a project scan).
+    #[test]
+    fn walk_is_sorted_relative_and_ignores_symlinks() {
+        let directory = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(directory.path().join("b/.git")).unwrap();
+        std::fs::write(directory.path().join("b/.git/config"), "x").unwrap();
+        std::fs::write(directory.path().join("b/Cargo.lock"), "x").unwrap();
+        std::fs::write(directory.path().join("a.txt"), "x").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("/etc", directory.path().join("etc-link")).unwrap();
+        let filesystem = DirectoryFileSystem::new(directory.path()).unwrap();
+        assert_eq!(walk_paths(&filesystem), vec!["a.txt", "b/Cargo.lock"]);
+        #[cfg(unix)]
+        assert!(filesystem.open("etc-link/passwd").is_err());
+        assert!(filesystem.open("../x").is_err());
+    }
+
+    /// A read past the caller's limit is refused with the path in the message.
+    #[test]
+    fn read_limit_is_enforced() {
+        let directory = tempfile::tempdir().unwrap();
+        std::fs::write(directory.path().join("big"), vec![b'x'; 100]).unwrap();
+        let filesystem = DirectoryFileSystem::new(directory.path()).unwrap();
+        assert_eq!(filesystem.read("big", 100).unwrap().len(), 100);
+        let error = filesystem.read("big", 99).unwrap_err().to_string();
+        assert!(error.contains("big") && error.contains("limit"), "{error}");
+    }
+
+    /// Scanning a single file gives a one-file tree.
+    #[test]
+    fn single_file_root() {
+        let directory = tempfile::tempdir().unwrap();
+        let lockfile = directory.path().join("Cargo.lock");
+        std::fs::write(&lockfile, "x").unwrap();
+        std::fs::write(directory.path().join("other"), "x").unwrap();
+        let filesystem = DirectoryFileSystem::new(&lockfile).unwrap();
+        assert_eq!(walk_paths(&filesystem), vec!["Cargo.lock"]);
+        assert!(filesystem.open("other").is_err());
+    }
+}

@@ -1,0 +1,58 @@
+use serde::{Deserialize, Serialize};
+
+use crate::{CvssVector, Ecosystem, Severity};
+
+/// The package a finding is about: enough to identify it without the inventory.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct PackageRef {
+    /// Name as written in the inventory.
+    pub name: String,
+    /// Installed version.
+    pub version: String,
+    /// Ecosystem.
+    pub ecosystem: Ecosystem,
+    /// Package URL.
+    pub purl: String,
+    /// The first location the package was found at.
+    pub location: String,
+}
+
+/// Why a package matched an advisory: which record, which range.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct MatchEvidence {
+    /// The advisory record that matched.
+    pub advisory_id: String,
+    /// The range that contained the version, in a readable form (`>=1.0.0, <1.2.3`).
+    pub range: String,
+    /// The version that ends that range, if any.
+    pub fixed_version: Option<String>,
+}
+
+/// One vulnerability (an advisory and all its aliases) affecting one package.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The vulnerability's primary identifier.
+    pub id: String,
+    /// Every other identifier of the same vulnerability, sorted.
+    pub aliases: Vec<String>,
+    /// The affected package.
+    pub package: PackageRef,
+    /// Versions to upgrade to, lowest first.
+    pub fixed_versions: Vec<String>,
+    /// Qualitative severity.
+    pub severity: Severity,
+    /// Where the severity came from (`cvss_v3`, `database`, …).
+    pub severity_source: String,
+    /// CVSS vectors as published by the matched advisories.
+    pub cvss: Vec<CvssVector>,
+    /// One-line summary.
+    pub summary: String,
+    /// Reference URLs, de-duplicated.
+    pub references: Vec<String>,
+    /// RustSec informational kind, for warnings.
+    pub informational: Option<String>,
+    /// Evidence from each matched advisory record.
+    pub evidence: Vec<MatchEvidence>,
+    /// Stable fingerprint of (package, vulnerability) for de-duplication.
+    pub fingerprint: String,
+}

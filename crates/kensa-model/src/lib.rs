@@ -1,0 +1,28 @@
+//! Kensa's domain model: the values every other crate passes around.
+//!
+//! An [`Inventory`] is what a scan collected from a [`Resource`]: [`Package`]s with
+//! the paths they were found at. An [`Advisory`] is one record from a feed, already
+//! validated and normalised into the one range model ([`AffectedRange`]) that all
+//! feeds map onto. A [`Finding`] is the meeting of one vulnerability (an advisory
+//! and its aliases) with one package, carrying its evidence.
+//!
+//! This crate does no I/O and has no failure modes: parsers at the edges turn
+//! untrusted bytes into these values. The serde forms of [`Inventory`] are a wire
+//! format (see `docs/inventory-format.md`): change them only with a version bump.
+
+mod advisory;
+mod ecosystem;
+mod finding;
+mod inventory;
+mod package;
+mod severity;
+
+pub use advisory::{AffectedPackage, AffectedRange, Advisory, CvssVector, CvssVersion, RangeEvent, RangeKind};
+pub use ecosystem::{Ecosystem, UnknownEcosystem};
+pub use finding::{Finding, MatchEvidence, PackageRef};
+pub use inventory::{
+    Diagnostic, Distro, INVENTORY_SCHEMA_VERSION, Inventory, Resource, ResourceKind,
+    UnresolvedDependency,
+};
+pub use package::Package;
+pub use severity::Severity;
