@@ -1,1 +1,303 @@
-//! placeholder
+//! Matching: an inventory and a view of the advisory database in, findings out.
+//!
+//! Pure: the database is reached through the [`AdvisoryLookup`] trait, so the same
+//! function re-matches a stored inventory in the service, a fresh scan in the CLI,
+//! and an in-memory set of advisories in tests. Nothing here reads files.
+//!
+//! Rules:
+//! - versions are compared with the package ecosystem's own scheme
+//!   ([`scheme_for`]); a version the scheme cannot read never matches, and the
+//!   outcome records a note instead of guessing;
+//! - withdrawn advisories never match;
+//! - advisories that share any identifier (aliases) are one vulnerability and
+//!   produce one finding listing all ids;
+//! - RustSec informational advisories become warnings, not findings.
+
+mod evaluate;
+mod fingerprint;
+
+use std::collections::BTreeSet;
+
+use kensa_model::{Advisory, Ecosystem, Finding, Inventory, MatchEvidence, Package, PackageRef};
+use kensa_version::VersionScheme;
+
+pub use evaluate::{AffectedVerdict, evaluate_affected};
+pub use fingerprint::fingerprint;
+
+/// Where matching gets advisories from.
+pub trait AdvisoryLookup {
+    /// The lookup's error (database I/O); matching passes it through.
+    type Error;
+
+    /// Every advisory with an affected entry for this ecosystem and normalised name.
+    fn advisories_for(&self, ecosystem: Ecosystem, normalized_name: &str) -> Result<Vec<Advisory>, Self::Error>;
+}
+
+/// The ordering to compare a package's versions with.
+pub fn scheme_for(ecosystem: Ecosystem) -> VersionScheme {
+    match ecosystem {
+        Ecosystem::CratesIo => VersionScheme::Semver,
+        Ecosystem::Npm => VersionScheme::Npm,
+        Ecosystem::PyPI => VersionScheme::Pep440,
+        Ecosystem::Go => VersionScheme::Go,
+        Ecosystem::RubyGems => VersionScheme::RubyGems,
+        Ecosystem::Packagist => VersionScheme::Composer,
+        Ecosystem::NuGet => VersionScheme::NuGet,
+        Ecosystem::Maven => VersionScheme::Maven,
+        Ecosystem::Pub => VersionScheme::Pub,
+        Ecosystem::Hex => VersionScheme::Hex,
+        Ecosystem::Debian | Ecosystem::Ubuntu => VersionScheme::Dpkg,
+        Ecosystem::Alpine => VersionScheme::Apk,
+    }
+}
+
+/// Something matching could not decide, for the report's diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MatchNote {
+    /// The package concerned (`name@version`).
+    pub package: String,
+    /// The advisory concerned.
+    pub advisory_id: String,
+    /// What could not be decided.
+    pub message: String,
+}
+
+/// The result of matching one inventory.
+#[derive(Debug, Clone, Default)]
+pub struct MatchOutcome {
+    /// Vulnerabilities, sorted by location, severity (highest first), package, id.
+    pub findings: Vec<Finding>,
+    /// Informational advisories (unmaintained, unsound, notice), same order.
+    pub warnings: Vec<Finding>,
+    /// Comparisons that could not be made.
+    pub notes: Vec<MatchNote>,
+}
+
+/// Matches every package of an inventory.
+pub fn match_inventory<L: AdvisoryLookup>(inventory: &Inventory, lookup: &L) -> Result<MatchOutcome, L::Error> {
+    let mut outcome = MatchOutcome::default();
+    for package in &inventory.packages {
+        let advisories = lookup.advisories_for(package.ecosystem, &package.normalized_name())?;
+        match_package(package, &advisories, &mut outcome);
+    }
+    let order = |finding: &Finding| {
+        (
+            finding.package.location.clone(),
+            std::cmp::Reverse(finding.severity),
+            finding.package.name.clone(),
+            finding.package.version.clone(),
+            finding.id.clone(),
+        )
+    };
+    outcome.findings.sort_by_key(order);
+    outcome.warnings.sort_by_key(order);
+    outcome.notes.sort();
+    outcome.notes.dedup();
+    Ok(outcome)
+}
+
+/// One advisory that matched, with its evidence.
+struct Matched<'a> {
+    advisory: &'a Advisory,
+    evidence: Vec<MatchEvidence>,
+    fixed_versions: Vec<String>,
+}
+
+/// Matches one package against the advisories indexed under its name.
+pub fn match_package(package: &Package, advisories: &[Advisory], outcome: &mut MatchOutcome) {
+    let scheme = scheme_for(package.ecosystem);
+    let normalized_name = package.normalized_name();
+    let mut matched: Vec<Matched<'_>> = Vec::new();
+    for advisory in advisories {
+        if advisory.withdrawn.is_some() {
+            continue;
+        }
+        let mut evidence = Vec::new();
+        let mut fixed_versions = Vec::new();
+        for affected in &advisory.affected {
+            if affected.ecosystem != package.ecosystem || affected.name != normalized_name {
+                continue;
+            }
+            match evaluate_affected(scheme, &package.version, affected) {
+                AffectedVerdict::Affected { range, fixed } => {
+                    evidence.push(MatchEvidence {
+                        advisory_id: advisory.id.clone(),
+                        range,
+                        fixed_version: fixed.first().cloned(),
+                    });
+                    fixed_versions.extend(fixed);
+                }
+                AffectedVerdict::NotAffected => {}
+                AffectedVerdict::Undecidable(message) => outcome.notes.push(MatchNote {
+                    package: format!("{}@{}", package.name, package.version),
+                    advisory_id: advisory.id.clone(),
+                    message,
+                }),
+            }
+        }
+        if !evidence.is_empty() {
+            matched.push(Matched { advisory, evidence, fixed_versions });
+        }
+    }
+    let (informational, vulnerabilities): (Vec<_>, Vec<_>) =
+        matched.into_iter().partition(|matched| matched.advisory.informational.is_some());
+    for group in group_by_alias(vulnerabilities) {
+        for location in &package.locations {
+            outcome.findings.push(build_finding(package, location, scheme, &group));
+        }
+    }
+    for group in group_by_alias(informational) {
+        for location in &package.locations {
+            outcome.warnings.push(build_finding(package, location, scheme, &group));
+        }
+    }
+}
+
+/// Groups matched advisories that share an identifier (transitively).
+fn group_by_alias(matched: Vec<Matched<'_>>) -> Vec<Vec<Matched<'_>>> {
+    let mut groups: Vec<(BTreeSet<String>, Vec<Matched<'_>>)> = Vec::new();
+    for item in matched {
+        let ids: BTreeSet<String> = item.advisory.all_ids().map(str::to_owned).collect();
+        let mut merged_ids = ids;
+        let mut merged_items = vec![item];
+        // Pull in every existing group that shares an id; repeat-free because each
+        // absorbed group is removed.
+        let mut index = 0;
+        while index < groups.len() {
+            let overlaps = groups.get(index).is_some_and(|(group_ids, _)| !group_ids.is_disjoint(&merged_ids));
+            if overlaps {
+                let (group_ids, group_items) = groups.swap_remove(index);
+                merged_ids.extend(group_ids);
+                merged_items.extend(group_items);
+                index = 0;
+            } else {
+                index += 1;
+            }
+        }
+        groups.push((merged_ids, merged_items));
+    }
+    let mut groups: Vec<Vec<Matched<'_>>> = groups.into_iter().map(|(_, items)| items).collect();
+    for group in &mut groups {
+        group.sort_by(|left, right| left.advisory.id.cmp(&right.advisory.id));
+    }
+    groups
+}
+
+/// The id a finding is known by: a CVE if the vulnerability has one (what most
+/// teams track), else a GHSA, else the smallest feed id. Deterministic for a set.
+fn primary_id(ids: &BTreeSet<String>) -> String {
+    let rank = |id: &str| {
+        if id.starts_with("CVE-") {
+            0
+        } else if id.starts_with("GHSA-") {
+            1
+        } else {
+            2
+        }
+    };
+    ids.iter().min_by_key(|id| (rank(id), (*id).clone())).cloned().unwrap_or_default()
+}
+
+fn build_finding(package: &Package, location: &str, scheme: VersionScheme, group: &[Matched<'_>]) -> Finding {
+    let ids: BTreeSet<String> =
+        group.iter().flat_map(|matched| matched.advisory.all_ids().map(str::to_owned)).collect();
+    let id = primary_id(&ids);
+    let aliases: Vec<String> = ids.iter().filter(|alias| **alias != id).cloned().collect();
+
+    let assessments: Vec<kensa_score::SeverityAssessment> = group
+        .iter()
+        .map(|matched| kensa_score::assess(&matched.advisory.cvss, matched.advisory.database_severity))
+        .collect();
+    let strongest = assessments
+        .iter()
+        .max_by(|left, right| left.severity.cmp(&right.severity))
+        .cloned()
+        .unwrap_or_else(|| kensa_score::assess(&[], None));
+
+    let mut fixed_versions: Vec<String> = group.iter().flat_map(|matched| matched.fixed_versions.clone()).collect();
+    fixed_versions.sort_by(|left, right| {
+        scheme.compare(left, right).unwrap_or_else(|| left.cmp(right))
+    });
+    fixed_versions.dedup();
+
+    let summary = group
+        .iter()
+        .map(|matched| matched.advisory.summary.trim())
+        .find(|summary| !summary.is_empty())
+        .map(str::to_owned)
+        .or_else(|| {
+            group.iter().map(|matched| first_line(&matched.advisory.details)).find(|line| !line.is_empty())
+        })
+        .unwrap_or_default();
+
+    let mut cvss = Vec::new();
+    let mut references = Vec::new();
+    for matched in group {
+        for vector in &matched.advisory.cvss {
+            if !cvss.contains(vector) {
+                cvss.push(vector.clone());
+            }
+        }
+        for reference in &matched.advisory.references {
+            if !references.contains(reference) {
+                references.push(reference.clone());
+            }
+        }
+    }
+    let evidence: Vec<MatchEvidence> = group.iter().flat_map(|matched| matched.evidence.clone()).collect();
+    let informational = group.iter().find_map(|matched| matched.advisory.informational.clone());
+    let package_ref = PackageRef {
+        name: package.name.clone(),
+        version: package.version.clone(),
+        ecosystem: package.ecosystem,
+        purl: package.purl.clone(),
+        location: location.to_owned(),
+    };
+    Finding {
+        fingerprint: fingerprint(&package_ref, &id),
+        id,
+        aliases,
+        package: package_ref,
+        fixed_versions,
+        severity: strongest.severity,
+        severity_source: strongest.source.to_owned(),
+        cvss,
+        summary,
+        references,
+        informational,
+        evidence,
+    }
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().map(str::trim).find(|line| !line.is_empty()).unwrap_or_default().to_owned()
+}
+
+/// An [`AdvisoryLookup`] over advisories held in memory, for tests and for
+/// matching against a handful of records without a database.
+#[derive(Debug, Default, Clone)]
+pub struct InMemoryAdvisories {
+    advisories: Vec<Advisory>,
+}
+
+impl InMemoryAdvisories {
+    /// Wraps a list of advisories.
+    pub fn new(advisories: Vec<Advisory>) -> InMemoryAdvisories {
+        InMemoryAdvisories { advisories }
+    }
+}
+
+impl AdvisoryLookup for InMemoryAdvisories {
+    type Error = std::convert::Infallible;
+
+    fn advisories_for(&self, ecosystem: Ecosystem, normalized_name: &str) -> Result<Vec<Advisory>, Self::Error> {
+        Ok(self
+            .advisories
+            .iter()
+            .filter(|advisory| {
+                advisory.affected.iter().any(|affected| affected.ecosystem == ecosystem && affected.name == normalized_name)
+            })
+            .cloned()
+            .collect())
+    }
+}

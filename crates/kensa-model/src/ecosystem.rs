@@ -7,8 +7,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 ///
 /// The string forms are OSV's ecosystem names (without any `:release` suffix), so
 /// advisories and inventories speak the same language.
+///
+/// Deliberately exhaustive: adding an ecosystem must make every `match` in the
+/// workspace (version scheme, purl type, matcher) say what to do with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[non_exhaustive]
 pub enum Ecosystem {
     /// Rust crates from crates.io.
     CratesIo,

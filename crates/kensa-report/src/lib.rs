@@ -1,1 +1,27 @@
-//! placeholder
+//! Output formats. This crate owns every wire format findings leave Kensa in:
+//! the JSON report (its serde types are private to [`json`], so the model can
+//! change without breaking users) and the human table.
+//!
+//! Writers take a `&mut dyn Write`; nothing here opens files or decides about
+//! terminals — the caller says whether colour is wanted.
+
+mod json;
+mod table;
+
+use kensa_model::{Finding, Inventory};
+
+pub use json::{JSON_SCHEMA_VERSION, write_json};
+pub use table::write_table;
+
+/// Everything a report presents: the inventory scanned and what matching found.
+#[derive(Debug, Clone)]
+pub struct Report<'a> {
+    /// The scanned inventory (resource, packages, unresolved, diagnostics).
+    pub inventory: &'a Inventory,
+    /// Vulnerabilities, already sorted.
+    pub findings: &'a [Finding],
+    /// Informational advisories, already sorted.
+    pub warnings: &'a [Finding],
+    /// Extra diagnostics from matching (undecidable comparisons), as (subject, message).
+    pub match_notes: &'a [(String, String)],
+}

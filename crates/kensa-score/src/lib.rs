@@ -1,1 +1,109 @@
-//! placeholder
+//! Severity: from published CVSS vectors and feed ratings to one [`Severity`].
+//!
+//! Pure and total: a vector that does not parse is ignored (and the next source
+//! of severity is tried), never an error. Later this crate will also compute the
+//! environment-adjusted Kensa score (exposure, known exploitation, EPSS).
+
+use std::str::FromStr;
+
+use kensa_model::{CvssVector, CvssVersion, Severity};
+
+/// A severity and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeverityAssessment {
+    /// The qualitative severity.
+    pub severity: Severity,
+    /// Which input decided it: `cvss_v3`, `cvss_v4`, `database`, `cvss_v2` or `none`.
+    pub source: &'static str,
+    /// The CVSS base score, when a vector decided.
+    pub score: Option<f64>,
+}
+
+/// The CVSS base score of a vector, or `None` when it does not parse.
+pub fn cvss_base_score(vector: &str) -> Option<f64> {
+    cvss::Cvss::from_str(vector.trim()).ok().map(|parsed| parsed.score())
+}
+
+/// Decides the severity of one advisory.
+///
+/// Order of preference: CVSS v3 (the version most feeds and users compare on),
+/// then v4, then the feed's own rating (GHSA, RubySec criticality), then v2 (whose
+/// scale has no "critical" and is mostly stale). Several vectors of one version
+/// (NVD and a vendor, say) resolve to the highest score: under-rating is the
+/// costlier mistake.
+pub fn assess(vectors: &[CvssVector], database_severity: Option<Severity>) -> SeverityAssessment {
+    let best_of = |version: CvssVersion| {
+        vectors
+            .iter()
+            .filter(|vector| vector.version == version)
+            .filter_map(|vector| cvss_base_score(&vector.vector))
+            .fold(None, |best: Option<f64>, score| Some(best.map_or(score, |best| best.max(score))))
+    };
+    if let Some(score) = best_of(CvssVersion::V3) {
+        return SeverityAssessment { severity: Severity::from_cvss_score(score), source: "cvss_v3", score: Some(score) };
+    }
+    if let Some(score) = best_of(CvssVersion::V4) {
+        return SeverityAssessment { severity: Severity::from_cvss_score(score), source: "cvss_v4", score: Some(score) };
+    }
+    if let Some(severity) = database_severity.filter(|severity| *severity != Severity::Unknown) {
+        return SeverityAssessment { severity, source: "database", score: None };
+    }
+    if let Some(score) = best_of(CvssVersion::V2) {
+        let severity = if score >= 7.0 { Severity::High } else { Severity::from_cvss_score(score) };
+        return SeverityAssessment { severity, source: "cvss_v2", score: Some(score) };
+    }
+    SeverityAssessment { severity: Severity::Unknown, source: "none", score: None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vector(version: CvssVersion, text: &str) -> CvssVector {
+        CvssVector { version, vector: text.to_owned() }
+    }
+
+    /// Log4Shell's v3.1 vector scores 10.0: critical, and v3 wins over a feed rating.
+    #[test]
+    fn cvss_v3_decides_first() {
+        let assessment = assess(
+            &[vector(CvssVersion::V3, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H")],
+            Some(Severity::Low),
+        );
+        assert_eq!(assessment.severity, Severity::Critical);
+        assert_eq!(assessment.source, "cvss_v3");
+        assert_eq!(assessment.score, Some(10.0));
+    }
+
+    /// A v4 vector is scored when there is no v3 one.
+    #[test]
+    fn cvss_v4_scored() {
+        let assessment = assess(
+            &[vector(CvssVersion::V4, "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N")],
+            None,
+        );
+        assert_eq!(assessment.severity, Severity::Critical);
+        assert_eq!(assessment.source, "cvss_v4");
+    }
+
+    /// A garbage vector is skipped and the feed rating is used.
+    #[test]
+    fn unparseable_vector_falls_back_to_database_rating() {
+        let assessment = assess(&[vector(CvssVersion::V3, "CVSS:3.1/garbage")], Some(Severity::Medium));
+        assert_eq!(assessment.severity, Severity::Medium);
+        assert_eq!(assessment.source, "database");
+    }
+
+    /// CVSS v2 has no critical band: 10.0 is high.
+    #[test]
+    fn cvss_v2_tops_out_at_high() {
+        let assessment = assess(&[vector(CvssVersion::V2, "AV:N/AC:L/Au:N/C:C/I:C/A:C")], None);
+        assert_eq!(assessment.severity, Severity::High);
+        assert_eq!(assessment.score, Some(10.0));
+    }
+
+    #[test]
+    fn nothing_is_unknown() {
+        assert_eq!(assess(&[], None).severity, Severity::Unknown);
+    }
+}

@@ -1,0 +1,285 @@
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use kensa_model::{Inventory, Resource, ResourceKind, Severity};
+
+/// Kensa: find known vulnerabilities in what is installed.
+#[derive(Debug, Parser)]
+#[command(name = "kensa", version, about, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scan something for vulnerable packages.
+    Scan {
+        #[command(subcommand)]
+        target: ScanTarget,
+    },
+    /// Write the inventory (packages found) of a path as JSON, without matching.
+    Inventory {
+        /// Directory or file to read.
+        path: PathBuf,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Manage the local advisory database.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ScanTarget {
+    /// Scan a directory tree or a single file (lockfile, binary, archive).
+    Fs {
+        /// Directory or file to scan.
+        path: PathBuf,
+        #[command(flatten)]
+        options: ScanOptions,
+    },
+    /// Match a stored inventory (written by `kensa inventory`) without touching the scanned system.
+    Inventory {
+        /// Inventory JSON file.
+        file: PathBuf,
+        #[command(flatten)]
+        options: ScanOptions,
+    },
+}
+
+#[derive(Debug, Args)]
+struct DatabaseLocation {
+    /// Advisory database file [default: the per-user cache location]
+    #[arg(long, env = "KENSA_DB", global = true)]
+    db: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ScanOptions {
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Exit with status 1 if any finding is at or above this severity.
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    database: DatabaseLocation,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FailOn {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl FailOn {
+    fn severity(self) -> Severity {
+        match self {
+            FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+            FailOn::Critical => Severity::Critical,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum DbCommand {
+    /// Build the database from a directory or zip of advisory files (OSV JSON/YAML, RustSec, RubySec, FriendsOfPHP).
+    Build {
+        /// Directory or zip archive to read.
+        #[arg(long)]
+        from: PathBuf,
+        /// List every skipped file, not just a summary per reason.
+        #[arg(long, short)]
+        verbose: bool,
+        #[command(flatten)]
+        database: DatabaseLocation,
+    },
+    /// Show what the database holds.
+    Status {
+        #[command(flatten)]
+        database: DatabaseLocation,
+    },
+}
+
+/// The database path: `--db`, `KENSA_DB`, or the per-user cache directory.
+fn database_path(location: &DatabaseLocation) -> Result<PathBuf> {
+    if let Some(path) = &location.db {
+        return Ok(path.clone());
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|path| path.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .context("cannot find a cache directory (set --db, KENSA_DB, XDG_CACHE_HOME or HOME)")?;
+    Ok(cache.join("kensa").join("advisories.redb"))
+}
+
+pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Scan { target: ScanTarget::Fs { path, options } } => {
+            let inventory = collect_inventory(&path)?;
+            scan_inventory(&inventory, &options)
+        }
+        Command::Scan { target: ScanTarget::Inventory { file, options } } => {
+            let text = std::fs::read(&file).with_context(|| format!("cannot read inventory {}", file.display()))?;
+            let inventory: Inventory = serde_json::from_slice(&text)
+                .with_context(|| format!("{} is not a Kensa inventory", file.display()))?;
+            if inventory.schema_version != kensa_model::INVENTORY_SCHEMA_VERSION {
+                bail!(
+                    "{} has inventory schema version {}, this kensa reads version {}",
+                    file.display(),
+                    inventory.schema_version,
+                    kensa_model::INVENTORY_SCHEMA_VERSION
+                );
+            }
+            scan_inventory(&inventory, &options)
+        }
+        Command::Inventory { path, output } => {
+            let inventory = collect_inventory(&path)?;
+            let mut writer = open_output(output.as_deref())?;
+            serde_json::to_writer_pretty(&mut writer, &inventory).context("cannot write inventory")?;
+            writeln!(writer).context("cannot write inventory")?;
+            writer.flush().context("cannot write inventory")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Db { command: DbCommand::Build { from, verbose, database } } => {
+            build_database(&from, &database_path(&database)?, verbose)
+        }
+        Command::Db { command: DbCommand::Status { database } } => database_status(&database_path(&database)?),
+    }
+}
+
+fn collect_inventory(path: &Path) -> Result<Inventory> {
+    let filesystem = kensa_fs::DirectoryFileSystem::new(path).with_context(|| format!("cannot scan {}", path.display()))?;
+    let kind = if path.is_dir() { ResourceKind::Directory } else { ResourceKind::File };
+    let catalogers = kensa_catalog::all_catalogers();
+    Ok(kensa_catalog::catalog_filesystem(
+        &filesystem,
+        &catalogers,
+        Resource { kind, name: path.display().to_string() },
+        &kensa_catalog::CatalogOptions::default(),
+    ))
+}
+
+fn scan_inventory(inventory: &Inventory, options: &ScanOptions) -> Result<ExitCode> {
+    let path = database_path(&options.database)?;
+    let database = kensa_db::Database::open(&path)?;
+    let outcome = kensa_match::match_inventory(inventory, &database)?;
+    let notes: Vec<(String, String)> = outcome
+        .notes
+        .iter()
+        .map(|note| (note.package.clone(), format!("{}: {}", note.advisory_id, note.message)))
+        .collect();
+    let report = kensa_report::Report {
+        inventory,
+        findings: &outcome.findings,
+        warnings: &outcome.warnings,
+        match_notes: &notes,
+    };
+    let to_terminal = options.output.is_none() && std::io::stdout().is_terminal();
+    let colour = to_terminal && std::env::var_os("NO_COLOR").is_none();
+    let mut writer = open_output(options.output.as_deref())?;
+    match options.format {
+        Format::Table => kensa_report::write_table(&report, colour, &mut writer),
+        Format::Json => kensa_report::write_json(&report, &mut writer),
+    }
+    .and_then(|()| writer.flush())
+    .context("cannot write report")?;
+    let failed = options.fail_on.is_some_and(|threshold| {
+        outcome.findings.iter().any(|finding| finding.severity >= threshold.severity())
+    });
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn open_output(path: Option<&Path>) -> Result<Box<dyn Write>> {
+    Ok(match path {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    })
+}
+
+fn build_database(from: &Path, path: &Path, verbose: bool) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let report = kensa_db::build_database(from, path)
+        .with_context(|| format!("cannot build the advisory database from {}", from.display()))?;
+    let mut stderr = std::io::stderr().lock();
+    writeln!(
+        stderr,
+        "built {} from {}: {} advisories ({} withdrawn, {} informational) from {} files in {:.1}s",
+        path.display(),
+        from.display(),
+        report.advisories,
+        report.withdrawn,
+        report.informational,
+        report.files_read,
+        started.elapsed().as_secs_f64()
+    )?;
+    for (ecosystem, count) in &report.advisories_per_ecosystem {
+        writeln!(stderr, "  {ecosystem:<12} {count}")?;
+    }
+    if !report.duplicates.is_empty() {
+        writeln!(stderr, "{} ids seen in more than one file (the most recently modified kept)", report.duplicates.len())?;
+    }
+    if !report.rejected.is_empty() {
+        writeln!(stderr, "rejected {} malformed files:", report.rejected.len())?;
+        for rejected in &report.rejected {
+            writeln!(stderr, "  {}: {}", rejected.path, rejected.reason)?;
+        }
+    }
+    if !report.skipped.is_empty() {
+        writeln!(stderr, "skipped {} files that are not advisories Kensa reads:", report.skipped.len())?;
+        if verbose {
+            for skipped in &report.skipped {
+                writeln!(stderr, "  {}: {}", skipped.path, skipped.reason)?;
+            }
+        } else {
+            let mut by_reason: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
+            for skipped in &report.skipped {
+                by_reason.entry(skipped.reason.as_str()).or_default().push(skipped.path.as_str());
+            }
+            for (reason, paths) in by_reason {
+                let examples: Vec<&str> = paths.iter().take(3).copied().collect();
+                let more = if paths.len() > 3 { format!(", … ({} more; --verbose lists all)", paths.len() - 3) } else { String::new() };
+                writeln!(stderr, "  {} × {reason}: {}{more}", paths.len(), examples.join(", "))?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn database_status(path: &Path) -> Result<ExitCode> {
+    let database = kensa_db::Database::open(path)?;
+    let info = database.info()?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "database:        {}", info.path.display())?;
+    writeln!(stdout, "format version:  {}", info.schema_version)?;
+    writeln!(stdout, "built at:        {} (unix time)", info.built_at)?;
+    writeln!(stdout, "advisories:      {}", info.advisories)?;
+    writeln!(stdout, "indexed packages: {}", info.packages)?;
+    for (ecosystem, count) in &info.advisories_per_ecosystem {
+        writeln!(stdout, "  {ecosystem:<12} {count}")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,284 @@
+//! `kensa db build`: feed files in, one database file out.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use kensa_model::Advisory;
+
+use crate::DbError;
+use crate::store::{ADVISORIES, DB_SCHEMA_VERSION, META, PACKAGES, package_key};
+
+/// Largest single advisory file read (bytes); real ones are a few KiB, the
+/// largest OSV records (kernel CVEs) a few MiB.
+const ADVISORY_FILE_LIMIT: u64 = 32 * 1024 * 1024;
+/// Largest total uncompressed size read from one zip of advisories.
+const ARCHIVE_TOTAL_LIMIT: u64 = 8 * 1024 * 1024 * 1024;
+
+/// A file that did not become advisories, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SkippedFile {
+    /// Path relative to the build input.
+    pub path: String,
+    /// Why it was skipped or rejected.
+    pub reason: String,
+}
+
+/// What a build did.
+#[derive(Debug, Clone, Default)]
+pub struct BuildReport {
+    /// Files read.
+    pub files_read: u64,
+    /// Advisories stored, after de-duplication.
+    pub advisories: u64,
+    /// Advisories per feed source.
+    pub advisories_per_source: BTreeMap<String, u64>,
+    /// Advisories per ecosystem (an advisory naming two ecosystems counts in both).
+    pub advisories_per_ecosystem: BTreeMap<String, u64>,
+    /// Withdrawn advisories (stored, never matched).
+    pub withdrawn: u64,
+    /// Informational advisories (warnings).
+    pub informational: u64,
+    /// Records whose id was seen twice; the most recently modified one was kept.
+    pub duplicates: Vec<String>,
+    /// Files that are not advisories of a known format or ecosystem (README, schema, unsupported feed).
+    pub skipped: Vec<SkippedFile>,
+    /// Advisory files that are malformed.
+    pub rejected: Vec<SkippedFile>,
+}
+
+/// Builds a database at `output` from every advisory file under `input` (a
+/// directory or a zip archive). The new database replaces any old one atomically.
+pub fn build_database(input: &Path, output: &Path) -> Result<BuildReport, DbError> {
+    let mut report = BuildReport::default();
+    let mut advisories: BTreeMap<String, Advisory> = BTreeMap::new();
+    let mut accept = |path: &str, contents: &[u8], report: &mut BuildReport| {
+        report.files_read += 1;
+        match kensa_advisory::parse_file(path, contents) {
+            Ok(parsed) => {
+                for advisory in parsed {
+                    keep_newest(&mut advisories, advisory, report);
+                }
+            }
+            Err(kensa_advisory::AdvisoryError::NotAnAdvisory { reason, .. })
+            | Err(kensa_advisory::AdvisoryError::Unsupported { reason, .. }) => {
+                report.skipped.push(SkippedFile { path: path.to_owned(), reason });
+            }
+            Err(kensa_advisory::AdvisoryError::Invalid { reason, .. }) => {
+                report.rejected.push(SkippedFile { path: path.to_owned(), reason });
+            }
+            Err(other) => {
+                report.rejected.push(SkippedFile { path: path.to_owned(), reason: other.to_string() });
+            }
+        }
+    };
+    if input.is_dir() {
+        read_directory(input, &mut report, &mut accept)?;
+    } else {
+        read_zip(input, &mut report, &mut accept)?;
+    }
+    write_database(output, &advisories, &mut report)?;
+    report.skipped.sort();
+    report.rejected.sort();
+    report.duplicates.sort();
+    Ok(report)
+}
+
+/// When two files carry the same id (a record in two feeds, or two snapshots),
+/// keep the one modified last; on a tie the first in path order stays.
+fn keep_newest(advisories: &mut BTreeMap<String, Advisory>, advisory: Advisory, report: &mut BuildReport) {
+    match advisories.get(&advisory.id) {
+        Some(existing) => {
+            report.duplicates.push(advisory.id.clone());
+            if advisory.modified > existing.modified {
+                advisories.insert(advisory.id.clone(), advisory);
+            }
+        }
+        None => {
+            advisories.insert(advisory.id.clone(), advisory);
+        }
+    }
+}
+
+type Accept<'a> = dyn FnMut(&str, &[u8], &mut BuildReport) + 'a;
+
+fn read_directory(input: &Path, report: &mut BuildReport, accept: &mut Accept<'_>) -> Result<(), DbError> {
+    let walker = walkdir::WalkDir::new(input).follow_links(false).sort_by_file_name();
+    for item in walker {
+        let entry = item.map_err(|error| DbError::Io {
+            operation: "walk",
+            path: error.path().unwrap_or(input).display().to_string(),
+            source: error.into(),
+        })?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let relative = entry.path().strip_prefix(input).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+        if entry.file_name().to_str().is_some_and(|name| name.starts_with('.')) {
+            continue;
+        }
+        if entry.path().extension().is_some_and(|extension| extension == "zip") {
+            // Feed bundles (OSV's all.zip) may sit inside a mirror directory.
+            read_zip(entry.path(), report, accept)?;
+            continue;
+        }
+        let size = entry.metadata().map(|metadata| metadata.len()).unwrap_or(0);
+        if size > ADVISORY_FILE_LIMIT {
+            report.rejected.push(SkippedFile {
+                path: relative,
+                reason: format!("{size} bytes is over the {ADVISORY_FILE_LIMIT}-byte limit for one advisory file"),
+            });
+            continue;
+        }
+        let contents = std::fs::read(entry.path()).map_err(|source| DbError::Io {
+            operation: "read",
+            path: entry.path().display().to_string(),
+            source,
+        })?;
+        accept(&relative, &contents, report);
+    }
+    Ok(())
+}
+
+fn read_zip(input: &Path, report: &mut BuildReport, accept: &mut Accept<'_>) -> Result<(), DbError> {
+    let archive_error = |message: String| DbError::Archive { path: input.display().to_string(), message };
+    let file = std::fs::File::open(input).map_err(|source| DbError::Io {
+        operation: "open",
+        path: input.display().to_string(),
+        source,
+    })?;
+    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|error| archive_error(error.to_string()))?;
+    let mut total: u64 = 0;
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).map_err(|error| archive_error(error.to_string()))?;
+        if !entry.is_file() {
+            continue;
+        }
+        // Entry names are only used as labels (never as paths to write to), but
+        // keep them readable and relative.
+        let name = format!("{}!/{}", input.file_name().unwrap_or_default().to_string_lossy(), entry.name().trim_start_matches('/'));
+        let mut contents = Vec::new();
+        // The declared size can lie (zip bombs): read at most the limit plus one byte.
+        (&mut entry)
+            .take(ADVISORY_FILE_LIMIT + 1)
+            .read_to_end(&mut contents)
+            .map_err(|error| archive_error(format!("entry {}: {error}", entry.name())))?;
+        total = total.saturating_add(contents.len() as u64);
+        if contents.len() as u64 > ADVISORY_FILE_LIMIT {
+            report.rejected.push(SkippedFile {
+                path: name,
+                reason: format!("over the {ADVISORY_FILE_LIMIT}-byte limit for one advisory file"),
+            });
+            continue;
+        }
+        if total > ARCHIVE_TOTAL_LIMIT {
+            return Err(archive_error(format!(
+                "more than {ARCHIVE_TOTAL_LIMIT} bytes uncompressed; refusing to read further"
+            )));
+        }
+        accept(&name, &contents, report);
+    }
+    Ok(())
+}
+
+fn write_database(output: &Path, advisories: &BTreeMap<String, Advisory>, report: &mut BuildReport) -> Result<(), DbError> {
+    if let Some(parent) = output.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| DbError::Io {
+            operation: "create directory",
+            path: parent.display().to_string(),
+            source,
+        })?;
+    }
+    let temporary = temporary_path(output);
+    let _ = std::fs::remove_file(&temporary);
+    let result = write_tables(&temporary, advisories, report);
+    if let Err(error) = result {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(error);
+    }
+    std::fs::rename(&temporary, output).map_err(|source| DbError::Io {
+        operation: "replace",
+        path: output.display().to_string(),
+        source,
+    })
+}
+
+fn temporary_path(output: &Path) -> PathBuf {
+    let mut name = output.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".building-{}", std::process::id()));
+    output.with_file_name(name)
+}
+
+fn write_tables(path: &Path, advisories: &BTreeMap<String, Advisory>, report: &mut BuildReport) -> Result<(), DbError> {
+    let database = redb::Database::create(path).map_err(|error| DbError::storage(path, error))?;
+    let transaction = database.begin_write().map_err(|error| DbError::storage(path, error))?;
+    let mut index: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    {
+        let mut table = transaction.open_table(ADVISORIES).map_err(|error| DbError::storage(path, error))?;
+        for (id, advisory) in advisories {
+            let bytes = postcard::to_allocvec(advisory).map_err(|error| DbError::Corrupt {
+                path: path.display().to_string(),
+                key: id.clone(),
+                message: format!("cannot encode: {error}"),
+            })?;
+            table.insert(id.as_str(), bytes.as_slice()).map_err(|error| DbError::storage(path, error))?;
+            *report.advisories_per_source.entry(advisory.source.clone()).or_default() += 1;
+            let ecosystems: BTreeSet<&str> = advisory.affected.iter().map(|affected| affected.ecosystem.as_str()).collect();
+            for ecosystem in ecosystems {
+                *report.advisories_per_ecosystem.entry(ecosystem.to_owned()).or_default() += 1;
+            }
+            if advisory.withdrawn.is_some() {
+                report.withdrawn += 1;
+            }
+            if advisory.informational.is_some() {
+                report.informational += 1;
+            }
+            for affected in &advisory.affected {
+                index.entry(package_key(affected.ecosystem, &affected.name)).or_default().insert(id.clone());
+            }
+        }
+    }
+    {
+        let mut table = transaction.open_table(PACKAGES).map_err(|error| DbError::storage(path, error))?;
+        for (key, ids) in &index {
+            let ids: Vec<&String> = ids.iter().collect();
+            let bytes = postcard::to_allocvec(&ids).map_err(|error| DbError::Corrupt {
+                path: path.display().to_string(),
+                key: key.clone(),
+                message: format!("cannot encode: {error}"),
+            })?;
+            table.insert(key.as_str(), bytes.as_slice()).map_err(|error| DbError::storage(path, error))?;
+        }
+    }
+    {
+        let mut table = transaction.open_table(META).map_err(|error| DbError::storage(path, error))?;
+        let built_at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| elapsed.as_secs())
+            .unwrap_or(0)
+            .to_string();
+        let per_ecosystem: String = report
+            .advisories_per_ecosystem
+            .iter()
+            .map(|(ecosystem, count)| format!("{ecosystem}\t{count}\n"))
+            .collect();
+        let schema_version = DB_SCHEMA_VERSION.to_string();
+        for (key, value) in [
+            ("schema_version", schema_version.as_str()),
+            ("built_at", built_at.as_str()),
+            ("advisories_per_ecosystem", per_ecosystem.as_str()),
+        ] {
+            table.insert(key, value).map_err(|error| DbError::storage(path, error))?;
+        }
+    }
+    transaction.commit().map_err(|error| DbError::storage(path, error))?;
+    report.advisories = advisories.len() as u64;
+    drop(database);
+    // redb commits durably; fsync the file once more so the rename that follows
+    // publishes complete data even on filesystems that reorder metadata.
+    std::fs::File::open(path).and_then(|file| file.sync_all()).map_err(|source| DbError::Io {
+        operation: "sync",
+        path: path.display().to_string(),
+        source,
+    })
+}

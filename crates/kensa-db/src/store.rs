@@ -1,0 +1,156 @@
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use kensa_model::{Advisory, Ecosystem};
+use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+
+use crate::DbError;
+
+/// Version of the on-disk layout and record encoding. Bump on any change to the
+/// tables or to the serde shape of [`Advisory`]: postcard is not self-describing.
+pub const DB_SCHEMA_VERSION: u32 = 1;
+
+pub(crate) const META: TableDefinition<'_, &str, &str> = TableDefinition::new("meta");
+pub(crate) const PACKAGES: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("packages");
+pub(crate) const ADVISORIES: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("advisories");
+
+/// The key of a package in the index: ecosystem and normalised name.
+pub(crate) fn package_key(ecosystem: Ecosystem, normalized_name: &str) -> String {
+    format!("{}\u{0}{normalized_name}", ecosystem.as_str())
+}
+
+/// Facts about a database, for `kensa db status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseInfo {
+    /// Path of the file.
+    pub path: PathBuf,
+    /// Format version.
+    pub schema_version: String,
+    /// When it was built (seconds since the Unix epoch).
+    pub built_at: String,
+    /// Number of advisories stored.
+    pub advisories: u64,
+    /// Number of indexed (ecosystem, package) keys.
+    pub packages: u64,
+    /// Advisory counts per ecosystem.
+    pub advisories_per_ecosystem: BTreeMap<String, u64>,
+}
+
+/// An open, read-only advisory database.
+pub struct Database {
+    path: PathBuf,
+    transaction: redb::ReadTransaction,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Database").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl Database {
+    /// Opens a database for reading, checking its format version.
+    pub fn open(path: &Path) -> Result<Database, DbError> {
+        if !path.exists() {
+            return Err(DbError::Missing { path: path.display().to_string() });
+        }
+        let database = redb::ReadOnlyDatabase::open(path).map_err(|error| DbError::storage(path, error))?;
+        // One read transaction for the life of the scan: a consistent snapshot
+        // and no per-lookup transaction cost.
+        let transaction = database.begin_read().map_err(|error| DbError::storage(path, error))?;
+        let opened = Database { path: path.to_path_buf(), transaction };
+        let found = opened.meta("schema_version")?.unwrap_or_default();
+        if found != DB_SCHEMA_VERSION.to_string() {
+            return Err(DbError::WrongVersion {
+                path: path.display().to_string(),
+                found,
+                expected: DB_SCHEMA_VERSION,
+            });
+        }
+        Ok(opened)
+    }
+
+    /// The file this database was opened from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, DbError> {
+        let table = self.transaction.open_table(META).map_err(|error| DbError::storage(&self.path, error))?;
+        let value = table.get(key).map_err(|error| DbError::storage(&self.path, error))?;
+        Ok(value.map(|value| value.value().to_owned()))
+    }
+
+    /// One advisory by id.
+    pub fn advisory(&self, id: &str) -> Result<Option<Advisory>, DbError> {
+        let table = self.transaction.open_table(ADVISORIES).map_err(|error| DbError::storage(&self.path, error))?;
+        let Some(bytes) = table.get(id).map_err(|error| DbError::storage(&self.path, error))? else {
+            return Ok(None);
+        };
+        let advisory = postcard::from_bytes(bytes.value()).map_err(|error| DbError::Corrupt {
+            path: self.path.display().to_string(),
+            key: id.to_owned(),
+            message: error.to_string(),
+        })?;
+        Ok(Some(advisory))
+    }
+
+    /// Every advisory indexed under one package.
+    pub fn advisories_for_package(&self, ecosystem: Ecosystem, normalized_name: &str) -> Result<Vec<Advisory>, DbError> {
+        let key = package_key(ecosystem, normalized_name);
+        let table = self.transaction.open_table(PACKAGES).map_err(|error| DbError::storage(&self.path, error))?;
+        let Some(bytes) = table.get(key.as_str()).map_err(|error| DbError::storage(&self.path, error))? else {
+            return Ok(Vec::new());
+        };
+        let ids: Vec<String> = postcard::from_bytes(bytes.value()).map_err(|error| DbError::Corrupt {
+            path: self.path.display().to_string(),
+            key: key.clone(),
+            message: error.to_string(),
+        })?;
+        let mut advisories = Vec::with_capacity(ids.len());
+        for id in ids {
+            match self.advisory(&id)? {
+                Some(advisory) => advisories.push(advisory),
+                None => {
+                    return Err(DbError::Corrupt {
+                        path: self.path.display().to_string(),
+                        key,
+                        message: format!("indexes advisory {id}, which is missing"),
+                    });
+                }
+            }
+        }
+        Ok(advisories)
+    }
+
+    /// Counts and build facts.
+    pub fn info(&self) -> Result<DatabaseInfo, DbError> {
+        let advisories_table =
+            self.transaction.open_table(ADVISORIES).map_err(|error| DbError::storage(&self.path, error))?;
+        let packages_table = self.transaction.open_table(PACKAGES).map_err(|error| DbError::storage(&self.path, error))?;
+        let per_ecosystem: BTreeMap<String, u64> = match self.meta("advisories_per_ecosystem")? {
+            Some(text) => text
+                .lines()
+                .filter_map(|line| line.split_once('\t'))
+                .map(|(ecosystem, count)| (ecosystem.to_owned(), count.parse().unwrap_or(0)))
+                .collect(),
+            None => BTreeMap::new(),
+        };
+        Ok(DatabaseInfo {
+            path: self.path.clone(),
+            schema_version: self.meta("schema_version")?.unwrap_or_default(),
+            built_at: self.meta("built_at")?.unwrap_or_default(),
+            advisories: advisories_table.len().map_err(|error| DbError::storage(&self.path, error))?,
+            packages: packages_table.len().map_err(|error| DbError::storage(&self.path, error))?,
+            advisories_per_ecosystem: per_ecosystem,
+        })
+    }
+}
+
+impl kensa_match::AdvisoryLookup for Database {
+    type Error = DbError;
+
+    fn advisories_for(&self, ecosystem: Ecosystem, normalized_name: &str) -> Result<Vec<Advisory>, DbError> {
+        self.advisories_for_package(ecosystem, normalized_name)
+    }
+}

@@ -1,0 +1,250 @@
+//! Matching rules on small hand-made advisories, each test naming the rule it pins.
+
+use kensa_match::{InMemoryAdvisories, match_inventory};
+use kensa_model::{
+    AffectedPackage, AffectedRange, Advisory, CvssVector, CvssVersion, Ecosystem, Inventory, Package, RangeEvent,
+    RangeKind, Resource, ResourceKind, Severity,
+};
+
+fn advisory(id: &str, aliases: &[&str], affected: Vec<AffectedPackage>) -> Advisory {
+    Advisory {
+        id: id.to_owned(),
+        aliases: aliases.iter().map(|alias| (*alias).to_owned()).collect(),
+        summary: format!("summary of {id}"),
+        details: String::new(),
+        published: None,
+        modified: None,
+        withdrawn: None,
+        cvss: Vec::new(),
+        database_severity: None,
+        references: vec![format!("https://example.test/{id}")],
+        informational: None,
+        affected,
+        source: "test".to_owned(),
+    }
+}
+
+fn affected(ecosystem: Ecosystem, name: &str, ranges: Vec<AffectedRange>, versions: &[&str]) -> AffectedPackage {
+    AffectedPackage {
+        ecosystem,
+        release: None,
+        name: ecosystem.normalize_name(name),
+        ranges,
+        versions: versions.iter().map(|version| (*version).to_owned()).collect(),
+        ecosystem_specific: None,
+    }
+}
+
+fn events(kind: RangeKind, events: &[(&str, &str)]) -> AffectedRange {
+    AffectedRange::Events {
+        kind,
+        events: events
+            .iter()
+            .map(|(event, version)| match *event {
+                "introduced" => RangeEvent::Introduced((*version).to_owned()),
+                "fixed" => RangeEvent::Fixed((*version).to_owned()),
+                "last_affected" => RangeEvent::LastAffected((*version).to_owned()),
+                _ => RangeEvent::Limit((*version).to_owned()),
+            })
+            .collect(),
+    }
+}
+
+fn inventory(packages: &[(Ecosystem, &str, &str)]) -> Inventory {
+    let mut inventory = Inventory::new(Resource { kind: ResourceKind::Directory, name: "test".to_owned() });
+    for (ecosystem, name, version) in packages {
+        inventory.packages.push(Package::new(*ecosystem, name, version, "lockfile"));
+    }
+    inventory.normalize();
+    inventory
+}
+
+fn matched_ids(packages: &[(Ecosystem, &str, &str)], advisories: Vec<Advisory>) -> Vec<(String, String)> {
+    let outcome = match_inventory(&inventory(packages), &InMemoryAdvisories::new(advisories)).unwrap();
+    outcome.findings.iter().map(|finding| (format!("{}@{}", finding.package.name, finding.package.version), finding.id.clone())).collect()
+}
+
+/// introduced/fixed is half-open: the fixed version itself is not affected.
+#[test]
+fn fixed_version_is_not_affected() {
+    let records = vec![advisory(
+        "PYSEC-1",
+        &[],
+        vec![affected(Ecosystem::PyPI, "requests", vec![events(RangeKind::Ecosystem, &[("introduced", "0"), ("fixed", "2.20.0")])], &[])],
+    )];
+    assert_eq!(
+        matched_ids(&[(Ecosystem::PyPI, "requests", "2.19.1"), (Ecosystem::PyPI, "requests", "2.20.0")], records),
+        vec![("requests@2.19.1".to_owned(), "PYSEC-1".to_owned())]
+    );
+}
+
+/// last_affected is inclusive; versions above it are safe.
+#[test]
+fn last_affected_is_inclusive() {
+    let records = vec![advisory(
+        "GHSA-aaaa-bbbb-cccc",
+        &[],
+        vec![affected(Ecosystem::Npm, "left-pad", vec![events(RangeKind::Semver, &[("introduced", "1.0.0"), ("last_affected", "1.2.0")])], &[])],
+    )];
+    let found = matched_ids(
+        &[(Ecosystem::Npm, "left-pad", "0.9.0"), (Ecosystem::Npm, "left-pad", "1.2.0"), (Ecosystem::Npm, "left-pad", "1.2.1")],
+        records,
+    );
+    assert_eq!(found, vec![("left-pad@1.2.0".to_owned(), "GHSA-aaaa-bbbb-cccc".to_owned())]);
+}
+
+/// Several intervals in one range, given out of order: sorting by the ecosystem's
+/// ordering (not by text: 1.10 > 1.9) decides.
+#[test]
+fn several_intervals_out_of_order() {
+    let range = events(
+        RangeKind::Ecosystem,
+        &[("fixed", "1.10.2"), ("introduced", "1.10.0"), ("introduced", "1.2.0"), ("fixed", "1.9.5")],
+    );
+    let records = vec![advisory("PYSEC-2", &[], vec![affected(Ecosystem::PyPI, "pkg", vec![range], &[])])];
+    let found = matched_ids(
+        &[
+            (Ecosystem::PyPI, "pkg", "1.1.0"),
+            (Ecosystem::PyPI, "pkg", "1.9.4"),
+            (Ecosystem::PyPI, "pkg", "1.9.5"),
+            (Ecosystem::PyPI, "pkg", "1.10.1"),
+            (Ecosystem::PyPI, "pkg", "1.10.2"),
+        ],
+        records,
+    );
+    let packages: Vec<&str> = found.iter().map(|(package, _)| package.as_str()).collect();
+    assert_eq!(packages, vec!["pkg@1.10.1", "pkg@1.9.4"]);
+}
+
+/// A version listed explicitly matches even without ranges; PyPI names are
+/// compared after PEP 503 normalisation.
+#[test]
+fn explicit_versions_and_normalised_names() {
+    let records = vec![advisory("PYSEC-3", &[], vec![affected(Ecosystem::PyPI, "Zope.Interface", vec![], &["4.0.1"])])];
+    assert_eq!(
+        matched_ids(&[(Ecosystem::PyPI, "zope-interface", "4.0.1"), (Ecosystem::PyPI, "zope-interface", "4.0.2")], records),
+        vec![("zope-interface@4.0.1".to_owned(), "PYSEC-3".to_owned())]
+    );
+}
+
+/// Withdrawn advisories never match.
+#[test]
+fn withdrawn_never_matches() {
+    let mut record = advisory(
+        "GHSA-wwww-wwww-wwww",
+        &[],
+        vec![affected(Ecosystem::Npm, "x", vec![events(RangeKind::Semver, &[("introduced", "0")])], &[])],
+    );
+    record.withdrawn = Some("2024-01-01T00:00:00Z".to_owned());
+    assert!(matched_ids(&[(Ecosystem::Npm, "x", "1.0.0")], vec![record]).is_empty());
+}
+
+/// Records sharing an id are one vulnerability: one finding, all ids, the CVE as
+/// the id, the highest severity, fixed versions merged.
+#[test]
+fn aliases_merge_into_one_finding() {
+    let mut rustsec = advisory(
+        "RUSTSEC-2021-0003",
+        &["CVE-2021-25900"],
+        vec![affected(
+            Ecosystem::CratesIo,
+            "smallvec",
+            vec![AffectedRange::UnlessRequirements { patched: vec![">= 1.6.1".to_owned()], unaffected: vec!["< 0.6.3".to_owned()] }],
+            &[],
+        )],
+    );
+    rustsec.cvss = vec![CvssVector { version: CvssVersion::V3, vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".to_owned() }];
+    let mut ghsa = advisory(
+        "GHSA-43w2-9j62-hq99",
+        &["CVE-2021-25900"],
+        vec![affected(
+            Ecosystem::CratesIo,
+            "smallvec",
+            vec![events(RangeKind::Ecosystem, &[("introduced", "0.6.3"), ("fixed", "0.6.14"), ("introduced", "1.0.0"), ("fixed", "1.6.1")])],
+            &[],
+        )],
+    );
+    ghsa.database_severity = Some(Severity::Low);
+    let outcome = match_inventory(
+        &inventory(&[(Ecosystem::CratesIo, "smallvec", "1.6.0"), (Ecosystem::CratesIo, "smallvec", "0.6.2")]),
+        &InMemoryAdvisories::new(vec![rustsec, ghsa]),
+    )
+    .unwrap();
+    assert_eq!(outcome.findings.len(), 1, "{:#?}", outcome.findings);
+    let finding = &outcome.findings[0];
+    assert_eq!(finding.id, "CVE-2021-25900");
+    assert_eq!(finding.aliases, vec!["GHSA-43w2-9j62-hq99", "RUSTSEC-2021-0003"]);
+    assert_eq!(finding.severity, Severity::Critical);
+    assert_eq!(finding.fixed_versions, vec!["1.6.1"]);
+    assert_eq!(finding.evidence.len(), 2);
+}
+
+/// RustSec informational advisories are warnings, not vulnerabilities.
+#[test]
+fn informational_advisories_are_warnings() {
+    let mut record = advisory(
+        "RUSTSEC-2020-0036",
+        &[],
+        vec![affected(Ecosystem::CratesIo, "failure", vec![AffectedRange::UnlessRequirements { patched: vec![], unaffected: vec![] }], &[])],
+    );
+    record.informational = Some("unmaintained".to_owned());
+    let outcome =
+        match_inventory(&inventory(&[(Ecosystem::CratesIo, "failure", "0.1.8")]), &InMemoryAdvisories::new(vec![record])).unwrap();
+    assert!(outcome.findings.is_empty());
+    assert_eq!(outcome.warnings.len(), 1);
+    assert_eq!(outcome.warnings[0].informational.as_deref(), Some("unmaintained"));
+}
+
+/// Constraint feeds (FriendsOfPHP): affected inside any branch; the branch's fix is offered.
+#[test]
+fn constraint_branches() {
+    let records = vec![advisory(
+        "CVE-2020-0001",
+        &[],
+        vec![affected(
+            Ecosystem::Packagist,
+            "Vendor/Pkg",
+            vec![AffectedRange::IfRequirements {
+                affected: vec![">=1.0.0,<1.4.2".to_owned(), ">=2.0.0,<2.1.1".to_owned()],
+                fixed: vec!["1.4.2".to_owned(), "2.1.1".to_owned()],
+            }],
+            &[],
+        )],
+    )];
+    let outcome = match_inventory(
+        &inventory(&[(Ecosystem::Packagist, "vendor/pkg", "2.0.5"), (Ecosystem::Packagist, "vendor/pkg", "1.4.2")]),
+        &InMemoryAdvisories::new(records),
+    )
+    .unwrap();
+    assert_eq!(outcome.findings.len(), 1);
+    assert_eq!(outcome.findings[0].package.version, "2.0.5");
+    assert_eq!(outcome.findings[0].fixed_versions, vec!["2.1.1"]);
+}
+
+/// A version the scheme cannot read never matches silently: it becomes a note.
+#[test]
+fn unreadable_version_is_a_note_not_a_match() {
+    let records = vec![advisory(
+        "PYSEC-4",
+        &[],
+        vec![affected(Ecosystem::PyPI, "pkg", vec![events(RangeKind::Ecosystem, &[("introduced", "0"), ("fixed", "2.0")])], &[])],
+    )];
+    let outcome = match_inventory(&inventory(&[(Ecosystem::PyPI, "pkg", "not a version!")]), &InMemoryAdvisories::new(records)).unwrap();
+    assert!(outcome.findings.is_empty());
+    assert_eq!(outcome.notes.len(), 1);
+}
+
+/// Go versions carry a `v`; Go advisories' SEMVER ranges do not.
+#[test]
+fn go_v_prefix() {
+    let records = vec![advisory(
+        "GO-2021-0001",
+        &[],
+        vec![affected(Ecosystem::Go, "github.com/gin-gonic/gin", vec![events(RangeKind::Semver, &[("introduced", "0"), ("fixed", "1.7.7")])], &[])],
+    )];
+    let found = matched_ids(
+        &[(Ecosystem::Go, "github.com/gin-gonic/gin", "v1.7.0"), (Ecosystem::Go, "github.com/gin-gonic/gin", "v1.7.7")],
+        records,
+    );
+    assert_eq!(found, vec![("github.com/gin-gonic/gin@v1.7.0".to_owned(), "GO-2021-0001".to_owned())]);
+}
