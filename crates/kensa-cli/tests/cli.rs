@@ -1,0 +1,184 @@
+//! End-to-end tests of the `kensa` binary on real data from ../shared/data.
+//!
+//! One database is built per test run from every advisory feed in shared (the
+//! same input a user gives `kensa db build`), then real projects are scanned.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn shared(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(relative)
+}
+
+fn kensa(arguments: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kensa")).args(arguments).env_remove("KENSA_DB").output().unwrap()
+}
+
+/// The database built from all of ../shared/data/advisories, once per run.
+fn database() -> &'static Path {
+    static DATABASE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_directory, path) = DATABASE.get_or_init(|| {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("kensa.redb");
+        let output = kensa(&[
+            "db",
+            "build",
+            "--from",
+            shared("advisories").to_str().unwrap(),
+            "--db",
+            path.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "db build failed: {}", String::from_utf8_lossy(&output.stderr));
+        (directory, path)
+    });
+    path
+}
+
+fn scan_json(target: &Path, extra: &[&str]) -> (serde_json::Value, Output) {
+    let mut arguments = vec!["scan", "fs", target.to_str().unwrap(), "--format", "json", "--db", database().to_str().unwrap()];
+    arguments.extend_from_slice(extra);
+    let output = kensa(&arguments);
+    let report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("not JSON ({error}): {}", String::from_utf8_lossy(&output.stderr)));
+    (report, output)
+}
+
+/// One line per finding: the part of the report a reviewer checks by eye.
+fn finding_lines(report: &serde_json::Value, list: &str) -> Vec<String> {
+    report[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| {
+            format!(
+                "{} {}@{} {} {} fixed={}",
+                finding["package"]["location"].as_str().unwrap(),
+                finding["package"]["name"].as_str().unwrap(),
+                finding["package"]["version"].as_str().unwrap(),
+                finding["id"].as_str().unwrap(),
+                finding["severity"].as_str().unwrap(),
+                finding["fixed_versions"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect::<Vec<_>>().join("|"),
+            )
+        })
+        .collect()
+}
+
+/// The database build reads every feed in shared and names what it skipped.
+#[test]
+fn database_build_reports_counts_and_skips() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("db.redb");
+    let output = kensa(&["db", "build", "--from", shared("advisories/rustsec").to_str().unwrap(), "--db", path.to_str().unwrap()]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("advisories"), "{stderr}");
+    // LICENSE.txt is not an advisory: listed as skipped, not an error.
+    assert!(stderr.contains("skipped"), "{stderr}");
+    let status = kensa(&["db", "status", "--db", path.to_str().unwrap()]);
+    assert!(status.status.success());
+    assert!(String::from_utf8_lossy(&status.stdout).contains("crates.io"));
+}
+
+/// trivy-ci-test is a real project with a known-vulnerable Cargo.lock and
+/// Pipfile.lock: the findings are pinned by snapshot (checked by hand against
+/// the advisories for a sample: smallvec 0.6.9 is RUSTSEC-2019-0009/0012 and
+/// RUSTSEC-2021-0003; urllib3 1.24.1 is PYSEC-2019-132 (CVE-2019-11324)).
+#[test]
+fn scan_real_project_json() {
+    let (report, output) = scan_json(&shared("targets/lockfiles/trivy-integration-repos/trivy-ci-test"), &[]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(report["schema_version"], "1.0");
+    insta::assert_snapshot!("trivy_ci_test_findings", finding_lines(&report, "findings").join("\n"));
+    insta::assert_snapshot!("trivy_ci_test_warnings", finding_lines(&report, "warnings").join("\n"));
+}
+
+/// `--fail-on` decides the exit status: 1 when a finding is at or above it.
+#[test]
+fn fail_on_sets_exit_status() {
+    let target = shared("targets/lockfiles/trivy-integration-repos/trivy-ci-test");
+    let (report, output) = scan_json(&target, &["--fail-on", "low"]);
+    assert!(!report["findings"].as_array().unwrap().is_empty());
+    assert_eq!(output.status.code(), Some(1));
+}
+
+/// Without a database the scan fails clearly with exit status 2.
+#[test]
+fn missing_database_is_a_clear_error() {
+    let directory = tempfile::tempdir().unwrap();
+    let missing = directory.path().join("nope.redb");
+    let output = kensa(&["scan", "fs", directory.path().to_str().unwrap(), "--db", missing.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no advisory database") && stderr.contains("nope.redb"), "{stderr}");
+}
+
+/// Usage errors exit with status 2.
+#[test]
+fn usage_error_exit_status() {
+    assert_eq!(kensa(&["scan", "fs"]).status.code(), Some(2));
+    assert_eq!(kensa(&["scan", "fs", ".", "--fail-on", "extreme"]).status.code(), Some(2));
+}
+
+/// An inventory written by `kensa inventory` and matched later gives exactly the
+/// findings of a direct scan: matching is a function of (inventory, database).
+#[test]
+fn stored_inventory_matches_like_a_scan() {
+    let target = shared("targets/lockfiles/trivy-integration-repos/trivy-ci-test");
+    let directory = tempfile::tempdir().unwrap();
+    let inventory = directory.path().join("inventory.json");
+    let output = kensa(&["inventory", target.to_str().unwrap(), "-o", inventory.to_str().unwrap()]);
+    assert!(output.status.success());
+    let stored = kensa(&["scan", "inventory", inventory.to_str().unwrap(), "--format", "json", "--db", database().to_str().unwrap()]);
+    let (direct, _) = scan_json(&target, &[]);
+    let stored: serde_json::Value = serde_json::from_slice(&stored.stdout).unwrap();
+    assert_eq!(stored["findings"], direct["findings"]);
+    assert_eq!(stored["packages"], direct["packages"]);
+}
+
+/// A malformed lockfile is a diagnostic naming it; the other files are still scanned.
+#[test]
+fn malformed_lockfile_is_a_diagnostic() {
+    let directory = tempfile::tempdir().unwrap();
+    std::fs::create_dir(directory.path().join("broken")).unwrap();
+    std::fs::write(directory.path().join("broken/Cargo.lock"), "[[package]\nname = ").unwrap();
+    std::fs::copy(
+        shared("targets/lockfiles/trivy-integration-repos/trivy-ci-test/Cargo.lock"),
+        directory.path().join("Cargo.lock"),
+    )
+    .unwrap();
+    let (report, output) = scan_json(directory.path(), &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    assert!(diagnostics.iter().any(|d| d["path"].as_str().unwrap().contains("broken/Cargo.lock")), "{diagnostics:?}");
+    assert!(!report["findings"].as_array().unwrap().is_empty());
+}
+
+/// The table groups by file and is plain text when not on a terminal.
+#[test]
+fn table_output() {
+    let target = shared("targets/lockfiles/trivy-integration-repos/trivy-ci-test/Pipfile.lock");
+    let output = kensa(&["scan", "fs", target.to_str().unwrap(), "--db", database().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(!stdout.contains('\u{1b}'), "no colour when piped");
+    let stdout = stdout.replace(target.to_str().unwrap(), "[TARGET]");
+    insta::assert_snapshot!("pipfile_table", stdout);
+}
+
+/// The JSON report format, whole, for one small real lockfile.
+#[test]
+fn json_report_format() {
+    let directory = tempfile::tempdir().unwrap();
+    std::fs::write(
+        directory.path().join("requirements.txt"),
+        "# a pinned vulnerable package and an unpinned one\nurllib3==1.24.1\nflask>=1.0\n",
+    )
+    .unwrap();
+    let (report, _) = scan_json(directory.path(), &[]);
+    let text = serde_json::to_string_pretty(&report)
+        .unwrap()
+        .replace(directory.path().to_str().unwrap(), "[TARGET]")
+        .replace(env!("CARGO_PKG_VERSION"), "[VERSION]");
+    insta::assert_snapshot!("requirements_json", text);
+}
