@@ -83,6 +83,11 @@ def main():
             kensa_ids, packages, diagnostics = None, 0, 0
         if audit_ids is None and kensa_ids is not None and diagnostics > 0 and packages == 0:
             verdict = "both reject"
+        elif audit_ids is None and kensa_ids == set() and "couldn't resolve dependency" in audit_result.stderr + audit_result.stdout:
+            # Trimmed test fixtures whose `dependencies` name packages missing
+            # from the file: cargo-audit refuses the incomplete graph, Kensa
+            # reads the packages that are there. No advisory applies to them.
+            verdict = "explained"
         elif audit_ids == kensa_ids:
             verdict = "agree"
         else:
@@ -100,6 +105,8 @@ def main():
             print(f"    only cargo-audit: {sorted((audit_ids or set()) - (kensa_ids or set()))}")
             print(f"    only kensa:       {sorted((kensa_ids or set()) - (audit_ids or set()))}")
     print(f"\n{len(rows)} lockfiles, {disagreements} disagreements, median of {runs} runs each")
+    print("explained: cargo-audit refuses lockfiles whose dependency graph names missing packages "
+          "(trimmed fixtures); Kensa reads the packages present, none of which has an advisory.")
     shutil.rmtree(work)
     return 1 if disagreements else 0
 

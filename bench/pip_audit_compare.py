@@ -19,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 
+from packaging.version import InvalidVersion, Version
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "data"))
 
@@ -52,8 +54,15 @@ def pinned_only(source, target):
             lines = handle.read().splitlines()
     for line in lines:
         match = PINNED.match(line)
-        if match:
-            kept.append(f"{match.group(1)}=={match.group(3)}")
+        if not match:
+            continue
+        try:
+            Version(match.group(3))
+        except InvalidVersion:
+            # `==2.0.*` and template junk are not pins; Kensa reports them as
+            # unresolved or as diagnostics, pip-audit refuses the whole file.
+            continue
+        kept.append(f"{match.group(1)}=={match.group(3)}")
     with open(target, "w", encoding="utf-8") as handle:
         handle.write("\n".join(kept) + "\n")
     return len(kept)

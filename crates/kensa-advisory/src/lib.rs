@@ -1,1 +1,134 @@
-//! placeholder
+//! Parsers that turn vulnerability feed files into validated [`Advisory`] values.
+//!
+//! Bytes in, advisories out: [`parse_file`] takes one file's path and contents,
+//! works out which feed format it is (see `detect`), and maps it onto the one
+//! model every matcher uses. Formats parsed today:
+//!
+//! - OSV 1.x records, JSON or YAML (Go vulndb, PyPA, GitHub advisory database,
+//!   AlmaLinux/Ubuntu/Debian/Alpine OSV exports, …), in `osv`;
+//! - RustSec's Markdown files with TOML front matter, in `rustsec`;
+//! - RubySec's per-gem YAML, in `rubysec`;
+//! - FriendsOfPHP security-advisories YAML, in `friendsofphp`;
+//! - the legacy nodejs/security-wg npm JSON, in `nodejs_security_wg`.
+//!
+//! Every file either yields advisories or a typed reason ([`AdvisoryError`]):
+//! a file that is not an advisory at all (licences, READMEs, index listings) is
+//! told apart from an advisory format or ecosystem Kensa does not handle yet, and
+//! both from a malformed advisory, which is rejected with the reason.
+//!
+//! This crate deliberately does no I/O (the database builder reads files and
+//! decides what to do with each outcome), does not decompress, does not score
+//! CVSS vectors (that is `kensa-score`) and does not evaluate version ranges
+//! (that is `kensa-version`). It only checks that what it stores can later be
+//! evaluated: requirement strings parse, events are well formed.
+
+mod cvss;
+mod detect;
+mod friendsofphp;
+mod nodejs_security_wg;
+mod normalize;
+mod osv;
+mod rubysec;
+mod rustsec;
+
+use kensa_model::Advisory;
+
+/// Why a file did not produce advisories.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdvisoryError {
+    /// Not an advisory file of a format we know (README.md, LICENSE, schema.json,
+    /// index files): skipped, not an error for the user.
+    #[error("skipping {path}: not an advisory file: {reason}")]
+    NotAnAdvisory {
+        /// The path given to [`parse_file`].
+        path: String,
+        /// What the file is instead.
+        reason: String,
+    },
+    /// An advisory file that is malformed or invalid: reported as rejected with the reason.
+    #[error("rejected advisory file {path}: {reason}")]
+    Invalid {
+        /// The path given to [`parse_file`].
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A real advisory, but of a kind Kensa cannot use yet: a feed format without
+    /// a parser (NVD, CVE 5, KEV, distro trackers, …), or an advisory whose only
+    /// affected packages are in ecosystems `kensa_model::Ecosystem` does not know
+    /// (AlmaLinux, Rocky Linux, Bitnami, Git repositories, …), or one about a
+    /// language runtime rather than a package (Rust toolchain, Ruby interpreters,
+    /// Node.js core).
+    #[error("skipping {path}: unsupported advisory: {reason}")]
+    Unsupported {
+        /// The path given to [`parse_file`].
+        path: String,
+        /// What is not supported.
+        reason: String,
+    },
+}
+
+impl AdvisoryError {
+    /// The path of the file the error is about.
+    pub fn path(&self) -> &str {
+        match self {
+            AdvisoryError::NotAnAdvisory { path, .. }
+            | AdvisoryError::Invalid { path, .. }
+            | AdvisoryError::Unsupported { path, .. } => path,
+        }
+    }
+
+    /// The reason, without the path.
+    pub fn reason(&self) -> &str {
+        match self {
+            AdvisoryError::NotAnAdvisory { reason, .. }
+            | AdvisoryError::Invalid { reason, .. }
+            | AdvisoryError::Unsupported { reason, .. } => reason,
+        }
+    }
+
+    pub(crate) fn not_an_advisory(path: &str, reason: impl Into<String>) -> AdvisoryError {
+        AdvisoryError::NotAnAdvisory { path: path.to_owned(), reason: bounded_reason(reason.into()) }
+    }
+
+    pub(crate) fn invalid(path: &str, reason: impl Into<String>) -> AdvisoryError {
+        AdvisoryError::Invalid { path: path.to_owned(), reason: bounded_reason(reason.into()) }
+    }
+
+    pub(crate) fn unsupported(path: &str, reason: impl Into<String>) -> AdvisoryError {
+        AdvisoryError::Unsupported { path: path.to_owned(), reason: bounded_reason(reason.into()) }
+    }
+}
+
+/// Reasons can quote the input (a parser's excerpt of a 100 000-character line,
+/// say); they go into logs and reports, so they are kept to one readable line.
+fn bounded_reason(reason: String) -> String {
+    const MAXIMUM_REASON_CHARACTERS: usize = 500;
+    let single_line = reason.split_whitespace().collect::<Vec<_>>().join(" ");
+    if single_line.chars().count() <= MAXIMUM_REASON_CHARACTERS {
+        return single_line;
+    }
+    let mut shortened: String = single_line.chars().take(MAXIMUM_REASON_CHARACTERS).collect();
+    shortened.push('…');
+    shortened
+}
+
+/// Parses one feed file. `path` is used for format detection (extension,
+/// directory names like `crates/` for RustSec, `gems/` for RubySec) and for
+/// messages.
+///
+/// Most formats hold one advisory per file; the return type leaves room for
+/// feeds that bundle several.
+pub fn parse_file(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, AdvisoryError> {
+    // A UTF-8 byte order mark is legal in text files but not in JSON or YAML.
+    let contents = contents.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(contents);
+    match detect::detect_format(path, contents)? {
+        detect::FeedFormat::OsvJson => osv::parse_json(path, contents),
+        detect::FeedFormat::OsvYaml => osv::parse_yaml(path, contents),
+        detect::FeedFormat::RustSec { toolchain } => rustsec::parse(path, contents, toolchain),
+        detect::FeedFormat::RubySecGem => rubysec::parse(path, contents),
+        detect::FeedFormat::FriendsOfPhp => friendsofphp::parse(path, contents),
+        detect::FeedFormat::NodejsSecurityWgNpm => nodejs_security_wg::parse(path, contents),
+    }
+}

@@ -83,7 +83,7 @@ fn database_build_reports_counts_and_skips() {
 /// trivy-ci-test is a real project with a known-vulnerable Cargo.lock and
 /// Pipfile.lock: the findings are pinned by snapshot (checked by hand against
 /// the advisories for a sample: smallvec 0.6.9 is RUSTSEC-2019-0009/0012 and
-/// RUSTSEC-2021-0003; urllib3 1.24.1 is PYSEC-2019-132 (CVE-2019-11324)).
+/// RUSTSEC-2021-0003; urllib3 1.24.1 is PYSEC-2019-133 (CVE-2019-11324), fixed in 1.24.2).
 #[test]
 fn scan_real_project_json() {
     let (report, output) = scan_json(&shared("targets/lockfiles/trivy-integration-repos/trivy-ci-test"), &[]);

@@ -156,13 +156,14 @@ fn read_zip(input: &Path, report: &mut BuildReport, accept: &mut Accept<'_>) -> 
         }
         // Entry names are only used as labels (never as paths to write to), but
         // keep them readable and relative.
-        let name = format!("{}!/{}", input.file_name().unwrap_or_default().to_string_lossy(), entry.name().trim_start_matches('/'));
+        let entry_name = entry.name().map(|name| name.trim_start_matches('/').to_owned()).unwrap_or_default();
+        let name = format!("{}!/{}", input.file_name().unwrap_or_default().to_string_lossy(), entry_name);
         let mut contents = Vec::new();
         // The declared size can lie (zip bombs): read at most the limit plus one byte.
         (&mut entry)
             .take(ADVISORY_FILE_LIMIT + 1)
             .read_to_end(&mut contents)
-            .map_err(|error| archive_error(format!("entry {}: {error}", entry.name())))?;
+            .map_err(|error| archive_error(format!("entry {entry_name}: {error}")))?;
         total = total.saturating_add(contents.len() as u64);
         if contents.len() as u64 > ADVISORY_FILE_LIMIT {
             report.rejected.push(SkippedFile {

@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use kensa_model::{Advisory, Ecosystem};
-use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{ReadableDatabase, ReadableTableMetadata, TableDefinition};
 
 use crate::DbError;
 

@@ -1,0 +1,108 @@
+//! Recognising CVSS vectors as feeds publish them, and turning the bare scores
+//! some feeds publish instead into a qualitative severity.
+//!
+//! Vectors are checked for shape only (version prefix, `METRIC:VALUE` parts) and
+//! stored as given; computing scores from them is `kensa-score`'s job.
+
+use kensa_model::{CvssVector, CvssVersion, Severity};
+
+/// Classifies a CVSS vector by its prefix: `CVSS:3.0/…` and `CVSS:3.1/…` are v3,
+/// `CVSS:4.0/…` is v4, and an unprefixed `AV:…/AC:…/Au:…` vector (optionally in
+/// parentheses, as NVD sometimes writes it) is v2.
+///
+/// One trailing `/` is dropped (GitHub published some vectors that way): the
+/// vector is otherwise complete, and CVSS parsers downstream reject the empty
+/// metric it implies.
+pub(crate) fn parse_cvss_vector(text: &str) -> Result<CvssVector, String> {
+    let trimmed = text.trim();
+    let vector = trimmed.strip_suffix('/').unwrap_or(trimmed);
+    let (version, metrics) = if let Some(metrics) = vector
+        .strip_prefix("CVSS:3.1/")
+        .or_else(|| vector.strip_prefix("CVSS:3.0/"))
+    {
+        (CvssVersion::V3, metrics)
+    } else if let Some(metrics) = vector.strip_prefix("CVSS:4.0/") {
+        (CvssVersion::V4, metrics)
+    } else if let Some(metrics) = vector.strip_prefix("CVSS:2.0/") {
+        (CvssVersion::V2, metrics)
+    } else if vector.starts_with("AV:") || vector.starts_with("(AV:") {
+        (CvssVersion::V2, vector.trim_start_matches('(').trim_end_matches(')'))
+    } else {
+        return Err(format!("{vector:?} is not a CVSS v2, v3.x or v4.0 vector"));
+    };
+    let mut metric_names = Vec::new();
+    for part in metrics.split('/') {
+        let well_formed = part.split_once(':').is_some_and(|(name, value)| {
+            !name.is_empty()
+                && !value.is_empty()
+                && name.chars().all(|character| character.is_ascii_alphanumeric())
+                && value.chars().all(|character| character.is_ascii_alphanumeric())
+        });
+        if !well_formed {
+            return Err(format!("CVSS vector {vector:?} has a malformed metric {part:?}"));
+        }
+        metric_names.push(part.split(':').next().unwrap_or_default());
+    }
+    if !metric_names.contains(&"AV") {
+        return Err(format!("CVSS vector {vector:?} has no attack vector (AV) metric"));
+    }
+    Ok(CvssVector { version, vector: vector.to_owned() })
+}
+
+/// The qualitative rating of a CVSS v2 base score: v2 has no "critical" band
+/// and puts 7.0 and above in "high".
+pub(crate) fn severity_from_cvss_v2_score(score: f64) -> Severity {
+    if score >= 7.0 {
+        Severity::High
+    } else if score >= 4.0 {
+        Severity::Medium
+    } else if score > 0.0 {
+        Severity::Low
+    } else {
+        Severity::Unknown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The version comes from the vector's prefix, and v2 vectors have none.
+    #[test]
+    fn versions_are_detected_from_the_prefix() {
+        let v3 = parse_cvss_vector("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H").unwrap();
+        assert_eq!(v3.version, CvssVersion::V3);
+        let v30 = parse_cvss_vector("CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:L/A:N").unwrap();
+        assert_eq!(v30.version, CvssVersion::V3);
+        let v4 = parse_cvss_vector("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N").unwrap();
+        assert_eq!(v4.version, CvssVersion::V4);
+        let v2 = parse_cvss_vector("AV:N/AC:L/Au:N/C:P/I:P/A:P").unwrap();
+        assert_eq!(v2.version, CvssVersion::V2);
+        assert_eq!(v2.vector, "AV:N/AC:L/Au:N/C:P/I:P/A:P");
+    }
+
+    /// Scores, labels and truncated vectors are not vectors.
+    #[test]
+    fn non_vectors_are_rejected() {
+        assert!(parse_cvss_vector("7.5").is_err());
+        assert!(parse_cvss_vector("high").is_err());
+        assert!(parse_cvss_vector("CVSS:3.1/AV:N/AC").is_err());
+        assert!(parse_cvss_vector("CVSS:3.1/").is_err());
+        assert!(parse_cvss_vector("CVSS:3.1/AV:N//AC:L").is_err());
+    }
+
+    /// A trailing slash, as in GHSA-f5pg-7wfw-84q9, is tolerated and dropped.
+    #[test]
+    fn trailing_slash_is_dropped() {
+        let vector = parse_cvss_vector("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:P/RL:O/RC:C/").unwrap();
+        assert_eq!(vector.vector, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:P/RL:O/RC:C");
+    }
+
+    /// CVSS v2 puts 9.8 in "high", not "critical".
+    #[test]
+    fn cvss_v2_scores_have_no_critical_band() {
+        assert_eq!(severity_from_cvss_v2_score(9.8), Severity::High);
+        assert_eq!(severity_from_cvss_v2_score(5.0), Severity::Medium);
+        assert_eq!(severity_from_cvss_v2_score(2.1), Severity::Low);
+    }
+}
