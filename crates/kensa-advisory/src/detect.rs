@@ -43,11 +43,11 @@ impl<'path> PathParts<'path> {
     }
 
     fn file_name(&self) -> &'path str {
-        self.from_end(0).unwrap_or_default()
+        self.component_from_end(0).unwrap_or_default()
     }
 
     /// The component `steps` levels up from the file name (0 is the file name).
-    fn from_end(&self, steps: usize) -> Option<&'path str> {
+    fn component_from_end(&self, steps: usize) -> Option<&'path str> {
         self.components.len().checked_sub(steps + 1).and_then(|index| self.components.get(index).copied())
     }
 
@@ -93,7 +93,7 @@ pub(crate) fn detect_format(path: &str, contents: &[u8]) -> Result<FeedFormat, A
 }
 
 fn detect_markdown(path: &str, parts: &PathParts<'_>, text: &str) -> Result<FeedFormat, AdvisoryError> {
-    let directory_above_package = parts.from_end(2);
+    let directory_above_package = parts.component_from_end(2);
     let toolchain = directory_above_package == Some("rust");
     if text.trim_start().starts_with("```toml") {
         return Ok(FeedFormat::RustSec { toolchain });
@@ -129,7 +129,7 @@ fn classify_json_object(
     if has("module_name") && has("vulnerable_versions") {
         return Ok(FeedFormat::NodejsSecurityWgNpm);
     }
-    if has("vulnerable") && has("patched") && parts.from_end(1) == Some("core") {
+    if has("vulnerable") && has("patched") && parts.component_from_end(1) == Some("core") {
         return Err(AdvisoryError::unsupported(
             path,
             "Node.js core advisory from nodejs/security-wg: it is about the node runtime, not an npm package",
@@ -226,7 +226,7 @@ fn detect_yaml(path: &str, parts: &PathParts<'_>, text: &str) -> Result<FeedForm
         ));
     };
     let has = |key: &str| mapping.contains_key(key);
-    let directory_above_package = parts.from_end(2);
+    let directory_above_package = parts.component_from_end(2);
     if (has("id") && (has("affected") || has("modified"))) || (has("affected") && has("modified")) {
         return Ok(FeedFormat::OsvYaml);
     }

@@ -154,7 +154,7 @@ fn convert_record(path: &str, record: OsvRecord) -> Result<Advisory, AdvisoryErr
         let listed: Vec<String> = unsupported_ecosystems.into_iter().collect();
         return Err(AdvisoryError::unsupported(
             path,
-            format!("{id}: no affected package in a supported ecosystem: {}", listed.join(", ")),
+            format!("no affected package in a supported ecosystem: {}", listed.join(", ")),
         ));
     }
 

@@ -100,7 +100,7 @@ pub(crate) fn parse(path: &str, contents: &[u8], toolchain: bool) -> Result<Vec<
     if toolchain {
         return Err(AdvisoryError::unsupported(
             path,
-            format!("{id}: Rust toolchain advisory for `{package}`, which is not a crates.io package"),
+            format!("Rust toolchain advisory for `{package}`, which is not a crates.io package"),
         ));
     }
     let (summary, details) = split_title(document.markdown).map_err(invalid)?;

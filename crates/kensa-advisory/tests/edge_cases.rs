@@ -3,6 +3,9 @@
 //! duplicates, unknown ecosystems). Each must give a clear, typed outcome naming
 //! the file, and never a panic.
 
+// Tests fail by panicking; the workspace's no-panic lints are for library code.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 use kensa_advisory::{AdvisoryError, parse_file};
 use kensa_model::{AffectedRange, Ecosystem, RangeEvent};
 
@@ -156,7 +159,7 @@ fn osv_unknown_ecosystems() {
     let only_alma = parse_file("a.json", osv_json(alma, "").as_bytes());
     match only_alma {
         Err(AdvisoryError::Unsupported { reason, .. }) => {
-            assert_eq!(reason, "TEST-2024-0001: no affected package in a supported ecosystem: AlmaLinux:9");
+            assert_eq!(reason, "no affected package in a supported ecosystem: AlmaLinux:9");
         }
         other => panic!("expected Unsupported, got {other:?}"),
     }

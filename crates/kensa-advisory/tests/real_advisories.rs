@@ -2,6 +2,9 @@
 //! feature of each format, and insta snapshots of a few whole parsed records.
 //! Expected values were read from the files themselves.
 
+// Tests fail by panicking; the workspace's no-panic lints are for library code.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 use kensa_advisory::{AdvisoryError, parse_file};
 use kensa_model::{Advisory, AffectedRange, CvssVersion, Ecosystem, RangeEvent, RangeKind, Severity};
 
@@ -107,7 +110,7 @@ fn rustsec_withdrawn_advisory() {
 fn rustsec_toolchain_advisory_is_unsupported() {
     let error = parse_error("rustsec/rust/std/CVE-2021-28875.md");
     assert!(matches!(error, AdvisoryError::Unsupported { .. }), "{error:?}");
-    assert_eq!(error.reason(), "CVE-2021-28875: Rust toolchain advisory for `std`, which is not a crates.io package");
+    assert_eq!(error.reason(), "Rust toolchain advisory for `std`, which is not a crates.io package");
 }
 
 /// PyPA YAML: enumerated versions keep their exact spelling (`0.12.01`), the
@@ -238,7 +241,7 @@ fn osv_packagist_with_repository_qualifier() {
 fn almalinux_record_is_unsupported() {
     let error = parse_error("osv-samples/vunnel-alma/almalinux9/ALSA-2022:8194.json");
     assert!(matches!(error, AdvisoryError::Unsupported { .. }), "{error:?}");
-    assert_eq!(error.reason(), "ALSA-2022:8194: no affected package in a supported ecosystem: AlmaLinux:9");
+    assert_eq!(error.reason(), "no affected package in a supported ecosystem: AlmaLinux:9");
 }
 
 /// RubySec: the id is the file stem, `cve`/`ghsa` gain their prefixes, the

@@ -240,7 +240,11 @@ fn build_database(from: &Path, path: &Path, verbose: bool) -> Result<ExitCode> {
         writeln!(stderr, "  {ecosystem:<12} {count}")?;
     }
     if !report.duplicates.is_empty() {
-        writeln!(stderr, "{} ids seen in more than one file (the most recently modified kept)", report.duplicates.len())?;
+        writeln!(
+            stderr,
+            "{} ids seen in more than one file (the most recently modified record kept, packages only the others name added)",
+            report.duplicates.len()
+        )?;
     }
     if !report.rejected.is_empty() {
         writeln!(stderr, "rejected {} malformed files:", report.rejected.len())?;

@@ -3,6 +3,9 @@
 //! One database is built per test run from every advisory feed in shared (the
 //! same input a user gives `kensa db build`), then real projects are scanned.
 
+// Test helpers outside #[test] functions are not covered by clippy.toml's test exemptions.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;

@@ -2,7 +2,7 @@
 //!
 //! Usage: `cargo run --release -p kensa-db --example lookup_bench -- DB INVENTORY.json [N]`
 //! (the inventory comes from `kensa inventory`; the first N packages are used).
-#![allow(clippy::unwrap_used, clippy::print_stdout, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::print_stdout, missing_docs)]
 
 use std::time::Instant;
 

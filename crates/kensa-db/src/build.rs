@@ -39,7 +39,8 @@ pub struct BuildReport {
     pub withdrawn: u64,
     /// Informational advisories (warnings).
     pub informational: u64,
-    /// Records whose id was seen twice; the most recently modified one was kept.
+    /// Ids seen in more than one file; the most recently modified record was
+    /// kept, with the packages only the others named added to it.
     pub duplicates: Vec<String>,
     /// Files that are not advisories of a known format or ecosystem (README, schema, unsupported feed).
     pub skipped: Vec<SkippedFile>,
@@ -84,20 +85,34 @@ pub fn build_database(input: &Path, output: &Path) -> Result<BuildReport, DbErro
     Ok(report)
 }
 
-/// When two files carry the same id (a record in two feeds, or two snapshots),
-/// keep the one modified last; on a tie the first in path order stays.
+/// When two files carry the same id, keep the one modified last, and carry over
+/// any package only the other one names. Both cases are real: a GHSA record
+/// present in two snapshots (the newer one's ranges win), and FriendsOfPHP or
+/// RubySec, which file one CVE once per affected package (each file adds a
+/// package; dropping one would be a missed vulnerability).
 fn keep_newest(advisories: &mut BTreeMap<String, Advisory>, advisory: Advisory, report: &mut BuildReport) {
-    match advisories.get(&advisory.id) {
-        Some(existing) => {
-            report.duplicates.push(advisory.id.clone());
-            if advisory.modified > existing.modified {
-                advisories.insert(advisory.id.clone(), advisory);
-            }
-        }
-        None => {
-            advisories.insert(advisory.id.clone(), advisory);
+    let Some(existing) = advisories.remove(&advisory.id) else {
+        advisories.insert(advisory.id.clone(), advisory);
+        return;
+    };
+    report.duplicates.push(advisory.id.clone());
+    let (mut kept, other) = if advisory.modified > existing.modified { (advisory, existing) } else { (existing, advisory) };
+    for affected in other.affected {
+        let already_named = kept
+            .affected
+            .iter()
+            .any(|present| present.ecosystem == affected.ecosystem && present.name == affected.name);
+        if !already_named {
+            kept.affected.push(affected);
         }
     }
+    for alias in other.aliases {
+        if alias != kept.id && !kept.aliases.contains(&alias) {
+            kept.aliases.push(alias);
+        }
+    }
+    kept.aliases.sort();
+    advisories.insert(kept.id.clone(), kept);
 }
 
 type Accept<'a> = dyn FnMut(&str, &[u8], &mut BuildReport) + 'a;

@@ -1,5 +1,8 @@
 //! Building, opening and querying the database.
 
+// Test helpers outside #[test] functions are not covered by clippy.toml's test exemptions.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
 use std::path::Path;
 
 use kensa_db::{Database, DbError, build_database};
@@ -110,4 +113,25 @@ fn corrupt_zip_leaves_old_database() {
     assert!(error.contains("bad.zip"), "{error}");
     let database = Database::open(&path).unwrap();
     assert_eq!(database.info().unwrap().advisories, 1);
+}
+
+/// FriendsOfPHP files one CVE once per package: both packages stay indexed
+/// (regression: the second file used to replace the first).
+#[test]
+fn same_id_for_two_packages_keeps_both() {
+    let input = tempfile::tempdir().unwrap();
+    let advisory = |package: &str| {
+        format!(
+            "title: Test\nlink: https://example.test\ncve: CVE-2019-10909\nbranches:\n    4.4.x:\n        time: 2019-04-16 00:00:00\n        versions: ['>=4.4.0', '<4.4.26']\nreference: composer://{package}\n"
+        )
+    };
+    write(input.path(), "symfony/form/CVE-2019-10909.yaml", &advisory("symfony/form"));
+    write(input.path(), "symfony/symfony/CVE-2019-10909.yaml", &advisory("symfony/symfony"));
+    let output = tempfile::tempdir().unwrap();
+    let path = output.path().join("db.redb");
+    let report = build_database(input.path(), &path).unwrap();
+    assert!(report.rejected.is_empty(), "{report:?}");
+    let database = Database::open(&path).unwrap();
+    assert_eq!(database.advisories_for_package(Ecosystem::Packagist, "symfony/form").unwrap().len(), 1);
+    assert_eq!(database.advisories_for_package(Ecosystem::Packagist, "symfony/symfony").unwrap().len(), 1);
 }

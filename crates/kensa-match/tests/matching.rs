@@ -1,5 +1,8 @@
 //! Matching rules on small hand-made advisories, each test naming the rule it pins.
 
+// Test helpers outside #[test] functions are not covered by clippy.toml's test exemptions.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
 use kensa_match::{InMemoryAdvisories, match_inventory};
 use kensa_model::{
     AffectedPackage, AffectedRange, Advisory, CvssVector, CvssVersion, Ecosystem, Inventory, Package, RangeEvent,
