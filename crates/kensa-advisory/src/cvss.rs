@@ -16,20 +16,18 @@ use kensa_model::{CvssVector, CvssVersion, Severity};
 pub(crate) fn parse_cvss_vector(text: &str) -> Result<CvssVector, String> {
     let trimmed = text.trim();
     let vector = trimmed.strip_suffix('/').unwrap_or(trimmed);
-    let (version, metrics) = if let Some(metrics) = vector
-        .strip_prefix("CVSS:3.1/")
-        .or_else(|| vector.strip_prefix("CVSS:3.0/"))
-    {
-        (CvssVersion::V3, metrics)
-    } else if let Some(metrics) = vector.strip_prefix("CVSS:4.0/") {
-        (CvssVersion::V4, metrics)
-    } else if let Some(metrics) = vector.strip_prefix("CVSS:2.0/") {
-        (CvssVersion::V2, metrics)
-    } else if vector.starts_with("AV:") || vector.starts_with("(AV:") {
-        (CvssVersion::V2, vector.trim_start_matches('(').trim_end_matches(')'))
-    } else {
-        return Err(format!("{vector:?} is not a CVSS v2, v3.x or v4.0 vector"));
-    };
+    let (version, metrics) =
+        if let Some(metrics) = vector.strip_prefix("CVSS:3.1/").or_else(|| vector.strip_prefix("CVSS:3.0/")) {
+            (CvssVersion::V3, metrics)
+        } else if let Some(metrics) = vector.strip_prefix("CVSS:4.0/") {
+            (CvssVersion::V4, metrics)
+        } else if let Some(metrics) = vector.strip_prefix("CVSS:2.0/") {
+            (CvssVersion::V2, metrics)
+        } else if vector.starts_with("AV:") || vector.starts_with("(AV:") {
+            (CvssVersion::V2, vector.trim_start_matches('(').trim_end_matches(')'))
+        } else {
+            return Err(format!("{vector:?} is not a CVSS v2, v3.x or v4.0 vector"));
+        };
     let mut metric_names = Vec::new();
     for part in metrics.split('/') {
         let well_formed = part.split_once(':').is_some_and(|(name, value)| {

@@ -98,9 +98,8 @@ fn detect_markdown(path: &str, parts: &PathParts<'_>, text: &str) -> Result<Feed
     if text.trim_start().starts_with("```toml") {
         return Ok(FeedFormat::RustSec { toolchain });
     }
-    let looks_like_rustsec = toolchain
-        || directory_above_package == Some("crates")
-        || parts.file_name().starts_with("RUSTSEC-");
+    let looks_like_rustsec =
+        toolchain || directory_above_package == Some("crates") || parts.file_name().starts_with("RUSTSEC-");
     if looks_like_rustsec {
         return Err(AdvisoryError::invalid(
             path,
@@ -111,8 +110,8 @@ fn detect_markdown(path: &str, parts: &PathParts<'_>, text: &str) -> Result<Feed
 }
 
 fn detect_json(path: &str, parts: &PathParts<'_>, text: &str) -> Result<FeedFormat, AdvisoryError> {
-    let document: JsonValue = serde_json::from_str(text)
-        .map_err(|error| AdvisoryError::invalid(path, format!("malformed JSON: {error}")))?;
+    let document: JsonValue =
+        serde_json::from_str(text).map_err(|error| AdvisoryError::invalid(path, format!("malformed JSON: {error}")))?;
     match &document {
         JsonValue::Object(object) => classify_json_object(path, parts, object),
         JsonValue::Array(items) => Err(classify_json_array(path, items)),
@@ -193,7 +192,10 @@ fn classify_json_object(
     }
     Err(AdvisoryError::not_an_advisory(
         path,
-        format!("JSON object of no advisory format kensa-advisory knows (keys: {})", key_list(object.keys().map(String::as_str))),
+        format!(
+            "JSON object of no advisory format kensa-advisory knows (keys: {})",
+            key_list(object.keys().map(String::as_str))
+        ),
     ))
 }
 
@@ -231,10 +233,7 @@ fn detect_yaml(path: &str, parts: &PathParts<'_>, text: &str) -> Result<FeedForm
         return Ok(FeedFormat::OsvYaml);
     }
     if has("engine") || directory_above_package == Some("rubies") {
-        return Err(AdvisoryError::unsupported(
-            path,
-            "RubySec advisory about a Ruby interpreter (rubies/), not a gem",
-        ));
+        return Err(AdvisoryError::unsupported(path, "RubySec advisory about a Ruby interpreter (rubies/), not a gem"));
     }
     if has("gem") || directory_above_package == Some("gems") {
         return Ok(FeedFormat::RubySecGem);

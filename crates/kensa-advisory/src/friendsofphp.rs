@@ -106,7 +106,12 @@ pub(crate) fn parse(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, Adviso
         withdrawn: None,
         cvss: Vec::new(),
         database_severity: None,
-        references: record.link.map(|link| link.trim().to_owned()).filter(|link| !link.is_empty()).into_iter().collect(),
+        references: record
+            .link
+            .map(|link| link.trim().to_owned())
+            .filter(|link| !link.is_empty())
+            .into_iter()
+            .collect(),
         informational: None,
         affected: vec![AffectedPackage {
             ecosystem: Ecosystem::Packagist,
@@ -132,7 +137,9 @@ fn is_composer_constraint(constraint: &str) -> bool {
         .unwrap_or(constraint)
         .trim();
     !version.is_empty()
-        && version.chars().all(|character| character.is_ascii_alphanumeric() || matches!(character, '.' | '-' | '_' | '+'))
+        && version
+            .chars()
+            .all(|character| character.is_ascii_alphanumeric() || matches!(character, '.' | '-' | '_' | '+'))
 }
 
 fn file_stem(path: &str) -> &str {
@@ -147,7 +154,9 @@ fn find_ghsa_ids(text: &str) -> Vec<String> {
         let candidate: String = text.get(start + 5..).unwrap_or_default().chars().take(14).collect();
         let groups: Vec<&str> = candidate.split('-').collect();
         let well_formed = groups.len() == 3
-            && groups.iter().all(|group| group.len() == 4 && group.chars().all(|character| character.is_ascii_alphanumeric()));
+            && groups
+                .iter()
+                .all(|group| group.len() == 4 && group.chars().all(|character| character.is_ascii_alphanumeric()));
         if well_formed {
             found.push(format!("GHSA-{}", candidate.to_ascii_lowercase()));
         }
@@ -157,7 +166,9 @@ fn find_ghsa_ids(text: &str) -> Vec<String> {
 
 /// Keeps branches in the order the file lists them (a map type would sort
 /// `10.x` before `9.x`).
-fn deserialize_branches_in_order<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<(String, Branch)>, D::Error> {
+fn deserialize_branches_in_order<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<(String, Branch)>, D::Error> {
     struct BranchesVisitor;
 
     impl<'de> Visitor<'de> for BranchesVisitor {

@@ -46,11 +46,8 @@ pub(crate) fn parse(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, Adviso
     if vulnerable.is_empty() {
         return Err(invalid("vulnerable_versions is missing or empty".to_owned()));
     }
-    let patched = record
-        .patched_versions
-        .as_deref()
-        .map(str::trim)
-        .filter(|patched| !patched.is_empty() && *patched != "<0.0.0");
+    let patched =
+        record.patched_versions.as_deref().map(str::trim).filter(|patched| !patched.is_empty() && *patched != "<0.0.0");
     let cvss = match record.cvss_vector.as_deref().map(str::trim).filter(|vector| !vector.is_empty()) {
         Some(vector) => vec![parse_cvss_vector(vector).map_err(invalid)?],
         None => Vec::new(),

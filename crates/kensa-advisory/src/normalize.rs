@@ -80,10 +80,7 @@ mod tests {
     /// Aliases come out sorted and unique, and never repeat the advisory's own id.
     #[test]
     fn aliases_are_sorted_unique_and_exclude_the_id() {
-        let aliases = normalize_aliases(
-            "GHSA-aaaa",
-            ["CVE-2", "GHSA-aaaa", "CVE-1", " CVE-2 ", ""].map(String::from),
-        );
+        let aliases = normalize_aliases("GHSA-aaaa", ["CVE-2", "GHSA-aaaa", "CVE-1", " CVE-2 ", ""].map(String::from));
         assert_eq!(aliases, ["CVE-1", "CVE-2"]);
     }
 

@@ -147,7 +147,10 @@ fn convert_record(path: &str, record: OsvRecord) -> Result<Advisory, AdvisoryErr
             name: ecosystem.normalize_name(&package_name),
             ranges,
             versions: versions.into_iter().map(|version| version.trim().to_owned()).collect(),
-            ecosystem_specific: entry.ecosystem_specific.filter(|value| !value.is_null()).map(|value| value.to_string()),
+            ecosystem_specific: entry
+                .ecosystem_specific
+                .filter(|value| !value.is_null())
+                .map(|value| value.to_string()),
         });
     }
     if affected.is_empty() && !unsupported_ecosystems.is_empty() {
@@ -204,12 +207,10 @@ fn collect_severity(severity: OsvSeverity, findings: &mut SeverityFindings) -> R
         // Kensa can use, and rejecting the record for it would lose the rest.
         _ => return Ok(()),
     };
-    let vector = parse_cvss_vector(&severity.score).map_err(|reason| format!("severity {}: {reason}", severity.kind))?;
+    let vector =
+        parse_cvss_vector(&severity.score).map_err(|reason| format!("severity {}: {reason}", severity.kind))?;
     if vector.version != declared_version {
-        return Err(format!(
-            "severity type {} does not match its vector {:?}",
-            severity.kind, vector.vector
-        ));
+        return Err(format!("severity type {} does not match its vector {:?}", severity.kind, vector.vector));
     }
     findings.cvss.push(vector);
     Ok(())

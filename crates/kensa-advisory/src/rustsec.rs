@@ -108,15 +108,12 @@ pub(crate) fn parse(path: &str, contents: &[u8], toolchain: bool) -> Result<Vec<
         Some(vector) => vec![parse_cvss_vector(vector).map_err(invalid)?],
         None => Vec::new(),
     };
-    let informational = front_matter
-        .advisory
-        .informational
-        .map(|kind| kind.trim().to_owned())
-        .filter(|kind| !kind.is_empty());
+    let informational =
+        front_matter.advisory.informational.map(|kind| kind.trim().to_owned()).filter(|kind| !kind.is_empty());
     let ecosystem_specific = match &front_matter.affected {
-        Some(affected) if !affected.is_empty() => Some(
-            serde_json::to_string(affected).map_err(|error| invalid(format!("[affected] table: {error}")))?,
-        ),
+        Some(affected) if !affected.is_empty() => {
+            Some(serde_json::to_string(affected).map_err(|error| invalid(format!("[affected] table: {error}")))?)
+        }
         _ => None,
     };
     let references = front_matter.advisory.url.into_iter().chain(front_matter.advisory.references.unwrap_or_default());

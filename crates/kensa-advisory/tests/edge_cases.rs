@@ -14,11 +14,12 @@ fn osv_json(affected: &str, extra: &str) -> String {
     format!(r#"{{"id": "TEST-2024-0001", "modified": "2024-01-01T00:00:00Z", {extra} "affected": [{affected}]}}"#)
 }
 
-const NPM_LODASH: &str =
-    r#"{"package": {"ecosystem": "npm", "name": "lodash"}, "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "4.17.21"}]}]}"#;
+const NPM_LODASH: &str = r#"{"package": {"ecosystem": "npm", "name": "lodash"}, "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "4.17.21"}]}]}"#;
 
 fn rustsec_file(advisory_table: &str, versions_table: &str) -> String {
-    format!("```toml\n[advisory]\n{advisory_table}\n\n[versions]\n{versions_table}\n```\n\n# A title\n\nSome details.\n")
+    format!(
+        "```toml\n[advisory]\n{advisory_table}\n\n[versions]\n{versions_table}\n```\n\n# A title\n\nSome details.\n"
+    )
 }
 
 const RUSTSEC_ADVISORY_TABLE: &str = "id = \"RUSTSEC-2024-0001\"\npackage = \"demo\"\ndate = \"2024-01-01\"";
@@ -197,7 +198,10 @@ fn deeply_nested_documents_are_invalid() {
     assert_invalid("deep.json", &json, "recursion limit");
     let yaml = format!("id: X-1\nmodified: x\ndatabase_specific: {}1{}\n", "[".repeat(depth), "]".repeat(depth));
     assert_invalid("deep.yaml", &yaml, "recursion limit");
-    let toml = rustsec_file(&format!("{RUSTSEC_ADVISORY_TABLE}\nnested = {}1{}", "[".repeat(depth), "]".repeat(depth)), "patched = []");
+    let toml = rustsec_file(
+        &format!("{RUSTSEC_ADVISORY_TABLE}\nnested = {}1{}", "[".repeat(depth), "]".repeat(depth)),
+        "patched = []",
+    );
     assert_invalid("crates/demo/RUSTSEC-2024-0001.md", &toml, "invalid RustSec front matter");
 }
 
@@ -206,12 +210,15 @@ fn deeply_nested_documents_are_invalid() {
 #[test]
 fn yaml_alias_bomb_and_long_reasons_are_bounded() {
     let mut bomb = String::from("a: &a [x,x,x,x,x,x,x,x,x]\n");
-    for (name, previous) in ["b", "c", "d", "e", "f", "g", "h", "i"].iter().zip(["a", "b", "c", "d", "e", "f", "g", "h"]) {
+    for (name, previous) in
+        ["b", "c", "d", "e", "f", "g", "h", "i"].iter().zip(["a", "b", "c", "d", "e", "f", "g", "h"])
+    {
         bomb.push_str(&format!("{name}: &{name} [*{previous},*{previous},*{previous},*{previous},*{previous},*{previous},*{previous},*{previous},*{previous}]\n"));
     }
     bomb.push_str("id: X-1\nmodified: x\n");
     assert_invalid("bomb.yaml", &bomb, "limit exceeded");
-    let long_line = rustsec_file(&format!("{RUSTSEC_ADVISORY_TABLE}\nbroken = {}", "x".repeat(100_000)), "patched = []");
+    let long_line =
+        rustsec_file(&format!("{RUSTSEC_ADVISORY_TABLE}\nbroken = {}", "x".repeat(100_000)), "patched = []");
     let error = parse_file("crates/demo/RUSTSEC-2024-0001.md", long_line.as_bytes()).unwrap_err();
     assert!(error.reason().chars().count() <= 501 && !error.reason().contains('\n'), "{}", error.reason());
 }
@@ -231,7 +238,8 @@ fn rubysec_invalid_records() {
 /// FriendsOfPHP: a reference that is not composer:// and empty branches are rejected.
 #[test]
 fn friendsofphp_invalid_records() {
-    let bad_reference = "title: t\nlink: l\nbranches:\n  1.x:\n    time: ~\n    versions: ['<1.0']\nreference: https://example.org/x\n";
+    let bad_reference =
+        "title: t\nlink: l\nbranches:\n  1.x:\n    time: ~\n    versions: ['<1.0']\nreference: https://example.org/x\n";
     assert_invalid("vendor/package/CVE-2024-1.yaml", bad_reference, "composer://");
     let no_branches = "title: t\nlink: l\nbranches: {}\nreference: composer://vendor/package\n";
     assert_invalid("vendor/package/CVE-2024-1.yaml", no_branches, "no branches");
@@ -242,7 +250,8 @@ fn friendsofphp_invalid_records() {
 /// Legacy npm: a record without a vulnerable range says nothing and is rejected.
 #[test]
 fn nodejs_security_wg_record_without_vulnerable_versions() {
-    let record = r#"{"id": 7, "title": "t", "module_name": "m", "vulnerable_versions": "", "patched_versions": "<0.0.0"}"#;
+    let record =
+        r#"{"id": 7, "title": "t", "module_name": "m", "vulnerable_versions": "", "patched_versions": "<0.0.0"}"#;
     assert_invalid("vuln/npm/7.json", record, "vulnerable_versions");
 }
 

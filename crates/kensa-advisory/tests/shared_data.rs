@@ -202,11 +202,14 @@ fn unsupported_osv_records_name_their_ecosystems() {
     let reasons = |group: &str| walk.unsupported_reasons.get(group).cloned().unwrap_or_default();
     let almalinux9 = reasons("almalinux-osv/almalinux9");
     assert_eq!(almalinux9.get("no affected package in a supported ecosystem: AlmaLinux:9"), Some(&1746));
-    assert!(almalinux9.keys().all(|reason| reason.starts_with("no affected package in a supported ecosystem: AlmaLinux:")));
+    assert!(
+        almalinux9.keys().all(|reason| reason.starts_with("no affected package in a supported ecosystem: AlmaLinux:"))
+    );
     let offline = reasons("osv-samples/osv-scanner-offline-dbs");
     assert_eq!(offline.get("no affected package in a supported ecosystem: OSS-Fuzz"), Some(&2));
     assert_eq!(
-        offline.get("no affected package in a supported ecosystem: Git repositories (affected entry without a package)"),
+        offline
+            .get("no affected package in a supported ecosystem: Git repositories (affected entry without a package)"),
         Some(&2)
     );
     assert_eq!(
@@ -222,7 +225,10 @@ fn unsupported_osv_records_name_their_ecosystems() {
         ["RubySec advisory about a Ruby interpreter (rubies/), not a gem"]
     );
     assert!(reasons("rustsec/rust").keys().all(|reason| reason.contains("Rust toolchain advisory")));
-    assert_eq!(reasons("nvd/cve-api-2.0-records").keys().collect::<Vec<_>>(), ["NVD CVE API 2.0 response: no parser here yet"]);
+    assert_eq!(
+        reasons("nvd/cve-api-2.0-records").keys().collect::<Vec<_>>(),
+        ["NVD CVE API 2.0 response: no parser here yet"]
+    );
 }
 
 /// Properties every parsed advisory must have, whatever its feed.
@@ -256,7 +262,10 @@ fn every_parsed_advisory_is_normalised() {
                         assert!(patched.iter().chain(unaffected).all(|requirement| !requirement.is_empty()), "{file}");
                     }
                     AffectedRange::IfRequirements { affected, .. } => {
-                        assert!(!affected.is_empty() && affected.iter().all(|requirement| !requirement.is_empty()), "{file}");
+                        assert!(
+                            !affected.is_empty() && affected.iter().all(|requirement| !requirement.is_empty()),
+                            "{file}"
+                        );
                     }
                 }
             }
@@ -271,7 +280,11 @@ fn advisory_ids_match_their_file_names_where_the_feed_says_so() {
     let walk = walk_everything();
     for (file, advisory) in &walk.advisories {
         let stem = file.rsplit('/').next().unwrap().split('.').next().unwrap();
-        if file.starts_with("go-vulndb/") || file.starts_with("pypa/") || file.starts_with("rustsec/") || file.starts_with("rubysec/") {
+        if file.starts_with("go-vulndb/")
+            || file.starts_with("pypa/")
+            || file.starts_with("rustsec/")
+            || file.starts_with("rubysec/")
+        {
             assert_eq!(advisory.id, stem, "{file}");
         }
         if file.starts_with("nodejs-security-wg/npm/") {

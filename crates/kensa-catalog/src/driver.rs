@@ -19,11 +19,8 @@ pub fn catalog_filesystem(
     let mut wanted: Vec<(FileEntry, Vec<&dyn Cataloger>)> = Vec::new();
     filesystem.walk(
         &mut |entry| {
-            let interested: Vec<&dyn Cataloger> = catalogers
-                .iter()
-                .map(AsRef::as_ref)
-                .filter(|cataloger| cataloger.is_interested(entry))
-                .collect();
+            let interested: Vec<&dyn Cataloger> =
+                catalogers.iter().map(AsRef::as_ref).filter(|cataloger| cataloger.is_interested(entry)).collect();
             if !interested.is_empty() {
                 wanted.push((entry.clone(), interested));
             }
@@ -49,9 +46,9 @@ pub fn catalog_filesystem(
                     inventory.unresolved.extend(found.unresolved);
                     inventory.diagnostics.extend(found.diagnostics);
                 }
-                Err(error) => inventory
-                    .diagnostics
-                    .push(Diagnostic { path: entry.path.clone(), message: error.to_string() }),
+                Err(error) => {
+                    inventory.diagnostics.push(Diagnostic { path: entry.path.clone(), message: error.to_string() })
+                }
             }
         }
     }

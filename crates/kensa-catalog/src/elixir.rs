@@ -106,7 +106,9 @@ fn parse_mix_lock(path: &str, contents: &[u8]) -> Result<Found, CatalogError> {
             }
             _ => found.diagnostics.push(Diagnostic {
                 path: path.to_owned(),
-                message: format!("entry {app:?} is neither `{{:hex, :name, \"version\", ...}}` nor a git entry; skipped"),
+                message: format!(
+                    "entry {app:?} is neither `{{:hex, :name, \"version\", ...}}` nor a git entry; skipped"
+                ),
             }),
         }
     }

@@ -25,17 +25,8 @@ pub(crate) fn catalogers() -> Vec<Box<dyn Cataloger>> {
 const GEMFILE_LOCK_FORMAT: &str = "Gemfile.lock";
 
 /// Section headers Bundler writes at column zero.
-const KNOWN_SECTIONS: [&str; 9] = [
-    "GEM",
-    "GIT",
-    "PATH",
-    "PLUGIN SOURCE",
-    "PLATFORMS",
-    "DEPENDENCIES",
-    "RUBY VERSION",
-    "BUNDLED WITH",
-    "CHECKSUMS",
-];
+const KNOWN_SECTIONS: [&str; 9] =
+    ["GEM", "GIT", "PATH", "PLUGIN SOURCE", "PLATFORMS", "DEPENDENCIES", "RUBY VERSION", "BUNDLED WITH", "CHECKSUMS"];
 
 struct GemfileLockCataloger;
 
@@ -65,8 +56,7 @@ enum Position {
 }
 
 fn parse_gemfile_lock(path: &str, contents: &[u8]) -> Result<Found, CatalogError> {
-    let text = std::str::from_utf8(contents)
-        .map_err(|error| CatalogError::parse(path, GEMFILE_LOCK_FORMAT, error))?;
+    let text = std::str::from_utf8(contents).map_err(|error| CatalogError::parse(path, GEMFILE_LOCK_FORMAT, error))?;
     let mut found = Found::default();
     let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
     let mut position = Position::Elsewhere;

@@ -9,35 +9,22 @@
 
 // Test helpers outside #[test] functions are not covered by clippy.toml's
 // allow-*-in-tests settings; failing loudly is what a test helper should do.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::print_stderr
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::print_stderr)]
 
 use std::path::PathBuf;
 
 use kensa_catalog::{Cataloger, FileInput, Found, all_catalogers};
 use kensa_fs::{DirectoryFileSystem, FileEntry};
 
-const DEMO_LOCKFILE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auditable-demo/Cargo.lock"
-);
+const DEMO_LOCKFILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/auditable-demo/Cargo.lock");
 
 fn cataloger(name: &str) -> Box<dyn Cataloger> {
-    all_catalogers()
-        .into_iter()
-        .find(|cataloger| cataloger.name() == name)
-        .unwrap()
+    all_catalogers().into_iter().find(|cataloger| cataloger.name() == name).unwrap()
 }
 
 /// The fixture binary's path, or `None` (after a notice) when it was not built.
 fn fixture_binary(relative: &str) -> Option<PathBuf> {
-    let directory =
-        std::env::var("KENSA_FIXTURES_DIR").unwrap_or_else(|_| "/tmp/kensa-fixtures".to_owned());
+    let directory = std::env::var("KENSA_FIXTURES_DIR").unwrap_or_else(|_| "/tmp/kensa-fixtures".to_owned());
     let path = PathBuf::from(directory).join(relative);
     if path.is_file() {
         return Some(path);
@@ -47,31 +34,20 @@ fn fixture_binary(relative: &str) -> Option<PathBuf> {
         "{} is missing: run .ci/needs/catalog-binaries.sh",
         path.display()
     );
-    eprintln!(
-        "skipping: {} is missing (run .ci/needs/catalog-binaries.sh)",
-        path.display()
-    );
+    eprintln!("skipping: {} is missing (run .ci/needs/catalog-binaries.sh)", path.display());
     None
 }
 
 fn catalog_bytes(cataloger_name: &str, path: &str, contents: &[u8]) -> Result<Found, String> {
-    let filesystem =
-        DirectoryFileSystem::new(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let filesystem = DirectoryFileSystem::new(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
     cataloger(cataloger_name)
-        .catalog(&FileInput {
-            path,
-            contents,
-            filesystem: &filesystem,
-        })
+        .catalog(&FileInput { path, contents, filesystem: &filesystem })
         .map_err(|error| error.to_string())
 }
 
 fn name_versions(found: &Found) -> Vec<(String, String)> {
-    let mut pairs: Vec<(String, String)> = found
-        .packages
-        .iter()
-        .map(|package| (package.name.clone(), package.version.clone()))
-        .collect();
+    let mut pairs: Vec<(String, String)> =
+        found.packages.iter().map(|package| (package.name.clone(), package.version.clone())).collect();
     pairs.sort();
     pairs
 }
@@ -85,30 +61,15 @@ fn real_auditable_binary_lists_its_lockfile() {
         return;
     };
     let contents = std::fs::read(&binary).unwrap();
-    let found = catalog_bytes(
-        "cargo-auditable-binary",
-        "bin/kensa-auditable-demo",
-        &contents,
-    )
-    .unwrap();
+    let found = catalog_bytes("cargo-auditable-binary", "bin/kensa-auditable-demo", &contents).unwrap();
 
     let lockfile = std::fs::read(DEMO_LOCKFILE).unwrap();
     let from_lockfile = catalog_bytes("cargo-lock", "Cargo.lock", &lockfile).unwrap();
     assert_eq!(name_versions(&found), name_versions(&from_lockfile));
     assert!(name_versions(&found).contains(&("smallvec".to_owned(), "0.6.12".to_owned())));
     assert!(name_versions(&found).contains(&("base64".to_owned(), "0.5.1".to_owned())));
-    assert!(
-        found
-            .packages
-            .iter()
-            .all(|package| package.locations == ["bin/kensa-auditable-demo"])
-    );
-    assert!(
-        found
-            .packages
-            .iter()
-            .any(|package| package.purl == "pkg:cargo/smallvec@0.6.12")
-    );
+    assert!(found.packages.iter().all(|package| package.locations == ["bin/kensa-auditable-demo"]));
+    assert!(found.packages.iter().any(|package| package.purl == "pkg:cargo/smallvec@0.6.12"));
 }
 
 /// A real binary without audit data (a Debian Go program, or the Go demo) is
@@ -119,10 +80,7 @@ fn binary_without_audit_data_is_empty() {
         return;
     };
     let contents = std::fs::read(&binary).unwrap();
-    assert_eq!(
-        catalog_bytes("cargo-auditable-binary", "godemo", &contents).unwrap(),
-        Found::default()
-    );
+    assert_eq!(catalog_bytes("cargo-auditable-binary", "godemo", &contents).unwrap(), Found::default());
 }
 
 /// Damaged inputs never panic: every prefix length of the real binary in coarse
@@ -147,9 +105,7 @@ fn damaged_binaries_do_not_panic() {
     };
     let contents = std::fs::read(&binary).unwrap();
     for length in (0..contents.len()).step_by(contents.len() / 64 + 1) {
-        if let Err(message) =
-            catalog_bytes("cargo-auditable-binary", "bin/cut", &contents[..length])
-        {
+        if let Err(message) = catalog_bytes("cargo-auditable-binary", "bin/cut", &contents[..length]) {
             assert!(message.contains("bin/cut"), "{message}");
         }
     }
@@ -160,11 +116,7 @@ fn damaged_binaries_do_not_panic() {
 #[test]
 fn interest_in_executables() {
     let cataloger = cataloger("cargo-auditable-binary");
-    let entry = |path: &str, size: u64, executable: bool| FileEntry {
-        path: path.to_owned(),
-        size,
-        executable,
-    };
+    let entry = |path: &str, size: u64, executable: bool| FileEntry { path: path.to_owned(), size, executable };
     assert!(cataloger.is_interested(&entry("usr/bin/tool", 4096, true)));
     assert!(cataloger.is_interested(&entry("app/tool.exe", 4096, false)));
     assert!(!cataloger.is_interested(&entry("usr/share/doc/README", 4096, false)));

@@ -76,7 +76,9 @@ fn mix_lock_git_dependencies_unresolved() {
 /// `%{}` is an empty lockfile.
 #[test]
 fn mix_lock_empty() {
-    for fixture in ["trivy/hex-mix/empty.mix.lock", "osv-scalibr/erlang-mixlock/empty.lock", "osv-scalibr/elixir-mixlock/empty"] {
+    for fixture in
+        ["trivy/hex-mix/empty.mix.lock", "osv-scalibr/erlang-mixlock/empty.lock", "osv-scalibr/elixir-mixlock/empty"]
+    {
         assert_eq!(catalog_fixture("elixir-mix-lock", fixture).unwrap(), Found::default(), "{fixture}");
     }
 }

@@ -8,13 +8,7 @@
 
 // Test helpers outside #[test] functions are not covered by clippy.toml's
 // allow-*-in-tests settings; failing loudly is what a test helper should do.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::print_stderr
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,32 +21,19 @@ fn require_fixtures() -> bool {
 }
 
 fn missing(what: &str) {
-    assert!(
-        !require_fixtures(),
-        "{what} is missing: run .ci/needs/catalog-binaries.sh"
-    );
+    assert!(!require_fixtures(), "{what} is missing: run .ci/needs/catalog-binaries.sh");
     eprintln!("skipping: {what} is missing (run .ci/needs/catalog-binaries.sh)");
 }
 
 fn fixtures_directory() -> PathBuf {
-    PathBuf::from(
-        std::env::var("KENSA_FIXTURES_DIR").unwrap_or_else(|_| "/tmp/kensa-fixtures".to_owned()),
-    )
+    PathBuf::from(std::env::var("KENSA_FIXTURES_DIR").unwrap_or_else(|_| "/tmp/kensa-fixtures".to_owned()))
 }
 
 fn catalog_bytes(path: &str, contents: &[u8]) -> Result<Found, String> {
-    let cataloger: Box<dyn Cataloger> = all_catalogers()
-        .into_iter()
-        .find(|cataloger| cataloger.name() == "go-binary")
-        .unwrap();
+    let cataloger: Box<dyn Cataloger> =
+        all_catalogers().into_iter().find(|cataloger| cataloger.name() == "go-binary").unwrap();
     let filesystem = DirectoryFileSystem::new(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
-    cataloger
-        .catalog(&FileInput {
-            path,
-            contents,
-            filesystem: &filesystem,
-        })
-        .map_err(|error| error.to_string())
+    cataloger.catalog(&FileInput { path, contents, filesystem: &filesystem }).map_err(|error| error.to_string())
 }
 
 /// What `go version -m` says a binary holds, turned into Kensa's reporting
@@ -64,25 +45,12 @@ struct Oracle {
 }
 
 fn go_version_m(binary: &Path) -> Option<Oracle> {
-    let output = Command::new("go")
-        .arg("version")
-        .arg("-m")
-        .arg(binary)
-        .output()
-        .ok()?;
-    assert!(
-        output.status.success(),
-        "go version -m {}: {:?}",
-        binary.display(),
-        output
-    );
+    let output = Command::new("go").arg("version").arg("-m").arg(binary).output().ok()?;
+    assert!(output.status.success(), "go version -m {}: {:?}", binary.display(), output);
     let text = String::from_utf8(output.stdout).unwrap();
     let mut lines = text.lines();
     let go_version = lines.next().unwrap().rsplit(' ').next().unwrap();
-    let mut packages = vec![(
-        "stdlib".to_owned(),
-        format!("v{}", go_version.trim_start_matches("go")),
-    )];
+    let mut packages = vec![("stdlib".to_owned(), format!("v{}", go_version.trim_start_matches("go")))];
     let mut unresolved = Vec::new();
     // (is the main module, path, version, replacement path and version)
     type ModuleLine = (bool, String, String, Option<(String, String)>);
@@ -91,12 +59,7 @@ fn go_version_m(binary: &Path) -> Option<Oracle> {
         let fields: Vec<&str> = line.trim_start().split('\t').collect();
         match fields.as_slice() {
             ["mod", path, version, ..] | ["dep", path, version, ..] => {
-                modules.push((
-                    fields[0] == "mod",
-                    (*path).to_owned(),
-                    (*version).to_owned(),
-                    None,
-                ));
+                modules.push((fields[0] == "mod", (*path).to_owned(), (*version).to_owned(), None));
             }
             ["=>", path, version, ..] => {
                 modules.last_mut().unwrap().3 = Some(((*path).to_owned(), (*version).to_owned()));
@@ -116,10 +79,7 @@ fn go_version_m(binary: &Path) -> Option<Oracle> {
     }
     packages.sort();
     unresolved.sort();
-    Some(Oracle {
-        packages,
-        unresolved,
-    })
+    Some(Oracle { packages, unresolved })
 }
 
 fn check_against_oracle(binary: &Path) -> Option<Found> {
@@ -133,17 +93,11 @@ fn check_against_oracle(binary: &Path) -> Option<Found> {
     };
     let contents = std::fs::read(binary).unwrap();
     let found = catalog_bytes("bin/program", &contents).unwrap();
-    let mut packages: Vec<(String, String)> = found
-        .packages
-        .iter()
-        .map(|package| (package.name.clone(), package.version.clone()))
-        .collect();
+    let mut packages: Vec<(String, String)> =
+        found.packages.iter().map(|package| (package.name.clone(), package.version.clone())).collect();
     packages.sort();
-    let mut unresolved: Vec<String> = found
-        .unresolved
-        .iter()
-        .map(|unresolved| format!("{} {}", unresolved.name, unresolved.requirement))
-        .collect();
+    let mut unresolved: Vec<String> =
+        found.unresolved.iter().map(|unresolved| format!("{} {}", unresolved.name, unresolved.requirement)).collect();
     unresolved.sort();
     assert_eq!(packages, oracle.packages, "{}", binary.display());
     assert_eq!(unresolved, oracle.unresolved, "{}", binary.display());
@@ -157,36 +111,17 @@ fn check_against_oracle(binary: &Path) -> Option<Found> {
 /// greeting module as unresolved.
 #[test]
 fn demo_program_in_three_formats_matches_go_version_m() {
-    for file_name in [
-        "godemo-linux-amd64",
-        "godemo-windows-amd64.exe",
-        "godemo-darwin-amd64",
-    ] {
-        let Some(found) = check_against_oracle(&fixtures_directory().join("go").join(file_name))
-        else {
+    for file_name in ["godemo-linux-amd64", "godemo-windows-amd64.exe", "godemo-darwin-amd64"] {
+        let Some(found) = check_against_oracle(&fixtures_directory().join("go").join(file_name)) else {
             continue;
         };
         let has = |name: &str, version: &str| {
-            found
-                .packages
-                .iter()
-                .any(|package| package.name == name && package.version == version)
+            found.packages.iter().any(|package| package.name == name && package.version == version)
         };
         assert!(has("golang.org/x/net", "v0.7.0"), "{file_name}");
         assert!(has("github.com/pkg/errors", "v0.9.1"), "{file_name}");
-        assert!(
-            found
-                .packages
-                .iter()
-                .any(|package| package.purl == "pkg:golang/golang.org/x/net@v0.7.0")
-        );
-        assert!(
-            !found
-                .packages
-                .iter()
-                .any(|package| package.name.starts_with("example.com/kensa")),
-            "{file_name}"
-        );
+        assert!(found.packages.iter().any(|package| package.purl == "pkg:golang/golang.org/x/net@v0.7.0"));
+        assert!(!found.packages.iter().any(|package| package.name.starts_with("example.com/kensa")), "{file_name}");
         assert_eq!(found.unresolved.len(), 1, "{file_name}");
         assert_eq!(found.unresolved[0].requirement, "v0.0.0 => ./greeting");
     }
@@ -200,12 +135,7 @@ fn debian_go_programs_match_go_version_m() {
         let Some(found) = check_against_oracle(Path::new(binary)) else {
             continue;
         };
-        assert!(
-            found
-                .packages
-                .iter()
-                .any(|package| package.name == "stdlib" && package.version.starts_with("v1."))
-        );
+        assert!(found.packages.iter().any(|package| package.name == "stdlib" && package.version.starts_with("v1.")));
     }
 }
 
@@ -230,11 +160,7 @@ fn damaged_binaries_do_not_panic() {
             assert!(message.contains("bin/noise"), "{message}");
         }
     }
-    assert!(
-        catalog_bytes("bin/noise", &lying_header)
-            .unwrap_err()
-            .contains("Go build info")
-    );
+    assert!(catalog_bytes("bin/noise", &lying_header).unwrap_err().contains("Go build info"));
 
     let binary = fixtures_directory().join("go/godemo-linux-amd64");
     if !binary.is_file() {
@@ -259,8 +185,5 @@ fn non_go_binary_is_empty() {
         return;
     }
     let contents = std::fs::read(&binary).unwrap();
-    assert_eq!(
-        catalog_bytes("bin/rust", &contents).unwrap(),
-        Found::default()
-    );
+    assert_eq!(catalog_bytes("bin/rust", &contents).unwrap(), Found::default());
 }

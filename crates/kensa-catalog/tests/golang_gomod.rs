@@ -5,13 +5,7 @@
 
 // Test helpers outside #[test] functions are not covered by clippy.toml's
 // allow-*-in-tests settings; failing loudly is what a test helper should do.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::print_stderr
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
 
@@ -21,10 +15,7 @@ use kensa_fs::{DirectoryFileSystem, FileEntry};
 const TARGETS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/targets");
 
 fn go_mod_cataloger() -> Box<dyn Cataloger> {
-    all_catalogers()
-        .into_iter()
-        .find(|cataloger| cataloger.name() == "go-mod")
-        .unwrap()
+    all_catalogers().into_iter().find(|cataloger| cataloger.name() == "go-mod").unwrap()
 }
 
 /// Catalogs one file of the shared data through a filesystem rooted at its
@@ -34,11 +25,7 @@ fn catalog(relative_path: &str) -> Result<Found, CatalogError> {
     let filesystem = DirectoryFileSystem::new(full_path.parent().unwrap()).unwrap();
     let file_name = full_path.file_name().unwrap().to_str().unwrap();
     let contents = std::fs::read(&full_path).unwrap();
-    go_mod_cataloger().catalog(&FileInput {
-        path: file_name,
-        contents: &contents,
-        filesystem: &filesystem,
-    })
+    go_mod_cataloger().catalog(&FileInput { path: file_name, contents: &contents, filesystem: &filesystem })
 }
 
 fn find_files(directory: &Path, wanted: &dyn Fn(&Path) -> bool, found: &mut Vec<PathBuf>) {
@@ -53,22 +40,12 @@ fn find_files(directory: &Path, wanted: &dyn Fn(&Path) -> bool, found: &mut Vec<
 }
 
 fn summary(found: &Found) -> String {
-    let mut lines: Vec<String> = found
-        .packages
-        .iter()
-        .map(|package| format!("{} {} {}", package.name, package.version, package.purl))
-        .collect();
+    let mut lines: Vec<String> =
+        found.packages.iter().map(|package| format!("{} {} {}", package.name, package.version, package.purl)).collect();
     lines.extend(
-        found.unresolved.iter().map(|unresolved| {
-            format!("unresolved: {} {}", unresolved.name, unresolved.requirement)
-        }),
+        found.unresolved.iter().map(|unresolved| format!("unresolved: {} {}", unresolved.name, unresolved.requirement)),
     );
-    lines.extend(
-        found
-            .diagnostics
-            .iter()
-            .map(|diagnostic| format!("diagnostic: {}", diagnostic.message)),
-    );
+    lines.extend(found.diagnostics.iter().map(|diagnostic| format!("diagnostic: {}", diagnostic.message)));
     lines.join("\n")
 }
 
@@ -85,24 +62,11 @@ fn every_go_mod_in_shared_data_parses() {
         },
         &mut files,
     );
-    assert!(
-        files.len() >= 30,
-        "expected the shared go.mod files, found {}",
-        files.len()
-    );
+    assert!(files.len() >= 30, "expected the shared go.mod files, found {}", files.len());
     for file in files {
-        let relative = file
-            .strip_prefix(TARGETS)
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_owned();
+        let relative = file.strip_prefix(TARGETS).unwrap().to_str().unwrap().to_owned();
         let found = catalog(&relative).unwrap_or_else(|error| panic!("{relative}: {error}"));
-        assert!(
-            found.diagnostics.is_empty(),
-            "{relative}: {:?}",
-            found.diagnostics
-        );
+        assert!(found.diagnostics.is_empty(), "{relative}: {:?}", found.diagnostics);
     }
 }
 
@@ -119,28 +83,10 @@ fn real_project_go_mods() {
     ] {
         let found = catalog(&format!("lockfiles/real-projects/gomod/{project}/go.mod")).unwrap();
         assert_eq!(found.packages.len(), expected_count, "{project}");
-        assert!(
-            found.unresolved.is_empty(),
-            "{project}: {:?}",
-            found.unresolved
-        );
-        let package = found
-            .packages
-            .iter()
-            .find(|package| package.name == spot_check)
-            .unwrap();
-        assert!(
-            package.version.starts_with('v'),
-            "{project}: {}",
-            package.version
-        );
-        assert!(
-            package
-                .purl
-                .starts_with(&format!("pkg:golang/{spot_check}@v")),
-            "{}",
-            package.purl
-        );
+        assert!(found.unresolved.is_empty(), "{project}: {:?}", found.unresolved);
+        let package = found.packages.iter().find(|package| package.name == spot_check).unwrap();
+        assert!(package.version.starts_with('v'), "{project}: {}", package.version);
+        assert!(package.purl.starts_with(&format!("pkg:golang/{spot_check}@v")), "{}", package.purl);
     }
 }
 
@@ -151,30 +97,12 @@ fn real_project_go_mods() {
 fn fixture_snapshots() {
     for (snapshot_name, relative) in [
         ("trivy_normal", "lockfiles/trivy/golang-mod/normal/go.mod"),
-        (
-            "trivy_go116_with_go_sum",
-            "lockfiles/trivy/golang-mod/go116/go.mod",
-        ),
-        (
-            "trivy_no_go_version",
-            "lockfiles/trivy/golang-mod/no-go-version/gomod",
-        ),
-        (
-            "trivy_replaced",
-            "lockfiles/trivy/golang-mod/replaced/go.mod",
-        ),
-        (
-            "trivy_replaced_with_version",
-            "lockfiles/trivy/golang-mod/replaced-with-version/go.mod",
-        ),
-        (
-            "trivy_replaced_with_version_mismatch",
-            "lockfiles/trivy/golang-mod/replaced-with-version-mismatch/go.mod",
-        ),
-        (
-            "trivy_replaced_with_local_path",
-            "lockfiles/trivy/golang-mod/replaced-with-local-path/go.mod",
-        ),
+        ("trivy_go116_with_go_sum", "lockfiles/trivy/golang-mod/go116/go.mod"),
+        ("trivy_no_go_version", "lockfiles/trivy/golang-mod/no-go-version/gomod"),
+        ("trivy_replaced", "lockfiles/trivy/golang-mod/replaced/go.mod"),
+        ("trivy_replaced_with_version", "lockfiles/trivy/golang-mod/replaced-with-version/go.mod"),
+        ("trivy_replaced_with_version_mismatch", "lockfiles/trivy/golang-mod/replaced-with-version-mismatch/go.mod"),
+        ("trivy_replaced_with_local_path", "lockfiles/trivy/golang-mod/replaced-with-local-path/go.mod"),
         (
             "trivy_replaced_with_local_path_and_version",
             "lockfiles/trivy/golang-mod/replaced-with-local-path-and-version/go.mod",
@@ -183,38 +111,14 @@ fn fixture_snapshots() {
             "trivy_replaced_with_local_path_and_version_mismatch",
             "lockfiles/trivy/golang-mod/replaced-with-local-path-and-version-mismatch/go.mod",
         ),
-        (
-            "trivy_integration_gomod",
-            "lockfiles/trivy-integration-repos/gomod/go.mod",
-        ),
-        (
-            "scalibr_replace_different",
-            "lockfiles/osv-scalibr/golang-gomod/replace-different.mod",
-        ),
-        (
-            "scalibr_replace_local",
-            "lockfiles/osv-scalibr/golang-gomod/replace-local.mod",
-        ),
-        (
-            "scalibr_replace_mixed",
-            "lockfiles/osv-scalibr/golang-gomod/replace-mixed.mod",
-        ),
-        (
-            "scalibr_replace_no_version",
-            "lockfiles/osv-scalibr/golang-gomod/replace-no-version.mod",
-        ),
-        (
-            "scalibr_replace_not_required",
-            "lockfiles/osv-scalibr/golang-gomod/replace-not-required.mod",
-        ),
-        (
-            "scalibr_toolchain_with_suffix",
-            "lockfiles/osv-scalibr/golang-gomod/toolchain-with-suffix.mod",
-        ),
-        (
-            "scalibr_indirect_packages",
-            "lockfiles/osv-scalibr/golang-gomod/indirect-packages.mod",
-        ),
+        ("trivy_integration_gomod", "lockfiles/trivy-integration-repos/gomod/go.mod"),
+        ("scalibr_replace_different", "lockfiles/osv-scalibr/golang-gomod/replace-different.mod"),
+        ("scalibr_replace_local", "lockfiles/osv-scalibr/golang-gomod/replace-local.mod"),
+        ("scalibr_replace_mixed", "lockfiles/osv-scalibr/golang-gomod/replace-mixed.mod"),
+        ("scalibr_replace_no_version", "lockfiles/osv-scalibr/golang-gomod/replace-no-version.mod"),
+        ("scalibr_replace_not_required", "lockfiles/osv-scalibr/golang-gomod/replace-not-required.mod"),
+        ("scalibr_toolchain_with_suffix", "lockfiles/osv-scalibr/golang-gomod/toolchain-with-suffix.mod"),
+        ("scalibr_indirect_packages", "lockfiles/osv-scalibr/golang-gomod/indirect-packages.mod"),
     ] {
         let found = catalog(relative).unwrap_or_else(|error| panic!("{relative}: {error}"));
         insta::assert_snapshot!(snapshot_name, summary(&found));
@@ -225,28 +129,16 @@ fn fixture_snapshots() {
 /// the file.
 #[test]
 fn empty_and_not_a_go_mod() {
-    assert_eq!(
-        catalog("lockfiles/osv-scalibr/golang-gomod/empty.mod").unwrap(),
-        Found::default()
-    );
-    let error = catalog("lockfiles/osv-scalibr/golang-gomod/not-go-mod.mod")
-        .unwrap_err()
-        .to_string();
-    assert!(
-        error.contains("not-go-mod.mod") && error.contains("go.mod"),
-        "{error}"
-    );
+    assert_eq!(catalog("lockfiles/osv-scalibr/golang-gomod/empty.mod").unwrap(), Found::default());
+    let error = catalog("lockfiles/osv-scalibr/golang-gomod/not-go-mod.mod").unwrap_err().to_string();
+    assert!(error.contains("not-go-mod.mod") && error.contains("go.mod"), "{error}");
 }
 
 /// Only files named exactly `go.mod` are claimed (not go.sum or go.work).
 #[test]
 fn interest_is_by_file_name() {
     let cataloger = go_mod_cataloger();
-    let entry = |path: &str| FileEntry {
-        path: path.to_owned(),
-        size: 10,
-        executable: false,
-    };
+    let entry = |path: &str| FileEntry { path: path.to_owned(), size: 10, executable: false };
     assert!(cataloger.is_interested(&entry("go.mod")));
     assert!(cataloger.is_interested(&entry("a/b/go.mod")));
     assert!(!cataloger.is_interested(&entry("a/go.sum")));

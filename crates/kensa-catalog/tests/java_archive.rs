@@ -40,7 +40,8 @@ fn debian_maven_version(group_path: &str, artifact: &str) -> String {
         .collect();
     assert_eq!(versions.len(), 1, "{}: {versions:?}", artifact_directory.display());
     let version = versions[0].clone();
-    let pom = std::fs::read_to_string(artifact_directory.join(&version).join(format!("{artifact}-{version}.pom"))).unwrap();
+    let pom =
+        std::fs::read_to_string(artifact_directory.join(&version).join(format!("{artifact}-{version}.pom"))).unwrap();
     assert!(pom.contains(&format!("<version>{version}</version>")), "{artifact} POM does not declare {version}");
     version
 }
@@ -164,7 +165,10 @@ fn manifest_and_file_name_fallbacks() {
 fn several_pom_properties_in_one_jar() {
     let shaded = build_zip(&[
         ("META-INF/maven/org.example/app/pom.properties", b"groupId=org.example\nartifactId=app\nversion=1.0\n"),
-        ("META-INF/maven/com.google.guava/guava/pom.properties", b"groupId=com.google.guava\nartifactId=guava\nversion=30.0-jre\n"),
+        (
+            "META-INF/maven/com.google.guava/guava/pom.properties",
+            b"groupId=com.google.guava\nartifactId=guava\nversion=30.0-jre\n",
+        ),
         ("META-INF/maven/broken/broken/pom.properties", b"groupId=broken\n"),
     ]);
     let found = catalog_bytes("app-all.jar", &shaded).unwrap();
@@ -237,7 +241,8 @@ fn truncated_and_non_zip_archives() {
     let error = catalog_bytes("lib/empty.jar", b"").unwrap_err();
     assert!(error.to_string().contains("lib/empty.jar"), "{error}");
 
-    let war = build_zip(&[("WEB-INF/lib/cut.jar", truncated), ("WEB-INF/lib/log4j-api.jar", &debian_jar("log4j-api.jar"))]);
+    let war =
+        build_zip(&[("WEB-INF/lib/cut.jar", truncated), ("WEB-INF/lib/log4j-api.jar", &debian_jar("log4j-api.jar"))]);
     let found = catalog_bytes("app.war", &war).unwrap();
     assert_eq!(found.packages.len(), 1);
     assert_eq!(found.diagnostics.len(), 1);
@@ -247,7 +252,8 @@ fn truncated_and_non_zip_archives() {
 /// Archives nested past the depth limit are reported, not opened.
 #[test]
 fn nesting_depth_is_bounded() {
-    let mut archive = build_zip(&[("META-INF/maven/g/deep/pom.properties", b"groupId=g\nartifactId=deep\nversion=1\n")]);
+    let mut archive =
+        build_zip(&[("META-INF/maven/g/deep/pom.properties", b"groupId=g\nartifactId=deep\nversion=1\n")]);
     for _ in 0..6 {
         archive = build_zip(&[("inner.jar", &archive)]);
     }

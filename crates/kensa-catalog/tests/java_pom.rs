@@ -32,11 +32,8 @@ fn listing(found: &Found) -> String {
 }
 
 fn unresolved_listing(found: &Found) -> String {
-    let mut lines: Vec<String> = found
-        .unresolved
-        .iter()
-        .map(|dependency| format!("{} {:?}", dependency.name, dependency.requirement))
-        .collect();
+    let mut lines: Vec<String> =
+        found.unresolved.iter().map(|dependency| format!("{} {:?}", dependency.name, dependency.requirement)).collect();
     lines.sort();
     lines.join("\n")
 }

@@ -108,7 +108,8 @@ fn installed_gemspec() {
     let found = catalog_bytes("ruby-installed-gemspec", Path::new(LOCKFILES), path, gemspec).unwrap();
     assert_eq!(listing(&found), "rake@13.0.6");
     assert_eq!(found.packages[0].purl, "pkg:gem/rake@13.0.6");
-    let error = catalog_bytes("ruby-installed-gemspec", Path::new(LOCKFILES), path, b"Gem::Specification.new").unwrap_err();
+    let error =
+        catalog_bytes("ruby-installed-gemspec", Path::new(LOCKFILES), path, b"Gem::Specification.new").unwrap_err();
     assert!(error.to_string().contains(path), "{error}");
 }
 

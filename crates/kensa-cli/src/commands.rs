@@ -170,7 +170,8 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn collect_inventory(path: &Path) -> Result<Inventory> {
-    let filesystem = kensa_fs::DirectoryFileSystem::new(path).with_context(|| format!("cannot scan {}", path.display()))?;
+    let filesystem =
+        kensa_fs::DirectoryFileSystem::new(path).with_context(|| format!("cannot scan {}", path.display()))?;
     let kind = if path.is_dir() { ResourceKind::Directory } else { ResourceKind::File };
     let catalogers = kensa_catalog::all_catalogers();
     Ok(kensa_catalog::catalog_filesystem(
@@ -205,9 +206,9 @@ fn scan_inventory(inventory: &Inventory, options: &ScanOptions) -> Result<ExitCo
     }
     .and_then(|()| writer.flush())
     .context("cannot write report")?;
-    let failed = options.fail_on.is_some_and(|threshold| {
-        outcome.findings.iter().any(|finding| finding.severity >= threshold.severity())
-    });
+    let failed = options
+        .fail_on
+        .is_some_and(|threshold| outcome.findings.iter().any(|finding| finding.severity >= threshold.severity()));
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
@@ -265,7 +266,11 @@ fn build_database(from: &Path, path: &Path, verbose: bool) -> Result<ExitCode> {
             }
             for (reason, paths) in by_reason {
                 let examples: Vec<&str> = paths.iter().take(3).copied().collect();
-                let more = if paths.len() > 3 { format!(", … ({} more; --verbose lists all)", paths.len() - 3) } else { String::new() };
+                let more = if paths.len() > 3 {
+                    format!(", … ({} more; --verbose lists all)", paths.len() - 3)
+                } else {
+                    String::new()
+                };
                 writeln!(stderr, "  {} × {reason}: {}{more}", paths.len(), examples.join(", "))?;
             }
         }

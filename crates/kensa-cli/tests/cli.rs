@@ -24,14 +24,8 @@ fn database() -> &'static Path {
     let (_directory, path) = DATABASE.get_or_init(|| {
         let directory = tempfile::tempdir().unwrap();
         let path = directory.path().join("kensa.redb");
-        let output = kensa(&[
-            "db",
-            "build",
-            "--from",
-            shared("advisories").to_str().unwrap(),
-            "--db",
-            path.to_str().unwrap(),
-        ]);
+        let output =
+            kensa(&["db", "build", "--from", shared("advisories").to_str().unwrap(), "--db", path.to_str().unwrap()]);
         assert!(output.status.success(), "db build failed: {}", String::from_utf8_lossy(&output.stderr));
         (directory, path)
     });
@@ -39,7 +33,8 @@ fn database() -> &'static Path {
 }
 
 fn scan_json(target: &Path, extra: &[&str]) -> (serde_json::Value, Output) {
-    let mut arguments = vec!["scan", "fs", target.to_str().unwrap(), "--format", "json", "--db", database().to_str().unwrap()];
+    let mut arguments =
+        vec!["scan", "fs", target.to_str().unwrap(), "--format", "json", "--db", database().to_str().unwrap()];
     arguments.extend_from_slice(extra);
     let output = kensa(&arguments);
     let report = serde_json::from_slice(&output.stdout)
@@ -61,7 +56,13 @@ fn finding_lines(report: &serde_json::Value, list: &str) -> Vec<String> {
                 finding["package"]["version"].as_str().unwrap(),
                 finding["id"].as_str().unwrap(),
                 finding["severity"].as_str().unwrap(),
-                finding["fixed_versions"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect::<Vec<_>>().join("|"),
+                finding["fixed_versions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap())
+                    .collect::<Vec<_>>()
+                    .join("|"),
             )
         })
         .collect()
@@ -72,7 +73,14 @@ fn finding_lines(report: &serde_json::Value, list: &str) -> Vec<String> {
 fn database_build_reports_counts_and_skips() {
     let directory = tempfile::tempdir().unwrap();
     let path = directory.path().join("db.redb");
-    let output = kensa(&["db", "build", "--from", shared("advisories/rustsec").to_str().unwrap(), "--db", path.to_str().unwrap()]);
+    let output = kensa(&[
+        "db",
+        "build",
+        "--from",
+        shared("advisories/rustsec").to_str().unwrap(),
+        "--db",
+        path.to_str().unwrap(),
+    ]);
     assert!(output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("advisories"), "{stderr}");
@@ -132,7 +140,15 @@ fn stored_inventory_matches_like_a_scan() {
     let inventory = directory.path().join("inventory.json");
     let output = kensa(&["inventory", target.to_str().unwrap(), "-o", inventory.to_str().unwrap()]);
     assert!(output.status.success());
-    let stored = kensa(&["scan", "inventory", inventory.to_str().unwrap(), "--format", "json", "--db", database().to_str().unwrap()]);
+    let stored = kensa(&[
+        "scan",
+        "inventory",
+        inventory.to_str().unwrap(),
+        "--format",
+        "json",
+        "--db",
+        database().to_str().unwrap(),
+    ]);
     let (direct, _) = scan_json(&target, &[]);
     let stored: serde_json::Value = serde_json::from_slice(&stored.stdout).unwrap();
     assert_eq!(stored["findings"], direct["findings"]);

@@ -9,8 +9,7 @@ use std::time::Instant;
 fn main() {
     let arguments: Vec<String> = std::env::args().collect();
     let database_path = std::path::PathBuf::from(&arguments[1]);
-    let mut inventory: kensa_model::Inventory =
-        serde_json::from_slice(&std::fs::read(&arguments[2]).unwrap()).unwrap();
+    let mut inventory: kensa_model::Inventory = serde_json::from_slice(&std::fs::read(&arguments[2]).unwrap()).unwrap();
     let count: usize = arguments.get(3).map_or(1000, |count| count.parse().unwrap());
     inventory.packages.truncate(count);
     let mut timings = Vec::new();

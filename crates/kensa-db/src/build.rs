@@ -96,7 +96,8 @@ fn keep_newest(advisories: &mut BTreeMap<String, Advisory>, advisory: Advisory, 
         return;
     };
     report.duplicates.push(advisory.id.clone());
-    let (mut kept, other) = if advisory.modified > existing.modified { (advisory, existing) } else { (existing, advisory) };
+    let (mut kept, other) =
+        if advisory.modified > existing.modified { (advisory, existing) } else { (existing, advisory) };
     for affected in other.affected {
         let already_named = kept
             .affected
@@ -162,7 +163,8 @@ fn read_zip(input: &Path, report: &mut BuildReport, accept: &mut Accept<'_>) -> 
         path: input.display().to_string(),
         source,
     })?;
-    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|error| archive_error(error.to_string()))?;
+    let mut archive =
+        zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|error| archive_error(error.to_string()))?;
     let mut total: u64 = 0;
     for index in 0..archive.len() {
         let mut entry = archive.by_index(index).map_err(|error| archive_error(error.to_string()))?;
@@ -197,7 +199,11 @@ fn read_zip(input: &Path, report: &mut BuildReport, accept: &mut Accept<'_>) -> 
     Ok(())
 }
 
-fn write_database(output: &Path, advisories: &BTreeMap<String, Advisory>, report: &mut BuildReport) -> Result<(), DbError> {
+fn write_database(
+    output: &Path,
+    advisories: &BTreeMap<String, Advisory>,
+    report: &mut BuildReport,
+) -> Result<(), DbError> {
     if let Some(parent) = output.parent().filter(|parent| !parent.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|source| DbError::Io {
             operation: "create directory",
@@ -239,7 +245,8 @@ fn write_tables(path: &Path, advisories: &BTreeMap<String, Advisory>, report: &m
             })?;
             table.insert(id.as_str(), bytes.as_slice()).map_err(|error| DbError::storage(path, error))?;
             *report.advisories_per_source.entry(advisory.source.clone()).or_default() += 1;
-            let ecosystems: BTreeSet<&str> = advisory.affected.iter().map(|affected| affected.ecosystem.as_str()).collect();
+            let ecosystems: BTreeSet<&str> =
+                advisory.affected.iter().map(|affected| affected.ecosystem.as_str()).collect();
             for ecosystem in ecosystems {
                 *report.advisories_per_ecosystem.entry(ecosystem.to_owned()).or_default() += 1;
             }

@@ -15,7 +15,7 @@ mod build;
 mod store;
 
 pub use build::{BuildReport, SkippedFile, build_database};
-pub use store::{Database, DatabaseInfo, DB_SCHEMA_VERSION};
+pub use store::{DB_SCHEMA_VERSION, Database, DatabaseInfo};
 
 /// Errors building, opening or reading the database.
 #[derive(Debug, thiserror::Error)]
@@ -48,7 +48,9 @@ pub enum DbError {
         path: String,
     },
     /// The file is a database of another format version.
-    #[error("advisory database {path} has format version {found}, this kensa reads version {expected}; rebuild it with `kensa db build`")]
+    #[error(
+        "advisory database {path} has format version {found}, this kensa reads version {expected}; rebuild it with `kensa db build`"
+    )]
     WrongVersion {
         /// The database file.
         path: String,

@@ -61,11 +61,7 @@ impl Database {
         let opened = Database { path: path.to_path_buf(), transaction };
         let found = opened.meta("schema_version")?.unwrap_or_default();
         if found != DB_SCHEMA_VERSION.to_string() {
-            return Err(DbError::WrongVersion {
-                path: path.display().to_string(),
-                found,
-                expected: DB_SCHEMA_VERSION,
-            });
+            return Err(DbError::WrongVersion { path: path.display().to_string(), found, expected: DB_SCHEMA_VERSION });
         }
         Ok(opened)
     }
@@ -96,7 +92,11 @@ impl Database {
     }
 
     /// Every advisory indexed under one package.
-    pub fn advisories_for_package(&self, ecosystem: Ecosystem, normalized_name: &str) -> Result<Vec<Advisory>, DbError> {
+    pub fn advisories_for_package(
+        &self,
+        ecosystem: Ecosystem,
+        normalized_name: &str,
+    ) -> Result<Vec<Advisory>, DbError> {
         let key = package_key(ecosystem, normalized_name);
         let table = self.transaction.open_table(PACKAGES).map_err(|error| DbError::storage(&self.path, error))?;
         let Some(bytes) = table.get(key.as_str()).map_err(|error| DbError::storage(&self.path, error))? else {
@@ -127,7 +127,8 @@ impl Database {
     pub fn info(&self) -> Result<DatabaseInfo, DbError> {
         let advisories_table =
             self.transaction.open_table(ADVISORIES).map_err(|error| DbError::storage(&self.path, error))?;
-        let packages_table = self.transaction.open_table(PACKAGES).map_err(|error| DbError::storage(&self.path, error))?;
+        let packages_table =
+            self.transaction.open_table(PACKAGES).map_err(|error| DbError::storage(&self.path, error))?;
         let per_ecosystem: BTreeMap<String, u64> = match self.meta("advisories_per_ecosystem")? {
             Some(text) => text
                 .lines()

@@ -33,10 +33,7 @@ impl DirectoryFileSystem {
         })?;
         let root_name = path.display().to_string();
         if metadata.is_file() {
-            let file_name = path
-                .file_name()
-                .map(|name| name.to_string_lossy().into_owned())
-                .unwrap_or_default();
+            let file_name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
             let root = match path.parent() {
                 Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
                 _ => PathBuf::from("."),
@@ -101,15 +98,14 @@ impl FileSystem for DirectoryFileSystem {
             }
             return;
         }
-        let walker = walkdir::WalkDir::new(&self.root)
-            .follow_links(false)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|entry| {
-                !(entry.file_type().is_dir()
-                    && entry.depth() > 0
-                    && SKIPPED_DIRECTORIES.iter().any(|skipped| entry.file_name() == *skipped))
-            });
+        let walker =
+            walkdir::WalkDir::new(&self.root).follow_links(false).sort_by_file_name().into_iter().filter_entry(
+                |entry| {
+                    !(entry.file_type().is_dir()
+                        && entry.depth() > 0
+                        && SKIPPED_DIRECTORIES.iter().any(|skipped| entry.file_name() == *skipped))
+                },
+            );
         for item in walker {
             let entry = match item {
                 Ok(entry) => entry,
@@ -129,11 +125,9 @@ impl FileSystem for DirectoryFileSystem {
             };
             let relative = relative.replace(std::path::MAIN_SEPARATOR, "/");
             match entry.metadata() {
-                Ok(metadata) => visit(&FileEntry {
-                    path: relative,
-                    size: metadata.len(),
-                    executable: is_executable(&metadata),
-                }),
+                Ok(metadata) => {
+                    visit(&FileEntry { path: relative, size: metadata.len(), executable: is_executable(&metadata) })
+                }
                 Err(error) => visit_error(FsError::Io {
                     operation: "stat",
                     path: entry.path().display().to_string(),

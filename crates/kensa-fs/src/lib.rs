@@ -103,11 +103,11 @@ pub trait FileSystem: Send + Sync {
         let mut buffer = Vec::new();
         // Read one byte past the limit so an over-long file is detected even when
         // its recorded size lied.
-        reader
-            .by_ref()
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut buffer)
-            .map_err(|source| FsError::Io { operation: "read", path: self.display_path(path), source })?;
+        reader.by_ref().take(limit.saturating_add(1)).read_to_end(&mut buffer).map_err(|source| FsError::Io {
+            operation: "read",
+            path: self.display_path(path),
+            source,
+        })?;
         if buffer.len() as u64 > limit {
             return Err(FsError::TooLarge { path: self.display_path(path), size: buffer.len() as u64, limit });
         }
@@ -122,9 +122,7 @@ pub trait FileSystem: Send + Sync {
 
 /// Checks that a relative path stays inside the root: no absolute paths, no `..`.
 pub fn validate_relative_path(path: &str) -> Result<(), FsError> {
-    let escapes = path.starts_with('/')
-        || path.contains('\\')
-        || path.split('/').any(|component| component == "..");
+    let escapes = path.starts_with('/') || path.contains('\\') || path.split('/').any(|component| component == "..");
     if escapes { Err(FsError::OutsideRoot { path: path.to_owned() }) } else { Ok(()) }
 }
 

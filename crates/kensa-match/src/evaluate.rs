@@ -33,9 +33,10 @@ pub fn evaluate_affected(scheme: VersionScheme, version: &str, affected: &Affect
             AffectedVerdict::NotAffected => {}
         }
     }
-    let listed = affected.versions.iter().any(|listed| {
-        listed == version || scheme.compare(listed, version) == Some(Ordering::Equal)
-    });
+    let listed = affected
+        .versions
+        .iter()
+        .any(|listed| listed == version || scheme.compare(listed, version) == Some(Ordering::Equal));
     if listed {
         // The explicit list says nothing about fixes; a range, if any, would have matched above.
         return AffectedVerdict::Affected { range: format!("={version} (listed)"), fixed: Vec::new() };
@@ -97,7 +98,10 @@ fn evaluate_events(scheme: VersionScheme, version: &str, events: &[RangeEvent]) 
     let mut sorted: Vec<&RangeEvent> = Vec::with_capacity(events.len());
     for event in events {
         let event_version = event_version(event);
-        if !is_zero(event_version) && !matches!(event, RangeEvent::Limit(_)) && scheme.compare(event_version, event_version).is_none() {
+        if !is_zero(event_version)
+            && !matches!(event, RangeEvent::Limit(_))
+            && scheme.compare(event_version, event_version).is_none()
+        {
             return AffectedVerdict::Undecidable(format!(
                 "range event version {event_version:?} is not a valid {} version",
                 scheme.name()
@@ -134,8 +138,8 @@ fn evaluate_events(scheme: VersionScheme, version: &str, events: &[RangeEvent]) 
     }
 
     for interval in &intervals {
-        let at_or_above_start =
-            is_zero(interval.introduced) || compare_event_versions(scheme, version, interval.introduced) != Ordering::Less;
+        let at_or_above_start = is_zero(interval.introduced)
+            || compare_event_versions(scheme, version, interval.introduced) != Ordering::Less;
         if !at_or_above_start {
             continue;
         }

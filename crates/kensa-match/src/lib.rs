@@ -215,9 +215,7 @@ fn build_finding(package: &Package, location: &str, scheme: VersionScheme, group
         .unwrap_or_else(|| kensa_score::assess(&[], None));
 
     let mut fixed_versions: Vec<String> = group.iter().flat_map(|matched| matched.fixed_versions.clone()).collect();
-    fixed_versions.sort_by(|left, right| {
-        scheme.compare(left, right).unwrap_or_else(|| left.cmp(right))
-    });
+    fixed_versions.sort_by(|left, right| scheme.compare(left, right).unwrap_or_else(|| left.cmp(right)));
     fixed_versions.dedup();
 
     let summary = group
@@ -225,9 +223,7 @@ fn build_finding(package: &Package, location: &str, scheme: VersionScheme, group
         .map(|matched| matched.advisory.summary.trim())
         .find(|summary| !summary.is_empty())
         .map(str::to_owned)
-        .or_else(|| {
-            group.iter().map(|matched| first_line(&matched.advisory.details)).find(|line| !line.is_empty())
-        })
+        .or_else(|| group.iter().map(|matched| first_line(&matched.advisory.details)).find(|line| !line.is_empty()))
         .unwrap_or_default();
 
     let mut cvss = Vec::new();
@@ -295,7 +291,10 @@ impl AdvisoryLookup for InMemoryAdvisories {
             .advisories
             .iter()
             .filter(|advisory| {
-                advisory.affected.iter().any(|affected| affected.ecosystem == ecosystem && affected.name == normalized_name)
+                advisory
+                    .affected
+                    .iter()
+                    .any(|affected| affected.ecosystem == ecosystem && affected.name == normalized_name)
             })
             .cloned()
             .collect())

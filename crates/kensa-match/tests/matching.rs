@@ -5,7 +5,7 @@
 
 use kensa_match::{InMemoryAdvisories, match_inventory};
 use kensa_model::{
-    AffectedPackage, AffectedRange, Advisory, CvssVector, CvssVersion, Ecosystem, Inventory, Package, RangeEvent,
+    Advisory, AffectedPackage, AffectedRange, CvssVector, CvssVersion, Ecosystem, Inventory, Package, RangeEvent,
     RangeKind, Resource, ResourceKind, Severity,
 };
 
@@ -64,7 +64,11 @@ fn inventory(packages: &[(Ecosystem, &str, &str)]) -> Inventory {
 
 fn matched_ids(packages: &[(Ecosystem, &str, &str)], advisories: Vec<Advisory>) -> Vec<(String, String)> {
     let outcome = match_inventory(&inventory(packages), &InMemoryAdvisories::new(advisories)).unwrap();
-    outcome.findings.iter().map(|finding| (format!("{}@{}", finding.package.name, finding.package.version), finding.id.clone())).collect()
+    outcome
+        .findings
+        .iter()
+        .map(|finding| (format!("{}@{}", finding.package.name, finding.package.version), finding.id.clone()))
+        .collect()
 }
 
 /// introduced/fixed is half-open: the fixed version itself is not affected.
@@ -73,7 +77,12 @@ fn fixed_version_is_not_affected() {
     let records = vec![advisory(
         "PYSEC-1",
         &[],
-        vec![affected(Ecosystem::PyPI, "requests", vec![events(RangeKind::Ecosystem, &[("introduced", "0"), ("fixed", "2.20.0")])], &[])],
+        vec![affected(
+            Ecosystem::PyPI,
+            "requests",
+            vec![events(RangeKind::Ecosystem, &[("introduced", "0"), ("fixed", "2.20.0")])],
+            &[],
+        )],
     )];
     assert_eq!(
         matched_ids(&[(Ecosystem::PyPI, "requests", "2.19.1"), (Ecosystem::PyPI, "requests", "2.20.0")], records),
@@ -87,10 +96,19 @@ fn last_affected_is_inclusive() {
     let records = vec![advisory(
         "GHSA-aaaa-bbbb-cccc",
         &[],
-        vec![affected(Ecosystem::Npm, "left-pad", vec![events(RangeKind::Semver, &[("introduced", "1.0.0"), ("last_affected", "1.2.0")])], &[])],
+        vec![affected(
+            Ecosystem::Npm,
+            "left-pad",
+            vec![events(RangeKind::Semver, &[("introduced", "1.0.0"), ("last_affected", "1.2.0")])],
+            &[],
+        )],
     )];
     let found = matched_ids(
-        &[(Ecosystem::Npm, "left-pad", "0.9.0"), (Ecosystem::Npm, "left-pad", "1.2.0"), (Ecosystem::Npm, "left-pad", "1.2.1")],
+        &[
+            (Ecosystem::Npm, "left-pad", "0.9.0"),
+            (Ecosystem::Npm, "left-pad", "1.2.0"),
+            (Ecosystem::Npm, "left-pad", "1.2.1"),
+        ],
         records,
     );
     assert_eq!(found, vec![("left-pad@1.2.0".to_owned(), "GHSA-aaaa-bbbb-cccc".to_owned())]);
@@ -125,7 +143,10 @@ fn several_intervals_out_of_order() {
 fn explicit_versions_and_normalised_names() {
     let records = vec![advisory("PYSEC-3", &[], vec![affected(Ecosystem::PyPI, "Zope.Interface", vec![], &["4.0.1"])])];
     assert_eq!(
-        matched_ids(&[(Ecosystem::PyPI, "zope-interface", "4.0.1"), (Ecosystem::PyPI, "zope-interface", "4.0.2")], records),
+        matched_ids(
+            &[(Ecosystem::PyPI, "zope-interface", "4.0.1"), (Ecosystem::PyPI, "zope-interface", "4.0.2")],
+            records
+        ),
         vec![("zope-interface@4.0.1".to_owned(), "PYSEC-3".to_owned())]
     );
 }
@@ -152,18 +173,27 @@ fn aliases_merge_into_one_finding() {
         vec![affected(
             Ecosystem::CratesIo,
             "smallvec",
-            vec![AffectedRange::UnlessRequirements { patched: vec![">= 1.6.1".to_owned()], unaffected: vec!["< 0.6.3".to_owned()] }],
+            vec![AffectedRange::UnlessRequirements {
+                patched: vec![">= 1.6.1".to_owned()],
+                unaffected: vec!["< 0.6.3".to_owned()],
+            }],
             &[],
         )],
     );
-    rustsec.cvss = vec![CvssVector { version: CvssVersion::V3, vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".to_owned() }];
+    rustsec.cvss = vec![CvssVector {
+        version: CvssVersion::V3,
+        vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".to_owned(),
+    }];
     let mut ghsa = advisory(
         "GHSA-43w2-9j62-hq99",
         &["CVE-2021-25900"],
         vec![affected(
             Ecosystem::CratesIo,
             "smallvec",
-            vec![events(RangeKind::Ecosystem, &[("introduced", "0.6.3"), ("fixed", "0.6.14"), ("introduced", "1.0.0"), ("fixed", "1.6.1")])],
+            vec![events(
+                RangeKind::Ecosystem,
+                &[("introduced", "0.6.3"), ("fixed", "0.6.14"), ("introduced", "1.0.0"), ("fixed", "1.6.1")],
+            )],
             &[],
         )],
     );
@@ -188,11 +218,19 @@ fn informational_advisories_are_warnings() {
     let mut record = advisory(
         "RUSTSEC-2020-0036",
         &[],
-        vec![affected(Ecosystem::CratesIo, "failure", vec![AffectedRange::UnlessRequirements { patched: vec![], unaffected: vec![] }], &[])],
+        vec![affected(
+            Ecosystem::CratesIo,
+            "failure",
+            vec![AffectedRange::UnlessRequirements { patched: vec![], unaffected: vec![] }],
+            &[],
+        )],
     );
     record.informational = Some("unmaintained".to_owned());
-    let outcome =
-        match_inventory(&inventory(&[(Ecosystem::CratesIo, "failure", "0.1.8")]), &InMemoryAdvisories::new(vec![record])).unwrap();
+    let outcome = match_inventory(
+        &inventory(&[(Ecosystem::CratesIo, "failure", "0.1.8")]),
+        &InMemoryAdvisories::new(vec![record]),
+    )
+    .unwrap();
     assert!(outcome.findings.is_empty());
     assert_eq!(outcome.warnings.len(), 1);
     assert_eq!(outcome.warnings[0].informational.as_deref(), Some("unmaintained"));
@@ -230,9 +268,16 @@ fn unreadable_version_is_a_note_not_a_match() {
     let records = vec![advisory(
         "PYSEC-4",
         &[],
-        vec![affected(Ecosystem::PyPI, "pkg", vec![events(RangeKind::Ecosystem, &[("introduced", "0"), ("fixed", "2.0")])], &[])],
+        vec![affected(
+            Ecosystem::PyPI,
+            "pkg",
+            vec![events(RangeKind::Ecosystem, &[("introduced", "0"), ("fixed", "2.0")])],
+            &[],
+        )],
     )];
-    let outcome = match_inventory(&inventory(&[(Ecosystem::PyPI, "pkg", "not a version!")]), &InMemoryAdvisories::new(records)).unwrap();
+    let outcome =
+        match_inventory(&inventory(&[(Ecosystem::PyPI, "pkg", "not a version!")]), &InMemoryAdvisories::new(records))
+            .unwrap();
     assert!(outcome.findings.is_empty());
     assert_eq!(outcome.notes.len(), 1);
 }
@@ -243,7 +288,12 @@ fn go_v_prefix() {
     let records = vec![advisory(
         "GO-2021-0001",
         &[],
-        vec![affected(Ecosystem::Go, "github.com/gin-gonic/gin", vec![events(RangeKind::Semver, &[("introduced", "0"), ("fixed", "1.7.7")])], &[])],
+        vec![affected(
+            Ecosystem::Go,
+            "github.com/gin-gonic/gin",
+            vec![events(RangeKind::Semver, &[("introduced", "0"), ("fixed", "1.7.7")])],
+            &[],
+        )],
     )];
     let found = matched_ids(
         &[(Ecosystem::Go, "github.com/gin-gonic/gin", "v1.7.0"), (Ecosystem::Go, "github.com/gin-gonic/gin", "v1.7.7")],

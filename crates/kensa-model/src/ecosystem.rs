@@ -213,10 +213,7 @@ mod tests {
     /// Release qualifiers are split off OSV ecosystem strings.
     #[test]
     fn osv_ecosystem_with_release() {
-        assert_eq!(
-            Ecosystem::parse_with_release("Debian:12").unwrap(),
-            (Ecosystem::Debian, Some("12"))
-        );
+        assert_eq!(Ecosystem::parse_with_release("Debian:12").unwrap(), (Ecosystem::Debian, Some("12")));
         assert_eq!(Ecosystem::parse_with_release("npm").unwrap(), (Ecosystem::Npm, None));
         assert!(Ecosystem::parse_with_release("GIT").is_err());
     }

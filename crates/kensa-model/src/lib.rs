@@ -17,12 +17,11 @@ mod inventory;
 mod package;
 mod severity;
 
-pub use advisory::{AffectedPackage, AffectedRange, Advisory, CvssVector, CvssVersion, RangeEvent, RangeKind};
+pub use advisory::{Advisory, AffectedPackage, AffectedRange, CvssVector, CvssVersion, RangeEvent, RangeKind};
 pub use ecosystem::{Ecosystem, UnknownEcosystem};
 pub use finding::{Finding, MatchEvidence, PackageRef};
 pub use inventory::{
-    Diagnostic, Distro, INVENTORY_SCHEMA_VERSION, Inventory, Resource, ResourceKind,
-    UnresolvedDependency,
+    Diagnostic, Distro, INVENTORY_SCHEMA_VERSION, Inventory, Resource, ResourceKind, UnresolvedDependency,
 };
 pub use package::Package;
 pub use severity::Severity;

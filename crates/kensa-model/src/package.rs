@@ -96,10 +96,7 @@ mod tests {
     /// Scoped npm names put the scope in the namespace, `@` encoded.
     #[test]
     fn npm_scoped_purl() {
-        assert_eq!(
-            purl_for(Ecosystem::Npm, "@babel/core", "7.0.0"),
-            "pkg:npm/%40babel/core@7.0.0"
-        );
+        assert_eq!(purl_for(Ecosystem::Npm, "@babel/core", "7.0.0"), "pkg:npm/%40babel/core@7.0.0");
     }
 
     /// Maven coordinates split into namespace and name; Go paths keep their slashes.

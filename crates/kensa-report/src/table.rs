@@ -48,7 +48,11 @@ pub fn write_table(report: &Report<'_>, colour: bool, output: &mut dyn Write) ->
         for unresolved in &inventory.unresolved {
             let requirement =
                 if unresolved.requirement.is_empty() { "(any version)" } else { unresolved.requirement.as_str() };
-            writeln!(output, "  {} {} {}  [{}]", unresolved.ecosystem, unresolved.name, requirement, unresolved.location)?;
+            writeln!(
+                output,
+                "  {} {} {}  [{}]",
+                unresolved.ecosystem, unresolved.name, requirement, unresolved.location
+            )?;
         }
     }
     let diagnostic_count = inventory.diagnostics.len() + report.match_notes.len();

@@ -40,10 +40,18 @@ pub fn assess(vectors: &[CvssVector], database_severity: Option<Severity>) -> Se
             .fold(None, |best: Option<f64>, score| Some(best.map_or(score, |best| best.max(score))))
     };
     if let Some(score) = best_of(CvssVersion::V3) {
-        return SeverityAssessment { severity: Severity::from_cvss_score(score), source: "cvss_v3", score: Some(score) };
+        return SeverityAssessment {
+            severity: Severity::from_cvss_score(score),
+            source: "cvss_v3",
+            score: Some(score),
+        };
     }
     if let Some(score) = best_of(CvssVersion::V4) {
-        return SeverityAssessment { severity: Severity::from_cvss_score(score), source: "cvss_v4", score: Some(score) };
+        return SeverityAssessment {
+            severity: Severity::from_cvss_score(score),
+            source: "cvss_v4",
+            score: Some(score),
+        };
     }
     if let Some(severity) = database_severity.filter(|severity| *severity != Severity::Unknown) {
         return SeverityAssessment { severity, source: "database", score: None };
@@ -66,10 +74,8 @@ mod tests {
     /// Log4Shell's v3.1 vector scores 10.0: critical, and v3 wins over a feed rating.
     #[test]
     fn cvss_v3_decides_first() {
-        let assessment = assess(
-            &[vector(CvssVersion::V3, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H")],
-            Some(Severity::Low),
-        );
+        let assessment =
+            assess(&[vector(CvssVersion::V3, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H")], Some(Severity::Low));
         assert_eq!(assessment.severity, Severity::Critical);
         assert_eq!(assessment.source, "cvss_v3");
         assert_eq!(assessment.score, Some(10.0));
@@ -78,10 +84,8 @@ mod tests {
     /// A v4 vector is scored when there is no v3 one.
     #[test]
     fn cvss_v4_scored() {
-        let assessment = assess(
-            &[vector(CvssVersion::V4, "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N")],
-            None,
-        );
+        let assessment =
+            assess(&[vector(CvssVersion::V4, "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N")], None);
         assert_eq!(assessment.severity, Severity::Critical);
         assert_eq!(assessment.source, "cvss_v4");
     }

@@ -124,7 +124,9 @@ impl<'a> Tokenizer<'a> {
                 length = 1;
             }
             TokenKind::Suffix => {
-                if let Some(index) = PRE_RELEASE_SUFFIXES.iter().position(|suffix| remaining.starts_with(suffix.as_bytes())) {
+                if let Some(index) =
+                    PRE_RELEASE_SUFFIXES.iter().position(|suffix| remaining.starts_with(suffix.as_bytes()))
+                {
                     value = i64::try_from(index).ok()? - i64::try_from(PRE_RELEASE_SUFFIXES.len()).ok()?;
                     length = PRE_RELEASE_SUFFIXES.get(index)?.len();
                 } else if let Some(index) =

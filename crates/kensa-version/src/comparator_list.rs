@@ -131,11 +131,16 @@ pub(crate) fn satisfies(
                 return Err(RequirementError::new(scheme, requirement, "`~>` is not an operator of this scheme"));
             }
             let holds = if operator == Operator::Pessimistic {
-                crate::hex::pessimistic_holds(version, operand)
-                    .ok_or_else(|| RequirementError::new(scheme, requirement, format!("cannot read `~>` operand {operand:?}")))?
+                crate::hex::pessimistic_holds(version, operand).ok_or_else(|| {
+                    RequirementError::new(scheme, requirement, format!("cannot read `~>` operand {operand:?}"))
+                })?
             } else {
                 let ordering = scheme.compare(version, operand).ok_or_else(|| {
-                    RequirementError::new(scheme, requirement, format!("{operand:?} is not a valid {} version", scheme.name()))
+                    RequirementError::new(
+                        scheme,
+                        requirement,
+                        format!("{operand:?} is not a valid {} version", scheme.name()),
+                    )
                 })?;
                 operator.accepts(ordering)
             };

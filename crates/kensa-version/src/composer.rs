@@ -98,7 +98,8 @@ struct OperandParts {
 
 fn operand_parts(operand: &str) -> Option<OperandParts> {
     let operand = operand.strip_prefix(['v', 'V']).unwrap_or(operand);
-    let numeric_end = operand.find(|character: char| !(character.is_ascii_digit() || character == '.')).unwrap_or(operand.len());
+    let numeric_end =
+        operand.find(|character: char| !(character.is_ascii_digit() || character == '.')).unwrap_or(operand.len());
     let numeric = operand.get(..numeric_end)?.trim_end_matches('.');
     let numbers: Vec<u64> = numeric.split('.').map(|part| part.parse().ok()).collect::<Option<_>>()?;
     if numbers.is_empty() || numbers.len() > 4 {
@@ -159,7 +160,11 @@ fn parse_single(constraint: &str) -> Option<Vec<Constraint>> {
         let upper = format!("{}-dev", manipulate(&parts.numbers, high_position, 1));
         return Some(vec![lower_bound(operand, &parts)?, Constraint { operator: "<", version: upper }]);
     }
-    if let Some(prefix) = constraint.strip_suffix(".*").or_else(|| constraint.strip_suffix(".x")).or_else(|| constraint.strip_suffix(".X")) {
+    if let Some(prefix) = constraint
+        .strip_suffix(".*")
+        .or_else(|| constraint.strip_suffix(".x"))
+        .or_else(|| constraint.strip_suffix(".X"))
+    {
         let parts = operand_parts(prefix)?;
         if parts.has_stability {
             return None;
@@ -173,19 +178,11 @@ fn parse_single(constraint: &str) -> Option<Vec<Constraint>> {
         }
         return Some(vec![Constraint { operator: ">=", version: low }, upper]);
     }
-    let (operator, operand): (&'static str, &str) = [
-        ("<>", "!="),
-        ("!=", "!="),
-        (">=", ">="),
-        ("<=", "<="),
-        ("==", "=="),
-        (">", ">"),
-        ("<", "<"),
-        ("=", "=="),
-    ]
-    .iter()
-    .find_map(|(text, operator)| constraint.strip_prefix(text).map(|rest| (*operator, rest.trim())))
-    .unwrap_or(("==", constraint));
+    let (operator, operand): (&'static str, &str) =
+        [("<>", "!="), ("!=", "!="), (">=", ">="), ("<=", "<="), ("==", "=="), (">", ">"), ("<", "<"), ("=", "==")]
+            .iter()
+            .find_map(|(text, operator)| constraint.strip_prefix(text).map(|rest| (*operator, rest.trim())))
+            .unwrap_or(("==", constraint));
     let mut version = normalize(operand)?;
     if (operator == "<" || operator == ">=") && !has_stability_suffix(operand) && !operand.starts_with("dev-") {
         version.push_str("-dev");
@@ -235,14 +232,17 @@ fn parse_hyphen_range(piece: &str) -> Option<Vec<Constraint>> {
     let upper = if to_parts.numbers.len() >= 3 || to_parts.has_stability {
         Constraint { operator: "<=", version: normalize(to)? }
     } else {
-        Constraint { operator: "<", version: format!("{}-dev", manipulate(&to_parts.numbers, to_parts.numbers.len(), 1)) }
+        Constraint {
+            operator: "<",
+            version: format!("{}-dev", manipulate(&to_parts.numbers, to_parts.numbers.len(), 1)),
+        }
     };
     Some(vec![lower, upper])
 }
 
 pub(crate) fn satisfies(version: &str, requirement: &str) -> Result<bool, RequirementError> {
-    let normalized_version =
-        normalize(version).ok_or_else(|| RequirementError::invalid_version(VersionScheme::Composer, requirement, version))?;
+    let normalized_version = normalize(version)
+        .ok_or_else(|| RequirementError::invalid_version(VersionScheme::Composer, requirement, version))?;
     let mut any_alternative_holds = false;
     for alternative in requirement.split('|').filter(|alternative| !alternative.trim().is_empty()) {
         let mut all_hold = true;
@@ -252,7 +252,9 @@ pub(crate) fn satisfies(version: &str, requirement: &str) -> Result<bool, Requir
         }
         for piece in pieces {
             let constraints = if piece.contains(" - ") { parse_hyphen_range(&piece) } else { parse_single(&piece) }
-                .ok_or_else(|| RequirementError::new(VersionScheme::Composer, requirement, format!("cannot read {piece:?}")))?;
+                .ok_or_else(|| {
+                    RequirementError::new(VersionScheme::Composer, requirement, format!("cannot read {piece:?}"))
+                })?;
             all_hold &= constraints.iter().all(|constraint| constraint.matches(&normalized_version));
         }
         any_alternative_holds |= all_hold;

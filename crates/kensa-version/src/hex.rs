@@ -68,13 +68,8 @@ pub(crate) fn pessimistic_holds(version: &str, operand: &str) -> Option<bool> {
     let lower = semver2::parse(&lower_text)?;
     // The upper bound is the `-0` pre-release of the bump, so pre-releases of the
     // next minor or major never match (Elixir builds `{:<, {major, minor + 1, 0, [0]}}`).
-    let upper = SemverParts {
-        major: &upper_major,
-        minor: &upper_minor,
-        patch: "0",
-        pre_release: vec!["0"],
-        build: Vec::new(),
-    };
+    let upper =
+        SemverParts { major: &upper_major, minor: &upper_minor, patch: "0", pre_release: vec!["0"], build: Vec::new() };
     let at_least_lower = semver2::compare_precedence(&version, &lower) != Ordering::Less;
     let below_upper = semver2::compare_precedence(&version, &upper) == Ordering::Less;
     Some(at_least_lower && below_upper)

@@ -55,11 +55,7 @@ fn make_text_item(text: &str, followed_by_digit: bool) -> Item {
 }
 
 fn make_item(is_digit: bool, text: &str) -> Item {
-    if is_digit {
-        Item::Integer(text.trim_start_matches('0').to_owned())
-    } else {
-        make_text_item(text, false)
-    }
+    if is_digit { Item::Integer(text.trim_start_matches('0').to_owned()) } else { make_text_item(text, false) }
 }
 
 impl Item {
@@ -88,7 +84,11 @@ impl Item {
             (Item::Text(left), Some(Item::Text(right))) => comparable_qualifier(left).cmp(&comparable_qualifier(right)),
             (Item::List(items), None) => {
                 // MNG-6964: the whole list is compared with null, not only its first item.
-                items.iter().map(|item| item.compare_to(None)).find(|ordering| ordering.is_ne()).unwrap_or(Ordering::Equal)
+                items
+                    .iter()
+                    .map(|item| item.compare_to(None))
+                    .find(|ordering| ordering.is_ne())
+                    .unwrap_or(Ordering::Equal)
             }
             (Item::List(_), Some(Item::Integer(_))) => Ordering::Less,
             (Item::List(_), Some(Item::Text(_))) => Ordering::Greater,
@@ -144,10 +144,16 @@ fn parse(version: &str) -> Vec<Item> {
     for (index, &byte) in bytes.iter().enumerate() {
         let token = version.get(start..index).unwrap_or_default();
         if byte == b'.' {
-            push_item(&mut stack, if index == start { Item::Integer(String::new()) } else { make_item(is_digit, token) });
+            push_item(
+                &mut stack,
+                if index == start { Item::Integer(String::new()) } else { make_item(is_digit, token) },
+            );
             start = index + 1;
         } else if byte == b'-' {
-            push_item(&mut stack, if index == start { Item::Integer(String::new()) } else { make_item(is_digit, token) });
+            push_item(
+                &mut stack,
+                if index == start { Item::Integer(String::new()) } else { make_item(is_digit, token) },
+            );
             start = index + 1;
             stack.push(Vec::new());
         } else if byte.is_ascii_digit() {
@@ -255,7 +261,9 @@ fn parse_restriction(text: &str, requirement: &str) -> Result<Restriction, Requi
             let upper = bound(upper_text)?;
             if let (Some(low), Some(high)) = (&lower, &upper) {
                 let ordering = compare(low, high).ok_or_else(|| error("invalid bound"))?;
-                if ordering == Ordering::Greater || (ordering == Ordering::Equal && !(lower_inclusive && upper_inclusive)) {
+                if ordering == Ordering::Greater
+                    || (ordering == Ordering::Equal && !(lower_inclusive && upper_inclusive))
+                {
                     return Err(error("lower bound is above upper bound"));
                 }
             }

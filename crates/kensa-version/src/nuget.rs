@@ -89,7 +89,9 @@ fn compare_release_part(left: &str, right: &str) -> Ordering {
         (Some(left_number), Some(right_number)) => left_number.cmp(&right_number),
         (Some(_), None) => Ordering::Less,
         (None, Some(_)) => Ordering::Greater,
-        (None, None) => left.bytes().map(|byte| byte.to_ascii_uppercase()).cmp(right.bytes().map(|byte| byte.to_ascii_uppercase())),
+        (None, None) => {
+            left.bytes().map(|byte| byte.to_ascii_uppercase()).cmp(right.bytes().map(|byte| byte.to_ascii_uppercase()))
+        }
     }
 }
 
@@ -122,7 +124,8 @@ pub(crate) fn compare(left: &str, right: &str) -> Option<Ordering> {
 
 pub(crate) fn satisfies(version: &str, requirement: &str) -> Result<bool, RequirementError> {
     let error = |reason: &str| RequirementError::new(VersionScheme::NuGet, requirement, reason);
-    let version = parse(version).ok_or_else(|| RequirementError::invalid_version(VersionScheme::NuGet, requirement, version))?;
+    let version =
+        parse(version).ok_or_else(|| RequirementError::invalid_version(VersionScheme::NuGet, requirement, version))?;
     let trimmed = requirement.trim();
     if !trimmed.starts_with(['[', '(']) {
         // A plain version is a minimum, inclusive.

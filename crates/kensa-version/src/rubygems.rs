@@ -33,13 +33,13 @@ fn is_valid_syntax(version: &str) -> bool {
         None => (version, None),
     };
     let mut main_parts = main.split('.');
-    let first_is_digits = main_parts
-        .next()
-        .is_some_and(|first| !first.is_empty() && first.bytes().all(|byte| byte.is_ascii_digit()));
+    let first_is_digits =
+        main_parts.next().is_some_and(|first| !first.is_empty() && first.bytes().all(|byte| byte.is_ascii_digit()));
     let rest_alphanumeric =
         main_parts.all(|part| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_alphanumeric()));
     let pre_release_ok = pre_release.is_none_or(|pre| {
-        pre.split('.').all(|part| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-'))
+        pre.split('.')
+            .all(|part| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-'))
     });
     first_is_digits && rest_alphanumeric && pre_release_ok
 }
@@ -101,7 +101,9 @@ fn compare_segment_lists(left: &[Segment], right: &[Segment]) -> Ordering {
         let left_segment = left.get(index).unwrap_or(&zero);
         let right_segment = right.get(index).unwrap_or(&zero);
         let ordering = match (left_segment, right_segment) {
-            (Segment::Number(left_digits), Segment::Number(right_digits)) => compare_decimal_strings(left_digits, right_digits),
+            (Segment::Number(left_digits), Segment::Number(right_digits)) => {
+                compare_decimal_strings(left_digits, right_digits)
+            }
             (Segment::Text(_), Segment::Number(_)) => Ordering::Less,
             (Segment::Number(_), Segment::Text(_)) => Ordering::Greater,
             (Segment::Text(left_text), Segment::Text(right_text)) => left_text.as_bytes().cmp(right_text.as_bytes()),
@@ -131,9 +133,11 @@ fn pessimistic_holds(version: &str, operand: &str) -> bool {
         return false;
     }
     // release: the version without its pre-release segments.
-    let release: Vec<Segment> = segments(version).into_iter().take_while(|segment| matches!(segment, Segment::Number(_))).collect();
+    let release: Vec<Segment> =
+        segments(version).into_iter().take_while(|segment| matches!(segment, Segment::Number(_))).collect();
     // bump: drop string segments, drop the last remaining one if more than one, increment the last.
-    let mut bump: Vec<Segment> = segments(operand).into_iter().take_while(|segment| matches!(segment, Segment::Number(_))).collect();
+    let mut bump: Vec<Segment> =
+        segments(operand).into_iter().take_while(|segment| matches!(segment, Segment::Number(_))).collect();
     if bump.len() > 1 {
         bump.pop();
     }

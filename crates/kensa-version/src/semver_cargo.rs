@@ -35,10 +35,7 @@ pub(crate) fn satisfies(version: &str, requirement: &str) -> Result<bool, Requir
         .map_err(|error| RequirementError::new(VersionScheme::Semver, requirement, error.to_string()))?;
     let parsed_version = semver::Version::parse(version)
         .map_err(|_| RequirementError::invalid_version(VersionScheme::Semver, requirement, version))?;
-    Ok(parsed_requirement
-        .comparators
-        .iter()
-        .all(|comparator| comparator_contains(comparator, &parsed_version)))
+    Ok(parsed_requirement.comparators.iter().all(|comparator| comparator_contains(comparator, &parsed_version)))
 }
 
 /// Precedence without build metadata.
@@ -50,7 +47,13 @@ fn precedence(version: &semver::Version) -> (u64, u64, u64, &semver::Prerelease)
 /// pre-release of `x.y.z`, so an exclusive upper bound of `2.0.0` written as
 /// `< 2.0.0-0` also excludes `2.0.0-alpha` (the next release line).
 fn floor(major: u64, minor: u64, patch: u64) -> semver::Version {
-    semver::Version { major, minor, patch, pre: semver::Prerelease::new("0").unwrap_or_default(), build: semver::BuildMetadata::EMPTY }
+    semver::Version {
+        major,
+        minor,
+        patch,
+        pre: semver::Prerelease::new("0").unwrap_or_default(),
+        build: semver::BuildMetadata::EMPTY,
+    }
 }
 
 /// Does the interval a comparator denotes contain `version`, by precedence?
@@ -68,39 +71,42 @@ fn comparator_contains(comparator: &semver::Comparator, version: &semver::Versio
     // The half-open interval [lower, upper) each operator stands for; `None`
     // upper means unbounded.
     let next_major = floor(major.saturating_add(1), 0, 0);
-    let (lower, upper): (Option<semver::Version>, Option<semver::Version>) = match (comparator.op, comparator.minor, comparator.patch) {
-        (Op::Exact | Op::Wildcard, None, _) => (Some(floor(major, 0, 0)), Some(next_major)),
-        (Op::Exact | Op::Wildcard, Some(minor), None) => (Some(floor(major, minor, 0)), Some(floor(major, minor.saturating_add(1), 0))),
-        (Op::Exact | Op::Wildcard, Some(_), Some(_)) => return precedence(version) == precedence(&exact),
-        (Op::Greater, None, _) => (Some(next_major), None),
-        (Op::Greater, Some(minor), None) => (Some(floor(major, minor.saturating_add(1), 0)), None),
-        (Op::Greater, Some(_), Some(_)) => return version_key > precedence(&exact),
-        (Op::GreaterEq, None, _) => (Some(floor(major, 0, 0)), None),
-        (Op::GreaterEq, Some(minor), None) => (Some(floor(major, minor, 0)), None),
-        (Op::GreaterEq, Some(_), Some(_)) => return version_key >= precedence(&exact),
-        (Op::Less, None, _) => (None, Some(floor(major, 0, 0))),
-        (Op::Less, Some(minor), None) => (None, Some(floor(major, minor, 0))),
-        (Op::Less, Some(_), Some(_)) => return version_key < precedence(&exact),
-        (Op::LessEq, None, _) => (None, Some(next_major)),
-        (Op::LessEq, Some(minor), None) => (None, Some(floor(major, minor.saturating_add(1), 0))),
-        (Op::LessEq, Some(_), Some(_)) => return version_key <= precedence(&exact),
-        (Op::Tilde, None, _) => (Some(floor(major, 0, 0)), Some(next_major)),
-        (Op::Tilde, Some(minor), _) => (Some(exact.clone()), Some(floor(major, minor.saturating_add(1), 0))),
-        (Op::Caret, minor, patch) => {
-            let upper = match (major, minor, patch) {
-                (0, None, _) => floor(1, 0, 0),
-                (0, Some(0), None) => floor(0, 1, 0),
-                (0, Some(0), Some(patch)) => floor(0, 0, patch.saturating_add(1)),
-                (0, Some(minor), _) => floor(0, minor.saturating_add(1), 0),
-                _ => next_major,
-            };
-            (Some(exact.clone()), Some(upper))
-        }
-        // `semver::Op` is non-exhaustive: an operator this code does not know
-        // is treated as not satisfied (the advisory then stays affected, the
-        // conservative answer) rather than guessed.
-        _ => return false,
-    };
+    let (lower, upper): (Option<semver::Version>, Option<semver::Version>) =
+        match (comparator.op, comparator.minor, comparator.patch) {
+            (Op::Exact | Op::Wildcard, None, _) => (Some(floor(major, 0, 0)), Some(next_major)),
+            (Op::Exact | Op::Wildcard, Some(minor), None) => {
+                (Some(floor(major, minor, 0)), Some(floor(major, minor.saturating_add(1), 0)))
+            }
+            (Op::Exact | Op::Wildcard, Some(_), Some(_)) => return precedence(version) == precedence(&exact),
+            (Op::Greater, None, _) => (Some(next_major), None),
+            (Op::Greater, Some(minor), None) => (Some(floor(major, minor.saturating_add(1), 0)), None),
+            (Op::Greater, Some(_), Some(_)) => return version_key > precedence(&exact),
+            (Op::GreaterEq, None, _) => (Some(floor(major, 0, 0)), None),
+            (Op::GreaterEq, Some(minor), None) => (Some(floor(major, minor, 0)), None),
+            (Op::GreaterEq, Some(_), Some(_)) => return version_key >= precedence(&exact),
+            (Op::Less, None, _) => (None, Some(floor(major, 0, 0))),
+            (Op::Less, Some(minor), None) => (None, Some(floor(major, minor, 0))),
+            (Op::Less, Some(_), Some(_)) => return version_key < precedence(&exact),
+            (Op::LessEq, None, _) => (None, Some(next_major)),
+            (Op::LessEq, Some(minor), None) => (None, Some(floor(major, minor.saturating_add(1), 0))),
+            (Op::LessEq, Some(_), Some(_)) => return version_key <= precedence(&exact),
+            (Op::Tilde, None, _) => (Some(floor(major, 0, 0)), Some(next_major)),
+            (Op::Tilde, Some(minor), _) => (Some(exact.clone()), Some(floor(major, minor.saturating_add(1), 0))),
+            (Op::Caret, minor, patch) => {
+                let upper = match (major, minor, patch) {
+                    (0, None, _) => floor(1, 0, 0),
+                    (0, Some(0), None) => floor(0, 1, 0),
+                    (0, Some(0), Some(patch)) => floor(0, 0, patch.saturating_add(1)),
+                    (0, Some(minor), _) => floor(0, minor.saturating_add(1), 0),
+                    _ => next_major,
+                };
+                (Some(exact.clone()), Some(upper))
+            }
+            // `semver::Op` is non-exhaustive: an operator this code does not know
+            // is treated as not satisfied (the advisory then stays affected, the
+            // conservative answer) rather than guessed.
+            _ => return false,
+        };
     let above_lower = lower.is_none_or(|lower| version_key >= precedence(&lower));
     let below_upper = upper.is_none_or(|upper| version_key < precedence(&upper));
     above_lower && below_upper

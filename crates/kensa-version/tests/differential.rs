@@ -13,7 +13,13 @@
 //! push unreadable versions to the end, so for them only pairs both sides
 //! can read are compared; validity differences are counted and printed.
 
-#![allow(clippy::expect_used, clippy::indexing_slicing, clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used)]
+#![allow(
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::unwrap_used
+)]
 
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
@@ -82,7 +88,8 @@ const KNOWN_DISAGREEMENTS: &[KnownDisagreement] = &[
         scheme: VersionScheme::Composer,
         oracle: "Osv(\"Packagist\")",
         applies: |left, right| {
-            [left, right].iter().any(|version| version.contains("-pl")) && [left, right].iter().any(|version| version.contains("-patch"))
+            [left, right].iter().any(|version| version.contains("-pl"))
+                && [left, right].iter().any(|version| version.contains("-patch"))
         },
         reason: "Composer expands `pl` and `p` to `patch`, so 1.0-pl1 = 1.0-patch1; osv compares the words",
     },
@@ -119,7 +126,12 @@ fn installed(relative: &str) -> Option<PathBuf> {
 }
 
 fn program_exists(program: &str) -> bool {
-    Command::new("sh").arg("-c").arg(format!("command -v {program}")).stdout(Stdio::null()).status().is_ok_and(|status| status.success())
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {program}"))
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
 }
 
 /// Runs an oracle over the pairs; `None` when it is not installed.
@@ -166,7 +178,8 @@ fn run_oracle(oracle: Oracle, pairs: &[(String, String)]) -> Option<Vec<String>>
     }
     .expect("run oracle");
     assert!(output.status.success(), "oracle {oracle:?} failed: {}", String::from_utf8_lossy(&output.stderr));
-    let lines: Vec<String> = String::from_utf8_lossy(&output.stdout).lines().filter(|line| !line.is_empty()).map(str::to_owned).collect();
+    let lines: Vec<String> =
+        String::from_utf8_lossy(&output.stdout).lines().filter(|line| !line.is_empty()).map(str::to_owned).collect();
     assert_eq!(lines.len(), pairs.len(), "oracle {oracle:?} answered {} lines for {} pairs", lines.len(), pairs.len());
     Some(lines)
 }
@@ -188,14 +201,23 @@ fn ours(scheme: VersionScheme, left: &str, right: &str) -> &'static str {
 }
 
 /// Compares one scheme against one oracle; returns the disagreements.
-fn differential(scheme: VersionScheme, oracle: Oracle, data_ecosystems: &[&str], pair_budget: usize) -> Vec<(String, String, String, String)> {
+fn differential(
+    scheme: VersionScheme,
+    oracle: Oracle,
+    data_ecosystems: &[&str],
+    pair_budget: usize,
+) -> Vec<(String, String, String, String)> {
     let mut versions = generated_versions(scheme);
     let from_data = collect_data_versions(Path::new(DATA), data_ecosystems);
     let data_count = from_data.len();
     versions.extend(from_data);
     let pairs = make_pairs(&versions, pair_budget);
     let Some(answers) = run_oracle(oracle, &pairs) else {
-        assert!(!require_oracles(), "oracle {oracle:?} for {} is not installed and KENSA_REQUIRE_ORACLES=1", scheme.name());
+        assert!(
+            !require_oracles(),
+            "oracle {oracle:?} for {} is not installed and KENSA_REQUIRE_ORACLES=1",
+            scheme.name()
+        );
         eprintln!("SKIP {}: oracle {oracle:?} is not installed (run .ci/needs/version-oracles.sh)", scheme.name());
         return Vec::new();
     };
@@ -241,7 +263,12 @@ fn check(scheme: VersionScheme, oracle: Oracle, data_ecosystems: &[&str], pair_b
         KNOWN_DISAGREEMENTS.iter().filter(|rule| rule.scheme == scheme && rule.oracle == oracle_name).collect();
     let unexplained: Vec<_> =
         found.iter().filter(|(left, right)| !rules.iter().any(|rule| (rule.applies)(left, right))).collect();
-    assert!(unexplained.is_empty(), "{}: {} unexplained disagreements with {oracle_name}: {unexplained:?}", scheme.name(), unexplained.len());
+    assert!(
+        unexplained.is_empty(),
+        "{}: {} unexplained disagreements with {oracle_name}: {unexplained:?}",
+        scheme.name(),
+        unexplained.len()
+    );
     if found.is_empty() && !oracle_installed(oracle) {
         return;
     }
@@ -331,7 +358,10 @@ fn apk_matches_osv_alpine() {
 #[test]
 fn npm_ranges_match_node_semver_satisfies() {
     let mut ranges = BTreeSet::new();
-    for entry in walkdir::WalkDir::new(Path::new(DATA).join("advisories/nodejs-security-wg/npm")).into_iter().filter_map(Result::ok) {
+    for entry in walkdir::WalkDir::new(Path::new(DATA).join("advisories/nodejs-security-wg/npm"))
+        .into_iter()
+        .filter_map(Result::ok)
+    {
         let Ok(text) = std::fs::read_to_string(entry.path()) else { continue };
         let Ok(document) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
         for field in ["vulnerable_versions", "patched_versions"] {
@@ -363,7 +393,11 @@ fn npm_ranges_match_node_semver_satisfies() {
     };
     let directory = tempfile::tempdir().expect("temp dir");
     let input_path = directory.path().join("ranges.tsv");
-    std::fs::write(&input_path, inputs.iter().map(|(version, range)| format!("{version}\t{range}\n")).collect::<String>()).expect("write");
+    std::fs::write(
+        &input_path,
+        inputs.iter().map(|(version, range)| format!("{version}\t{range}\n")).collect::<String>(),
+    )
+    .expect("write");
     let output = Command::new("node")
         .arg(Path::new(ORACLES).join("npm_oracle.js"))
         .arg(semver_directory)
@@ -385,6 +419,11 @@ fn npm_ranges_match_node_semver_satisfies() {
             disagreements.push(format!("{version:?} in {range:?}: ours {mine}, node {theirs}"));
         }
     }
-    println!("npm ranges: {} ranges, {} (version, range) pairs, {} disagreements", ranges.len(), inputs.len(), disagreements.len());
+    println!(
+        "npm ranges: {} ranges, {} (version, range) pairs, {} disagreements",
+        ranges.len(),
+        inputs.len(),
+        disagreements.len()
+    );
     assert!(disagreements.is_empty(), "npm range disagreements: {disagreements:#?}");
 }

@@ -44,31 +44,20 @@ impl Cataloger for CargoAuditableCataloger {
         if !crate::golang::is_executable_image(input.contents) {
             return Ok(Found::default());
         }
-        let version_info =
-            match auditable_info::audit_info_from_slice(input.contents, DECOMPRESSED_JSON_LIMIT) {
-                Ok(version_info) => version_info,
-                // No section, or a file the binary parser does not recognise as
-                // carrying one: simply not an auditable binary.
-                Err(AuditableError::NoAuditData | AuditableError::BinaryParsing(_)) => {
-                    return Ok(Found::default());
-                }
-                Err(error) => return Err(CatalogError::parse(input.path, FORMAT, error)),
-            };
+        let version_info = match auditable_info::audit_info_from_slice(input.contents, DECOMPRESSED_JSON_LIMIT) {
+            Ok(version_info) => version_info,
+            // No section, or a file the binary parser does not recognise as
+            // carrying one: simply not an auditable binary.
+            Err(AuditableError::NoAuditData | AuditableError::BinaryParsing(_)) => {
+                return Ok(Found::default());
+            }
+            Err(error) => return Err(CatalogError::parse(input.path, FORMAT, error)),
+        };
         let packages = version_info
             .packages
             .iter()
-            .map(|package| {
-                Package::new(
-                    Ecosystem::CratesIo,
-                    &package.name,
-                    &package.version.to_string(),
-                    input.path,
-                )
-            })
+            .map(|package| Package::new(Ecosystem::CratesIo, &package.name, &package.version.to_string(), input.path))
             .collect();
-        Ok(Found {
-            packages,
-            ..Found::default()
-        })
+        Ok(Found { packages, ..Found::default() })
     }
 }

@@ -46,8 +46,7 @@ impl Cataloger for CargoLockCataloger {
 pub(crate) fn parse_cargo_lock(path: &str, contents: &[u8]) -> Result<Found, CatalogError> {
     let text = std::str::from_utf8(contents)
         .map_err(|error| CatalogError::parse(path, FORMAT, format!("not UTF-8: {error}")))?;
-    let document: Table =
-        toml::from_str(text).map_err(|error| CatalogError::parse(path, FORMAT, error))?;
+    let document: Table = toml::from_str(text).map_err(|error| CatalogError::parse(path, FORMAT, error))?;
 
     let mut found = Found::default();
     match document.get("version") {
@@ -78,22 +77,14 @@ pub(crate) fn parse_cargo_lock(path: &str, contents: &[u8]) -> Result<Found, Cat
         None => {}
         Some(Value::Array(entries)) => {
             for (index, entry) in entries.iter().enumerate() {
-                read_package_entry(
-                    path,
-                    &format!("[[package]] #{}", index + 1),
-                    entry,
-                    &mut found,
-                );
+                read_package_entry(path, &format!("[[package]] #{}", index + 1), entry, &mut found);
             }
         }
         Some(other) => {
             return Err(CatalogError::parse(
                 path,
                 FORMAT,
-                format!(
-                    "`package` must be an array of tables, found {}",
-                    other.type_str()
-                ),
+                format!("`package` must be an array of tables, found {}", other.type_str()),
             ));
         }
     }
@@ -107,9 +98,7 @@ fn read_package_entry(path: &str, label: &str, entry: &Value, found: &mut Found)
     let version = entry.get("version").and_then(Value::as_str);
     match (name, version) {
         (Some(name), Some(version)) if !name.is_empty() && !version.is_empty() => {
-            found
-                .packages
-                .push(Package::new(Ecosystem::CratesIo, name, version, path));
+            found.packages.push(Package::new(Ecosystem::CratesIo, name, version, path));
         }
         _ => found.diagnostics.push(Diagnostic {
             path: path.to_owned(),
@@ -123,11 +112,7 @@ mod tests {
     use super::*;
 
     fn names_and_versions(found: &Found) -> Vec<(String, String)> {
-        found
-            .packages
-            .iter()
-            .map(|package| (package.name.clone(), package.version.clone()))
-            .collect()
+        found.packages.iter().map(|package| (package.name.clone(), package.version.clone())).collect()
     }
 
     /// A v1 lockfile with a `[root]` table and `[metadata]` checksums reports the
@@ -151,10 +136,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
         let found = parse_cargo_lock("Cargo.lock", lockfile).unwrap();
         assert_eq!(
             names_and_versions(&found),
-            vec![
-                ("app".to_owned(), "0.1.0".to_owned()),
-                ("libc".to_owned(), "0.2.54".to_owned())
-            ]
+            vec![("app".to_owned(), "0.1.0".to_owned()), ("libc".to_owned(), "0.2.54".to_owned())]
         );
         assert!(found.diagnostics.is_empty());
     }
@@ -183,12 +165,7 @@ checksum = "c4488ae950c49d403731982257768f48fada354a5203fe81f9bb6f43ca9002be"
 "#;
         let found = parse_cargo_lock("sub/Cargo.lock", lockfile).unwrap();
         assert_eq!(found.packages.len(), 3);
-        assert!(
-            found
-                .packages
-                .iter()
-                .all(|package| package.locations == ["sub/Cargo.lock"])
-        );
+        assert!(found.packages.iter().all(|package| package.locations == ["sub/Cargo.lock"]));
         assert_eq!(found.packages[2].purl, "pkg:cargo/smallvec@0.6.9");
         assert!(found.diagnostics.is_empty());
     }
@@ -197,13 +174,9 @@ checksum = "c4488ae950c49d403731982257768f48fada354a5203fe81f9bb6f43ca9002be"
     /// others are still reported.
     #[test]
     fn entry_without_version_is_a_diagnostic() {
-        let lockfile =
-            b"[[package]]\nname = \"a\"\n\n[[package]]\nname = \"b\"\nversion = \"1.0.0\"\n";
+        let lockfile = b"[[package]]\nname = \"a\"\n\n[[package]]\nname = \"b\"\nversion = \"1.0.0\"\n";
         let found = parse_cargo_lock("x/Cargo.lock", lockfile).unwrap();
-        assert_eq!(
-            names_and_versions(&found),
-            vec![("b".to_owned(), "1.0.0".to_owned())]
-        );
+        assert_eq!(names_and_versions(&found), vec![("b".to_owned(), "1.0.0".to_owned())]);
         assert_eq!(found.diagnostics.len(), 1);
         assert!(found.diagnostics[0].message.contains("x/Cargo.lock"));
         assert!(found.diagnostics[0].message.contains("#1"));
@@ -212,11 +185,8 @@ checksum = "c4488ae950c49d403731982257768f48fada354a5203fe81f9bb6f43ca9002be"
     /// A future format version is read, with a diagnostic saying so.
     #[test]
     fn unknown_future_version_is_read_with_a_diagnostic() {
-        let found = parse_cargo_lock(
-            "Cargo.lock",
-            b"version = 9\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n",
-        )
-        .unwrap();
+        let found =
+            parse_cargo_lock("Cargo.lock", b"version = 9\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n").unwrap();
         assert_eq!(found.packages.len(), 1);
         assert_eq!(found.diagnostics.len(), 1);
     }

@@ -15,8 +15,5 @@ mod lockfile;
 use crate::Cataloger;
 
 pub(crate) fn catalogers() -> Vec<Box<dyn Cataloger>> {
-    vec![
-        Box::new(lockfile::CargoLockCataloger),
-        Box::new(auditable::CargoAuditableCataloger),
-    ]
+    vec![Box::new(lockfile::CargoLockCataloger), Box::new(auditable::CargoAuditableCataloger)]
 }

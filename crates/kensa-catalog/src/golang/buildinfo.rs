@@ -78,9 +78,7 @@ pub(crate) fn read_build_info(contents: &[u8]) -> Result<Option<BuildInfo>, Stri
     let flags = header.get(15).copied().unwrap_or(0);
 
     let (go_version, module_info) = if flags & FLAG_VERSION_INLINE != 0 {
-        let after_header = contents
-            .get(header_offset + HEADER_LENGTH..)
-            .unwrap_or_default();
+        let after_header = contents.get(header_offset + HEADER_LENGTH..).unwrap_or_default();
         read_inline_strings(after_header)?
     } else {
         let Some(file) = parsed.as_ref() else {
@@ -89,12 +87,7 @@ pub(crate) fn read_build_info(contents: &[u8]) -> Result<Option<BuildInfo>, Stri
                 .to_owned());
         };
         let read_memory = |address: u64, length: u64| read_at_address(file, address, length);
-        read_pointer_strings(
-            header,
-            pointer_size,
-            flags & FLAG_BIG_ENDIAN != 0,
-            &read_memory,
-        )?
+        read_pointer_strings(header, pointer_size, flags & FLAG_BIG_ENDIAN != 0, &read_memory)?
     };
     Ok(Some(BuildInfo {
         go_version: String::from_utf8_lossy(&go_version).into_owned(),
@@ -113,9 +106,7 @@ fn find_header_in_sections(file: &object::File<'_>, contents: &[u8]) -> Option<u
                 continue;
             };
             let start = usize::try_from(file_offset).ok()?;
-            let end = start
-                .saturating_add(usize::try_from(file_size).ok()?)
-                .min(contents.len());
+            let end = start.saturating_add(usize::try_from(file_size).ok()?).min(contents.len());
             let data = contents.get(start..end)?;
             // Alignment is of the virtual address; the first aligned slot is
             // found from the section's own address.
@@ -123,10 +114,7 @@ fn find_header_in_sections(file: &object::File<'_>, contents: &[u8]) -> Option<u
             let first_slot = (16 - misalignment) % 16;
             let mut position = first_slot;
             while position.saturating_add(HEADER_LENGTH) <= data.len() {
-                if data
-                    .get(position..)
-                    .is_some_and(|rest| rest.starts_with(BUILD_INFO_MAGIC))
-                {
+                if data.get(position..).is_some_and(|rest| rest.starts_with(BUILD_INFO_MAGIC)) {
                     return Some(start + position);
                 }
                 position += 16;
@@ -138,9 +126,7 @@ fn find_header_in_sections(file: &object::File<'_>, contents: &[u8]) -> Option<u
 
 /// Scans the whole file for the header, for files `object` cannot parse.
 fn find_header_anywhere(contents: &[u8]) -> Option<usize> {
-    contents
-        .windows(BUILD_INFO_MAGIC.len())
-        .position(|window| window == BUILD_INFO_MAGIC)
+    contents.windows(BUILD_INFO_MAGIC.len()).position(|window| window == BUILD_INFO_MAGIC)
 }
 
 /// Reads an unsigned LEB128 varint; returns the value and the bytes it used.
@@ -164,16 +150,12 @@ fn read_inline_strings(bytes: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
 }
 
 fn read_inline_string(bytes: &[u8], limit: u64, what: &str) -> Result<(Vec<u8>, usize), String> {
-    let (length, prefix) = read_uvarint(bytes)
-        .ok_or_else(|| format!("the {what} length in the Go build info is not a valid varint"))?;
+    let (length, prefix) =
+        read_uvarint(bytes).ok_or_else(|| format!("the {what} length in the Go build info is not a valid varint"))?;
     if length > limit {
-        return Err(format!(
-            "the {what} in the Go build info claims {length} bytes, over the {limit}-byte limit"
-        ));
+        return Err(format!("the {what} in the Go build info claims {length} bytes, over the {limit}-byte limit"));
     }
-    let end = usize::try_from(length)
-        .ok()
-        .and_then(|length| prefix.checked_add(length));
+    let end = usize::try_from(length).ok().and_then(|length| prefix.checked_add(length));
     let data = end
         .and_then(|end| bytes.get(prefix..end))
         .ok_or_else(|| format!("the {what} in the Go build info runs past the end of the file"))?;
@@ -189,44 +171,30 @@ pub(crate) fn read_pointer_strings(
     read_memory: &dyn Fn(u64, u64) -> Option<Vec<u8>>,
 ) -> Result<(Vec<u8>, Vec<u8>), String> {
     if pointer_size != 4 && pointer_size != 8 {
-        return Err(format!(
-            "the Go build info declares a pointer size of {pointer_size}, expected 4 or 8"
-        ));
+        return Err(format!("the Go build info declares a pointer size of {pointer_size}, expected 4 or 8"));
     }
     let read_pointer = |bytes: &[u8]| -> Option<u64> {
         let bytes = bytes.get(..pointer_size)?;
         let mut value: u64 = 0;
         for index in 0..pointer_size {
-            let byte = if big_endian {
-                bytes.get(index)
-            } else {
-                bytes.get(pointer_size - 1 - index)
-            };
+            let byte = if big_endian { bytes.get(index) } else { bytes.get(pointer_size - 1 - index) };
             value = (value << 8) | u64::from(*byte?);
         }
         Some(value)
     };
     let read_string = |header_address: u64, limit: u64, what: &str| -> Result<Vec<u8>, String> {
-        let string_header =
-            read_memory(header_address, 2 * pointer_size as u64).ok_or_else(|| {
-                format!("the {what} string header at {header_address:#x} is outside the executable")
-            })?;
+        let string_header = read_memory(header_address, 2 * pointer_size as u64)
+            .ok_or_else(|| format!("the {what} string header at {header_address:#x} is outside the executable"))?;
         let data_address = read_pointer(&string_header).unwrap_or(0);
-        let length =
-            read_pointer(string_header.get(pointer_size..).unwrap_or_default()).unwrap_or(0);
+        let length = read_pointer(string_header.get(pointer_size..).unwrap_or_default()).unwrap_or(0);
         if length > limit {
-            return Err(format!(
-                "the {what} in the Go build info claims {length} bytes, over the {limit}-byte limit"
-            ));
+            return Err(format!("the {what} in the Go build info claims {length} bytes, over the {limit}-byte limit"));
         }
-        read_memory(data_address, length).ok_or_else(|| {
-            format!("the {what} data at {data_address:#x} is outside the executable")
-        })
+        read_memory(data_address, length)
+            .ok_or_else(|| format!("the {what} data at {data_address:#x} is outside the executable"))
     };
-    let version_address = header
-        .get(16..)
-        .and_then(read_pointer)
-        .ok_or_else(|| "the Go build-info header is too short".to_owned())?;
+    let version_address =
+        header.get(16..).and_then(read_pointer).ok_or_else(|| "the Go build-info header is too short".to_owned())?;
     let module_address = header
         .get(16 + pointer_size..)
         .and_then(read_pointer)
@@ -238,18 +206,14 @@ pub(crate) fn read_pointer_strings(
 
 /// The bytes at a virtual address, from whichever section holds them.
 fn read_at_address(file: &object::File<'_>, address: u64, length: u64) -> Option<Vec<u8>> {
-    file.sections()
-        .find_map(|section| section.data_range(address, length).ok().flatten())
-        .map(<[u8]>::to_vec)
+    file.sections().find_map(|section| section.data_range(address, length).ok().flatten()).map(<[u8]>::to_vec)
 }
 
 /// Removes the 16-byte sentinels around the module list, by the go command's
 /// rule: only when the text is long enough and a newline precedes the trailer.
 fn strip_sentinels(module_info: &[u8]) -> &[u8] {
     if module_info.len() >= 33 && module_info.get(module_info.len() - 17) == Some(&b'\n') {
-        module_info
-            .get(16..module_info.len() - 16)
-            .unwrap_or(module_info)
+        module_info.get(16..module_info.len() - 16).unwrap_or(module_info)
     } else {
         module_info
     }
@@ -279,17 +243,12 @@ mod tests {
             let memory = |address: u64, length: u64| -> Option<Vec<u8>> {
                 let (base, bytes): (u64, Vec<u8>) = match address {
                     0x1000 => (0x1000, [encode(0x2000), encode(8)].concat()),
-                    0x1100 => (
-                        0x1100,
-                        [encode(0x3000), encode(module_info.len() as u64)].concat(),
-                    ),
+                    0x1100 => (0x1100, [encode(0x3000), encode(module_info.len() as u64)].concat()),
                     0x2000 => (0x2000, b"go1.16.4".to_vec()),
                     0x3000 => (0x3000, module_info.to_vec()),
                     _ => return None,
                 };
-                bytes
-                    .get(usize::try_from(address - base).ok()?..usize::try_from(length).ok()?)
-                    .map(<[u8]>::to_vec)
+                bytes.get(usize::try_from(address - base).ok()?..usize::try_from(length).ok()?).map(<[u8]>::to_vec)
             };
             let mut header = BUILD_INFO_MAGIC.to_vec();
             header.push(pointer_size as u8);
@@ -297,8 +256,7 @@ mod tests {
             header.extend(encode(0x1000));
             header.extend(encode(0x1100));
             header.resize(HEADER_LENGTH, 0);
-            let (go_version, modules) =
-                read_pointer_strings(&header, pointer_size, big_endian, &memory).unwrap();
+            let (go_version, modules) = read_pointer_strings(&header, pointer_size, big_endian, &memory).unwrap();
             assert_eq!(go_version, b"go1.16.4");
             assert_eq!(strip_sentinels(&modules), b"path\tx\nmod\tx\tv1.0.0\t\n");
         }
@@ -311,11 +269,7 @@ mod tests {
         header.extend_from_slice(&[8, 0]);
         header.extend_from_slice(&[0xff; 16]);
         let nowhere = |_: u64, _: u64| -> Option<Vec<u8>> { None };
-        assert!(
-            read_pointer_strings(&header, 8, false, &nowhere)
-                .unwrap_err()
-                .contains("outside")
-        );
+        assert!(read_pointer_strings(&header, 8, false, &nowhere).unwrap_err().contains("outside"));
         assert!(read_pointer_strings(&header, 3, false, &nowhere).is_err());
     }
 
@@ -323,10 +277,7 @@ mod tests {
     #[test]
     fn inline_strings() {
         let (version, modules) = read_inline_strings(b"\x08go1.21.5\x03abc").unwrap();
-        assert_eq!(
-            (version.as_slice(), modules.as_slice()),
-            (&b"go1.21.5"[..], &b"abc"[..])
-        );
+        assert_eq!((version.as_slice(), modules.as_slice()), (&b"go1.21.5"[..], &b"abc"[..]));
         assert!(read_inline_strings(b"\x08go1").is_err());
         assert!(read_inline_strings(b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff").is_err());
     }

@@ -25,18 +25,8 @@ const FORMAT: &str = "go.mod";
 
 /// Directives this parser knows; all but `module`, `go`, `require` and `replace`
 /// are accepted and ignored.
-const KNOWN_DIRECTIVES: &[&str] = &[
-    "module",
-    "go",
-    "toolchain",
-    "godebug",
-    "require",
-    "exclude",
-    "replace",
-    "retract",
-    "tool",
-    "ignore",
-];
+const KNOWN_DIRECTIVES: &[&str] =
+    &["module", "go", "toolchain", "godebug", "require", "exclude", "replace", "retract", "tool", "ignore"];
 
 /// Reads `go.mod` files.
 pub(crate) struct GoModCataloger;
@@ -53,11 +43,7 @@ impl Cataloger for GoModCataloger {
     fn catalog(&self, input: &FileInput<'_>) -> Result<Found, CatalogError> {
         let mut found = Found::default();
         let module_file = parse_go_mod(input.path, input.contents, &mut found.diagnostics)?;
-        let go_sum = if module_file.needs_go_sum() {
-            read_sibling_go_sum(input, &mut found.diagnostics)
-        } else {
-            None
-        };
+        let go_sum = if module_file.needs_go_sum() { read_sibling_go_sum(input, &mut found.diagnostics) } else { None };
         resolve(&module_file, go_sum.as_deref(), input.path, &mut found);
         Ok(found)
     }
@@ -111,13 +97,11 @@ impl GoModFile {
     fn replacement_for(&self, path: &str, version: &str) -> Option<&Replacement> {
         self.replacements
             .iter()
-            .find(|replacement| {
-                replacement.old_path == path && replacement.old_version.as_deref() == Some(version)
-            })
+            .find(|replacement| replacement.old_path == path && replacement.old_version.as_deref() == Some(version))
             .or_else(|| {
-                self.replacements.iter().find(|replacement| {
-                    replacement.old_path == path && replacement.old_version.is_none()
-                })
+                self.replacements
+                    .iter()
+                    .find(|replacement| replacement.old_path == path && replacement.old_version.is_none())
             })
     }
 }
@@ -137,9 +121,8 @@ pub(crate) fn parse_go_mod(
 
     for (index, line) in text.lines().enumerate() {
         let line_number = index + 1;
-        let tokens = tokenize(line).map_err(|message| {
-            CatalogError::parse(path, FORMAT, format!("line {line_number}: {message}"))
-        })?;
+        let tokens = tokenize(line)
+            .map_err(|message| CatalogError::parse(path, FORMAT, format!("line {line_number}: {message}")))?;
         let Some(first) = tokens.first() else {
             continue;
         };
@@ -149,21 +132,15 @@ pub(crate) fn parse_go_mod(
                 open_block = None;
             } else {
                 let verb = verb.clone();
-                apply_directive(&verb, &tokens, &mut module_file).unwrap_or_else(|message| {
-                    push_line_diagnostic(diagnostics, path, line_number, &message)
-                });
+                apply_directive(&verb, &tokens, &mut module_file)
+                    .unwrap_or_else(|message| push_line_diagnostic(diagnostics, path, line_number, &message));
             }
             continue;
         }
 
         let verb = first.as_str();
         if !KNOWN_DIRECTIVES.contains(&verb) {
-            push_line_diagnostic(
-                diagnostics,
-                path,
-                line_number,
-                &format!("unknown directive {verb:?}; line skipped"),
-            );
+            push_line_diagnostic(diagnostics, path, line_number, &format!("unknown directive {verb:?}; line skipped"));
             continue;
         }
         known_directives += 1;
@@ -172,9 +149,8 @@ pub(crate) fn parse_go_mod(
             open_block = Some((verb.to_owned(), line_number));
             continue;
         }
-        apply_directive(verb, arguments, &mut module_file).unwrap_or_else(|message| {
-            push_line_diagnostic(diagnostics, path, line_number, &message)
-        });
+        apply_directive(verb, arguments, &mut module_file)
+            .unwrap_or_else(|message| push_line_diagnostic(diagnostics, path, line_number, &message));
     }
 
     if let Some((verb, line_number)) = open_block {
@@ -184,38 +160,18 @@ pub(crate) fn parse_go_mod(
             format!("the {verb} block opened on line {line_number} is never closed"),
         ));
     }
-    if known_directives == 0
-        && text
-            .lines()
-            .any(|line| tokenize(line).is_ok_and(|tokens| !tokens.is_empty()))
-    {
-        return Err(CatalogError::parse(
-            path,
-            FORMAT,
-            "no go.mod directive found; this is not a go.mod file",
-        ));
+    if known_directives == 0 && text.lines().any(|line| tokenize(line).is_ok_and(|tokens| !tokens.is_empty())) {
+        return Err(CatalogError::parse(path, FORMAT, "no go.mod directive found; this is not a go.mod file"));
     }
     Ok(module_file)
 }
 
-fn push_line_diagnostic(
-    diagnostics: &mut Vec<Diagnostic>,
-    path: &str,
-    line_number: usize,
-    message: &str,
-) {
-    diagnostics.push(Diagnostic {
-        path: path.to_owned(),
-        message: format!("{path}:{line_number}: {message}"),
-    });
+fn push_line_diagnostic(diagnostics: &mut Vec<Diagnostic>, path: &str, line_number: usize, message: &str) {
+    diagnostics.push(Diagnostic { path: path.to_owned(), message: format!("{path}:{line_number}: {message}") });
 }
 
 /// Applies one directive's arguments (without the verb) to `module_file`.
-fn apply_directive(
-    verb: &str,
-    arguments: &[String],
-    module_file: &mut GoModFile,
-) -> Result<(), String> {
+fn apply_directive(verb: &str, arguments: &[String], module_file: &mut GoModFile) -> Result<(), String> {
     match verb {
         "module" => match arguments {
             [module_path] => module_file.module_path = Some(module_path.clone()),
@@ -227,10 +183,7 @@ fn apply_directive(
         },
         "require" => match arguments {
             [module_path, version] => {
-                module_file.requirements.push(Requirement {
-                    path: module_path.clone(),
-                    version: version.clone(),
-                });
+                module_file.requirements.push(Requirement { path: module_path.clone(), version: version.clone() });
             }
             _ => return Err("`require` takes a module path and a version".to_owned()),
         },
@@ -241,10 +194,7 @@ fn apply_directive(
 }
 
 fn parse_replacement(arguments: &[String]) -> Result<Replacement, String> {
-    let arrow = arguments
-        .iter()
-        .position(|token| token == "=>")
-        .ok_or_else(|| "`replace` needs `=>`".to_owned())?;
+    let arrow = arguments.iter().position(|token| token == "=>").ok_or_else(|| "`replace` needs `=>`".to_owned())?;
     let (old, new) = arguments.split_at(arrow);
     let new = new.get(1..).unwrap_or_default();
     let (old_path, old_version) = match old {
@@ -255,19 +205,12 @@ fn parse_replacement(arguments: &[String]) -> Result<Replacement, String> {
     let (new_path, new_version) = match new {
         [new_path] if is_local_path(new_path) => (new_path.clone(), None),
         [new_path] => {
-            return Err(format!(
-                "replacement {new_path:?} is not a local path and has no version"
-            ));
+            return Err(format!("replacement {new_path:?} is not a local path and has no version"));
         }
         [new_path, new_version] => (new_path.clone(), Some(new_version.clone())),
         _ => return Err("`replace` needs `module version` or a local path after `=>`".to_owned()),
     };
-    Ok(Replacement {
-        old_path,
-        old_version,
-        new_path,
-        new_version,
-    })
+    Ok(Replacement { old_path, old_version, new_path, new_version })
 }
 
 /// A replacement target that is a directory rather than a module path, by the
@@ -325,15 +268,8 @@ fn tokenize(line: &str) -> Result<Vec<String>, String> {
         } else {
             let mut value = String::new();
             while let Some(&(position, next)) = characters.peek() {
-                let comment_starts = line
-                    .get(position..)
-                    .is_some_and(|rest| rest.starts_with("//"));
-                if next.is_whitespace()
-                    || next == '('
-                    || next == ')'
-                    || next == '"'
-                    || comment_starts
-                {
+                let comment_starts = line.get(position..).is_some_and(|rest| rest.starts_with("//"));
+                if next.is_whitespace() || next == '(' || next == ')' || next == '"' || comment_starts {
                     break;
                 }
                 value.push(next);
@@ -350,16 +286,10 @@ fn tokenize(line: &str) -> Result<Vec<String>, String> {
 fn read_sibling_go_sum(input: &FileInput<'_>, diagnostics: &mut Vec<Diagnostic>) -> Option<String> {
     let go_sum_path = kensa_fs::join(kensa_fs::parent(input.path), "go.sum");
     input.filesystem.entry(&go_sum_path)?;
-    match input
-        .filesystem
-        .read(&go_sum_path, crate::MANIFEST_SIZE_LIMIT)
-    {
+    match input.filesystem.read(&go_sum_path, crate::MANIFEST_SIZE_LIMIT) {
         Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
         Err(error) => {
-            diagnostics.push(Diagnostic {
-                path: go_sum_path,
-                message: error.to_string(),
-            });
+            diagnostics.push(Diagnostic { path: go_sum_path, message: error.to_string() });
             None
         }
     }
@@ -371,17 +301,13 @@ pub(crate) fn built_modules_in_go_sum(go_sum: &str) -> BTreeMap<String, String> 
     let mut newest: BTreeMap<String, String> = BTreeMap::new();
     for line in go_sum.lines() {
         let mut fields = line.split_whitespace();
-        let (Some(module_path), Some(version), Some(_hash)) =
-            (fields.next(), fields.next(), fields.next())
-        else {
+        let (Some(module_path), Some(version), Some(_hash)) = (fields.next(), fields.next(), fields.next()) else {
             continue;
         };
         if version.ends_with("/go.mod") {
             continue;
         }
-        let is_newer = newest
-            .get(module_path)
-            .is_none_or(|current| is_newer_go_version(version, current));
+        let is_newer = newest.get(module_path).is_none_or(|current| is_newer_go_version(version, current));
         if is_newer {
             newest.insert(module_path.to_owned(), version.to_owned());
         }
@@ -392,8 +318,7 @@ pub(crate) fn built_modules_in_go_sum(go_sum: &str) -> BTreeMap<String, String> 
 /// Orders Go module versions by semantic versioning (they are `v`-prefixed
 /// semver, `+incompatible` being build metadata); unparsable ones compare as text.
 fn is_newer_go_version(candidate: &str, current: &str) -> bool {
-    let parse =
-        |version: &str| semver::Version::parse(version.strip_prefix('v').unwrap_or(version)).ok();
+    let parse = |version: &str| semver::Version::parse(version.strip_prefix('v').unwrap_or(version)).ok();
     match (parse(candidate), parse(current)) {
         (Some(candidate), Some(current)) => candidate.cmp_precedence(&current).is_gt(),
         _ => candidate > current,
@@ -405,21 +330,12 @@ fn resolve(module_file: &GoModFile, go_sum: Option<&str>, path: &str, found: &mu
     let mut required: BTreeSet<&str> = BTreeSet::new();
     for requirement in &module_file.requirements {
         required.insert(&requirement.path);
-        add_module(
-            module_file,
-            &requirement.path,
-            &requirement.version,
-            path,
-            found,
-        );
+        add_module(module_file, &requirement.path, &requirement.version, path, found);
     }
     if let Some(go_sum) = go_sum {
         // go.sum hashes the replacement, not the module it replaces.
-        let replacement_targets: BTreeSet<&str> = module_file
-            .replacements
-            .iter()
-            .map(|replacement| replacement.new_path.as_str())
-            .collect();
+        let replacement_targets: BTreeSet<&str> =
+            module_file.replacements.iter().map(|replacement| replacement.new_path.as_str()).collect();
         for (module_path, version) in built_modules_in_go_sum(go_sum) {
             let is_main_module = module_file.module_path.as_deref() == Some(module_path.as_str());
             if !required.contains(module_path.as_str())
@@ -432,36 +348,18 @@ fn resolve(module_file: &GoModFile, go_sum: Option<&str>, path: &str, found: &mu
     }
 }
 
-fn add_module(
-    module_file: &GoModFile,
-    module_path: &str,
-    version: &str,
-    path: &str,
-    found: &mut Found,
-) {
+fn add_module(module_file: &GoModFile, module_path: &str, version: &str, path: &str, found: &mut Found) {
     match module_file.replacement_for(module_path, version) {
-        Some(Replacement {
-            new_path,
-            new_version: Some(new_version),
-            ..
-        }) => {
-            found
-                .packages
-                .push(Package::new(Ecosystem::Go, new_path, new_version, path));
+        Some(Replacement { new_path, new_version: Some(new_version), .. }) => {
+            found.packages.push(Package::new(Ecosystem::Go, new_path, new_version, path));
         }
-        Some(Replacement {
-            new_path,
-            new_version: None,
-            ..
-        }) => found.unresolved.push(UnresolvedDependency {
+        Some(Replacement { new_path, new_version: None, .. }) => found.unresolved.push(UnresolvedDependency {
             ecosystem: Ecosystem::Go,
             name: module_path.to_owned(),
             requirement: format!("{version} => {new_path}"),
             location: path.to_owned(),
         }),
-        None => found
-            .packages
-            .push(Package::new(Ecosystem::Go, module_path, version, path)),
+        None => found.packages.push(Package::new(Ecosystem::Go, module_path, version, path)),
     }
 }
 
@@ -479,19 +377,10 @@ mod tests {
     /// the way Go's modfile lexer splits them.
     #[test]
     fn tokenizer_handles_comments_and_strings() {
-        assert_eq!(
-            tokenize("require \"a/b\" v1.0.0 // indirect").unwrap(),
-            ["require", "a/b", "v1.0.0"]
-        );
-        assert_eq!(
-            tokenize("replace `x` => ./y").unwrap(),
-            ["replace", "x", "=>", "./y"]
-        );
+        assert_eq!(tokenize("require \"a/b\" v1.0.0 // indirect").unwrap(), ["require", "a/b", "v1.0.0"]);
+        assert_eq!(tokenize("replace `x` => ./y").unwrap(), ["replace", "x", "=>", "./y"]);
         assert_eq!(tokenize("require (").unwrap(), ["require", "("]);
-        assert_eq!(
-            tokenize("   // only a comment").unwrap(),
-            Vec::<String>::new()
-        );
+        assert_eq!(tokenize("   // only a comment").unwrap(), Vec::<String>::new());
         assert!(tokenize("require \"unterminated").is_err());
     }
 
@@ -514,22 +403,12 @@ mod tests {
     /// unclosed block is an error naming the file.
     #[test]
     fn malformed_lines_and_unclosed_blocks() {
-        let (module_file, diagnostics) =
-            parse("module m\nrequire only-a-path\nrequire ok.example/z v1.0.0\n");
+        let (module_file, diagnostics) = parse("module m\nrequire only-a-path\nrequire ok.example/z v1.0.0\n");
         assert_eq!(module_file.requirements.len(), 1);
         assert_eq!(diagnostics.len(), 1);
-        assert!(
-            diagnostics[0].message.starts_with("go.mod:2:"),
-            "{}",
-            diagnostics[0].message
-        );
+        assert!(diagnostics[0].message.starts_with("go.mod:2:"), "{}", diagnostics[0].message);
 
-        let error = parse_go_mod(
-            "dir/go.mod",
-            b"module m\nrequire (\n a v1\n",
-            &mut Vec::new(),
-        )
-        .unwrap_err();
+        let error = parse_go_mod("dir/go.mod", b"module m\nrequire (\n a v1\n", &mut Vec::new()).unwrap_err();
         assert!(error.to_string().contains("dir/go.mod"), "{error}");
     }
 
@@ -548,9 +427,6 @@ mod tests {
     fn go_sum_newest_built_version() {
         let go_sum = "a.example/x v1.9.0 h1:a=\na.example/x v1.10.0 h1:b=\na.example/x v1.11.0/go.mod h1:c=\n";
         let modules = built_modules_in_go_sum(go_sum);
-        assert_eq!(
-            modules.get("a.example/x").map(String::as_str),
-            Some("v1.10.0")
-        );
+        assert_eq!(modules.get("a.example/x").map(String::as_str), Some("v1.10.0"));
     }
 }

@@ -49,11 +49,7 @@ impl Cataloger for GoBinaryCataloger {
         match buildinfo::read_build_info(input.contents) {
             Ok(Some(build_info)) => Ok(packages_from_build_info(&build_info, input.path)),
             Ok(None) => Ok(Found::default()),
-            Err(message) => Err(CatalogError::parse(
-                input.path,
-                "Go executable build info",
-                message,
-            )),
+            Err(message) => Err(CatalogError::parse(input.path, "Go executable build info", message)),
         }
     }
 }
@@ -77,12 +73,7 @@ pub(crate) fn is_possible_executable(entry: &FileEntry) -> bool {
 fn packages_from_build_info(build_info: &buildinfo::BuildInfo, path: &str) -> Found {
     let mut found = Found::default();
     match standard_library_version(&build_info.go_version) {
-        Some(version) => found.packages.push(Package::new(
-            Ecosystem::Go,
-            STANDARD_LIBRARY_MODULE,
-            &version,
-            path,
-        )),
+        Some(version) => found.packages.push(Package::new(Ecosystem::Go, STANDARD_LIBRARY_MODULE, &version, path)),
         None => found.unresolved.push(UnresolvedDependency {
             ecosystem: Ecosystem::Go,
             name: STANDARD_LIBRARY_MODULE.to_owned(),
@@ -104,12 +95,7 @@ fn packages_from_build_info(build_info: &buildinfo::BuildInfo, path: &str) -> Fo
                 if let Some(module) = pending.take() {
                     module.report(path, &mut found);
                 }
-                pending = Some(BuildModule {
-                    is_main: kind == "mod",
-                    module_path,
-                    version,
-                    replacement: None,
-                });
+                pending = Some(BuildModule { is_main: kind == "mod", module_path, version, replacement: None });
             }
             "=>" => {
                 if let Some(module) = pending.as_mut() {
@@ -138,8 +124,7 @@ impl BuildModule {
         let is_unversioned = |version: &str| version.is_empty() || version == "(devel)";
         match self.replacement {
             Some((replacement_path, replacement_version))
-                if is_unversioned(&replacement_version)
-                    || gomod::is_local_path(&replacement_path) =>
+                if is_unversioned(&replacement_version) || gomod::is_local_path(&replacement_path) =>
             {
                 // A local directory replaced the module: its code has no version.
                 found.unresolved.push(UnresolvedDependency {
@@ -150,12 +135,7 @@ impl BuildModule {
                 });
             }
             Some((replacement_path, replacement_version)) => {
-                found.packages.push(Package::new(
-                    Ecosystem::Go,
-                    &replacement_path,
-                    &replacement_version,
-                    path,
-                ));
+                found.packages.push(Package::new(Ecosystem::Go, &replacement_path, &replacement_version, path));
             }
             None if is_unversioned(&self.version) => {
                 // The main module of a local build is `(devel)`: it is the
@@ -169,12 +149,7 @@ impl BuildModule {
                     });
                 }
             }
-            None => found.packages.push(Package::new(
-                Ecosystem::Go,
-                &self.module_path,
-                &self.version,
-                path,
-            )),
+            None => found.packages.push(Package::new(Ecosystem::Go, &self.module_path, &self.version, path)),
         }
     }
 }
@@ -185,9 +160,8 @@ impl BuildModule {
 pub(crate) fn standard_library_version(go_version: &str) -> Option<String> {
     let token = go_version.split_whitespace().next()?;
     let rest = token.strip_prefix("go")?;
-    let numeric_end = rest
-        .find(|character: char| !character.is_ascii_digit() && character != '.')
-        .unwrap_or(rest.len());
+    let numeric_end =
+        rest.find(|character: char| !character.is_ascii_digit() && character != '.').unwrap_or(rest.len());
     let (numbers, suffix) = rest.split_at(numeric_end);
     let mut parts = numbers.split('.');
     let major: u64 = parts.next()?.parse().ok()?;
@@ -199,11 +173,7 @@ pub(crate) fn standard_library_version(go_version: &str) -> Option<String> {
     let prerelease = ["rc", "beta", "alpha"].iter().find_map(|label| {
         let number = suffix.strip_prefix(label)?;
         let digits: String = number.chars().take_while(char::is_ascii_digit).collect();
-        Some(if digits.is_empty() {
-            (*label).to_owned()
-        } else {
-            format!("{label}.{digits}")
-        })
+        Some(if digits.is_empty() { (*label).to_owned() } else { format!("{label}.{digits}") })
     });
     Some(match prerelease {
         Some(prerelease) => format!("v{major}.{minor}.{patch}-{prerelease}"),
@@ -218,26 +188,11 @@ mod tests {
     /// Toolchain names convert as the Go vulnerability database converts them.
     #[test]
     fn standard_library_versions() {
-        assert_eq!(
-            standard_library_version("go1.21.5").as_deref(),
-            Some("v1.21.5")
-        );
-        assert_eq!(
-            standard_library_version("go1.20").as_deref(),
-            Some("v1.20.0")
-        );
-        assert_eq!(
-            standard_library_version("go1.21rc2").as_deref(),
-            Some("v1.21.0-rc.2")
-        );
-        assert_eq!(
-            standard_library_version("go1.19beta1").as_deref(),
-            Some("v1.19.0-beta.1")
-        );
-        assert_eq!(
-            standard_library_version("go1.22.5 X:boringcrypto").as_deref(),
-            Some("v1.22.5")
-        );
+        assert_eq!(standard_library_version("go1.21.5").as_deref(), Some("v1.21.5"));
+        assert_eq!(standard_library_version("go1.20").as_deref(), Some("v1.20.0"));
+        assert_eq!(standard_library_version("go1.21rc2").as_deref(), Some("v1.21.0-rc.2"));
+        assert_eq!(standard_library_version("go1.19beta1").as_deref(), Some("v1.19.0-beta.1"));
+        assert_eq!(standard_library_version("go1.22.5 X:boringcrypto").as_deref(), Some("v1.22.5"));
         assert_eq!(standard_library_version("devel go1.23-abcdef"), None);
         assert_eq!(standard_library_version(""), None);
     }
@@ -255,19 +210,9 @@ mod tests {
                 .to_owned(),
         };
         let found = packages_from_build_info(&build_info, "bin/cmd");
-        let packages: Vec<(&str, &str)> = found
-            .packages
-            .iter()
-            .map(|package| (package.name.as_str(), package.version.as_str()))
-            .collect();
-        assert_eq!(
-            packages,
-            [
-                ("stdlib", "v1.19.8"),
-                ("b.example/new", "v1.2.0"),
-                ("d.example/plain", "v0.3.0")
-            ]
-        );
+        let packages: Vec<(&str, &str)> =
+            found.packages.iter().map(|package| (package.name.as_str(), package.version.as_str())).collect();
+        assert_eq!(packages, [("stdlib", "v1.19.8"), ("b.example/new", "v1.2.0"), ("d.example/plain", "v0.3.0")]);
         assert_eq!(found.unresolved.len(), 1);
         assert_eq!(found.unresolved[0].name, "c.example/local");
         assert_eq!(found.unresolved[0].requirement, "v0.0.0 => ../local");

@@ -75,7 +75,11 @@ pub(super) struct ReadBudget {
 
 /// Catalogs one top-level archive. Failing to open it at all is an error; a
 /// problem further in is a diagnostic on the nested location.
-pub(super) fn catalog_java_archive(path: &str, contents: &[u8], budget: &mut ReadBudget) -> Result<Found, CatalogError> {
+pub(super) fn catalog_java_archive(
+    path: &str,
+    contents: &[u8],
+    budget: &mut ReadBudget,
+) -> Result<Found, CatalogError> {
     let mut walker = ArchiveWalker { found: Found::default(), seen: BTreeSet::new(), budget };
     walker.walk(path, contents, 0).map_err(|message| CatalogError::parse(path, ARCHIVE_FORMAT, message))?;
     Ok(walker.found)
@@ -100,8 +104,8 @@ impl ArchiveWalker<'_> {
 
     /// Reads the archive at `location`; `Err` only when it cannot be opened at all.
     fn walk(&mut self, location: &str, contents: &[u8], depth: usize) -> Result<(), String> {
-        let mut archive =
-            zip::ZipArchive::new(Cursor::new(contents)).map_err(|error| format!("not a readable zip archive: {error}"))?;
+        let mut archive = zip::ZipArchive::new(Cursor::new(contents))
+            .map_err(|error| format!("not a readable zip archive: {error}"))?;
         if archive.len() > self.budget.entries {
             return Err(format!(
                 "{} entries exceed the remaining budget of {} entries for this archive",
@@ -136,10 +140,9 @@ impl ArchiveWalker<'_> {
                         identified = true;
                         self.add(location, coordinates.name, coordinates.version);
                     }
-                    None => self.diagnose(
-                        location,
-                        format!("{entry_name} lacks groupId, artifactId or version; skipped"),
-                    ),
+                    None => {
+                        self.diagnose(location, format!("{entry_name} lacks groupId, artifactId or version; skipped"))
+                    }
                 },
                 Err(message) => self.diagnose(location, format!("cannot read {entry_name}: {message}")),
             }
@@ -197,7 +200,9 @@ impl ArchiveWalker<'_> {
         read.map_err(|error| error.to_string())?;
         if bytes.len() as u64 > limit {
             return Err(if limit < entry_limit {
-                format!("decompressing it exceeds the {TOTAL_UNCOMPRESSED_BUDGET}-byte budget for one archive (zip bomb?)")
+                format!(
+                    "decompressing it exceeds the {TOTAL_UNCOMPRESSED_BUDGET}-byte budget for one archive (zip bomb?)"
+                )
             } else {
                 format!("it decompresses to more than {entry_limit} bytes")
             });

@@ -85,7 +85,8 @@ pub(super) fn split_archive_file_name(file_name: &str) -> (&str, Option<&str>) {
     let version_start = stem
         .char_indices()
         .find(|&(index, character)| {
-            character == '-' && stem.get(index + 1..).and_then(|rest| rest.chars().next()).is_some_and(|next| next.is_ascii_digit())
+            character == '-'
+                && stem.get(index + 1..).and_then(|rest| rest.chars().next()).is_some_and(|next| next.is_ascii_digit())
         })
         .map(|(index, _)| index);
     match version_start {
@@ -156,13 +157,11 @@ mod tests {
     /// Manifest headers win over the file name; OSGi attributes are cut.
     #[test]
     fn guesses() {
-        let manifest: BTreeMap<String, String> = [
-            ("Implementation-Version", "2.0"),
-            ("Bundle-SymbolicName", "org.example.lib;singleton:=true"),
-        ]
-        .into_iter()
-        .map(|(key, value)| (key.to_owned(), value.to_owned()))
-        .collect();
+        let manifest: BTreeMap<String, String> =
+            [("Implementation-Version", "2.0"), ("Bundle-SymbolicName", "org.example.lib;singleton:=true")]
+                .into_iter()
+                .map(|(key, value)| (key.to_owned(), value.to_owned()))
+                .collect();
         assert_eq!(
             guess_coordinates(Some(&manifest), "lib-1.0.jar"),
             Some(Coordinates { name: "org.example.lib:lib".to_owned(), version: "2.0".to_owned() })

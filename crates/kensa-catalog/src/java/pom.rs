@@ -57,7 +57,9 @@ fn parse_pom(path: &str, contents: &[u8]) -> Result<Found, CatalogError> {
     let interpolate = |text: &str| interpolate(text, &properties);
 
     let mut managed_versions: BTreeMap<(String, String), String> = BTreeMap::new();
-    if let Some(management) = project.child("dependencyManagement").and_then(|management| management.child("dependencies")) {
+    if let Some(management) =
+        project.child("dependencyManagement").and_then(|management| management.child("dependencies"))
+    {
         for dependency in management.children_named("dependency") {
             let group = dependency.child_text("groupId").and_then(|group| interpolate(group).ok());
             let artifact = dependency.child_text("artifactId").and_then(|artifact| interpolate(artifact).ok());

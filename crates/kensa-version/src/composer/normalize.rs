@@ -10,7 +10,8 @@ use regex::Regex;
 const MODIFIER: &str = r"[._-]?(?:(stable|beta|b|RC|alpha|a|patch|pl|p)((?:[.-]?\d+)*)?)?([.-]?dev)?";
 
 static ALIAS: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"^([^,\s]+) +as +([^,\s]+)$").ok());
-static STABILITY_FLAG: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"(?i)@(?:stable|RC|beta|alpha|dev)$").ok());
+static STABILITY_FLAG: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?i)@(?:stable|RC|beta|alpha|dev)$").ok());
 static BUILD_METADATA: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"^([^,\s+]+)\+[^\s]+$").ok());
 static CLASSICAL: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(&format!(r"(?i)^v?(\d{{1,5}})(\.\d+)?(\.\d+)?(\.\d+)?{MODIFIER}$")).ok());
@@ -53,7 +54,9 @@ pub(super) fn normalize(version: &str) -> Option<String> {
     if let Some(captures) = BUILD_METADATA.as_ref()?.captures(&version) {
         version = captures.get(1)?.as_str().to_owned();
     }
-    let group = |captures: &regex::Captures<'_>, index: usize| captures.get(index).map_or("", |found| found.as_str()).to_owned();
+    let group = |captures: &regex::Captures<'_>, index: usize| {
+        captures.get(index).map_or("", |found| found.as_str()).to_owned()
+    };
     let (mut normalized, captures, modifier_index) = if let Some(captures) = CLASSICAL.as_ref()?.captures(&version) {
         let mut normalized = group(&captures, 1);
         for index in 2..=4 {
@@ -62,8 +65,10 @@ pub(super) fn normalize(version: &str) -> Option<String> {
         }
         (normalized, captures, 5)
     } else if let Some(captures) = DATE.as_ref()?.captures(&version) {
-        let normalized: String =
-            group(&captures, 1).chars().map(|character| if character.is_ascii_digit() { character } else { '.' }).collect();
+        let normalized: String = group(&captures, 1)
+            .chars()
+            .map(|character| if character.is_ascii_digit() { character } else { '.' })
+            .collect();
         (normalized, captures, 2)
     } else {
         // A numeric branch ending in -dev (`1.x-dev`), which Composer accepts as a version.

@@ -81,8 +81,10 @@ fn compare_bytes(left: &[u8], right: &[u8]) -> Ordering {
         (false, true) => return Ordering::Greater,
         (false, false) => {}
     }
-    let canonical_left = if left.first() == Some(&b'#') { left.to_vec() } else { canonicalize(&String::from_utf8_lossy(left)) };
-    let canonical_right = if right.first() == Some(&b'#') { right.to_vec() } else { canonicalize(&String::from_utf8_lossy(right)) };
+    let canonical_left =
+        if left.first() == Some(&b'#') { left.to_vec() } else { canonicalize(&String::from_utf8_lossy(left)) };
+    let canonical_right =
+        if right.first() == Some(&b'#') { right.to_vec() } else { canonicalize(&String::from_utf8_lossy(right)) };
     // Walk both dot-separated lists like PHP's pointer loop: `left_rest` is the
     // text after the current part, `None` once a side has no more dots.
     let mut left_part_start = 0;
@@ -90,7 +92,11 @@ fn compare_bytes(left: &[u8], right: &[u8]) -> Ordering {
     let mut left_has_more = true;
     let mut right_has_more = true;
     let mut ordering = Ordering::Equal;
-    while left_part_start < canonical_left.len() && right_part_start < canonical_right.len() && left_has_more && right_has_more {
+    while left_part_start < canonical_left.len()
+        && right_part_start < canonical_right.len()
+        && left_has_more
+        && right_has_more
+    {
         let left_tail = canonical_left.get(left_part_start..).unwrap_or_default();
         let right_tail = canonical_right.get(right_part_start..).unwrap_or_default();
         let left_dot = left_tail.iter().position(|byte| *byte == b'.');
