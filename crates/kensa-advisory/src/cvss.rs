@@ -4,7 +4,7 @@
 //! Vectors are checked for shape only (version prefix, `METRIC:VALUE` parts) and
 //! stored as given; computing scores from them is `kensa-score`'s job.
 
-use kensa_model::{CvssVector, CvssVersion, Severity};
+use kensa_model::{CvssVector, CvssVersion};
 
 /// Classifies a CVSS vector by its prefix: `CVSS:3.0/…` and `CVSS:3.1/…` are v3,
 /// `CVSS:4.0/…` is v4, and an unprefixed `AV:…/AC:…/Au:…` vector (optionally in
@@ -47,20 +47,6 @@ pub(crate) fn parse_cvss_vector(text: &str) -> Result<CvssVector, String> {
     Ok(CvssVector { version, vector: vector.to_owned() })
 }
 
-/// The qualitative rating of a CVSS v2 base score: v2 has no "critical" band
-/// and puts 7.0 and above in "high".
-pub(crate) fn severity_from_cvss_v2_score(score: f64) -> Severity {
-    if score >= 7.0 {
-        Severity::High
-    } else if score >= 4.0 {
-        Severity::Medium
-    } else if score > 0.0 {
-        Severity::Low
-    } else {
-        Severity::Unknown
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,13 +80,5 @@ mod tests {
     fn trailing_slash_is_dropped() {
         let vector = parse_cvss_vector("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:P/RL:O/RC:C/").unwrap();
         assert_eq!(vector.vector, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:P/RL:O/RC:C");
-    }
-
-    /// CVSS v2 puts 9.8 in "high", not "critical".
-    #[test]
-    fn cvss_v2_scores_have_no_critical_band() {
-        assert_eq!(severity_from_cvss_v2_score(9.8), Severity::High);
-        assert_eq!(severity_from_cvss_v2_score(5.0), Severity::Medium);
-        assert_eq!(severity_from_cvss_v2_score(2.1), Severity::Low);
     }
 }

@@ -16,7 +16,6 @@ use kensa_model::{Advisory, AffectedPackage, AffectedRange, Ecosystem, Severity}
 use serde::Deserialize;
 
 use crate::AdvisoryError;
-use crate::cvss::severity_from_cvss_v2_score;
 use crate::normalize::{dedupe_keep_order, normalize_aliases, validate_advisory};
 
 #[derive(Deserialize)]
@@ -69,7 +68,7 @@ pub(crate) fn parse(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, Adviso
         .and_then(Severity::from_label)
         .or_else(|| record.cvss_v4.map(Severity::from_cvss_score))
         .or_else(|| record.cvss_v3.map(Severity::from_cvss_score))
-        .or_else(|| record.cvss_v2.map(severity_from_cvss_v2_score))
+        .or_else(|| record.cvss_v2.map(Severity::from_cvss_v2_score))
         .filter(|severity| *severity != Severity::Unknown);
 
     let advisory = Advisory {

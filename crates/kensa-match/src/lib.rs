@@ -77,7 +77,7 @@ pub struct MatchOutcome {
 pub fn match_inventory<L: AdvisoryLookup>(inventory: &Inventory, lookup: &L) -> Result<MatchOutcome, L::Error> {
     let mut outcome = MatchOutcome::default();
     for package in &inventory.packages {
-        let advisories = lookup.advisories_for(package.ecosystem, &package.normalized_name())?;
+        let advisories = lookup.advisories_for(package.ecosystem, &package.lookup_name())?;
         match_package(package, &advisories, &mut outcome);
     }
     let order = |finding: &Finding| {
@@ -106,7 +106,7 @@ struct Matched<'a> {
 /// Matches one package against the advisories indexed under its name.
 pub fn match_package(package: &Package, advisories: &[Advisory], outcome: &mut MatchOutcome) {
     let scheme = scheme_for(package.ecosystem);
-    let normalized_name = package.normalized_name();
+    let normalized_name = package.lookup_name();
     let mut matched: Vec<Matched<'_>> = Vec::new();
     for advisory in advisories {
         if advisory.withdrawn.is_some() {

@@ -7,8 +7,12 @@ use crate::Ecosystem;
 pub struct Package {
     /// The ecosystem the name belongs to.
     pub ecosystem: Ecosystem,
-    /// The name as the source wrote it (not normalised; see [`Package::normalized_name`]).
+    /// The name as the source wrote it.
     pub name: String,
+    /// The name under which the ecosystem's registry knows the package
+    /// ([`Ecosystem::normalize_name`]), for people and other tools.
+    #[serde(default)]
+    pub normalized_name: String,
     /// The version as the source wrote it.
     pub version: String,
     /// Package URL (purl) identifying this package and version.
@@ -23,14 +27,17 @@ impl Package {
         Package {
             ecosystem,
             name: name.to_owned(),
+            normalized_name: ecosystem.normalize_name(name),
             version: version.to_owned(),
             purl: purl_for(ecosystem, name, version),
             locations: vec![location.to_owned()],
         }
     }
 
-    /// The name under which advisories for this package are indexed.
-    pub fn normalized_name(&self) -> String {
+    /// The name under which advisories for this package are indexed, derived
+    /// afresh from the name: a stored inventory's `normalized_name` is for
+    /// people and other tools, and matching does not trust it.
+    pub fn lookup_name(&self) -> String {
         self.ecosystem.normalize_name(&self.name)
     }
 }

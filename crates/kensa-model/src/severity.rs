@@ -35,6 +35,12 @@ impl Severity {
         }
     }
 
+    /// The CVSS v2 qualitative rating of a base score: v2 has no "critical"
+    /// band and puts 7.0 and above in "high".
+    pub fn from_cvss_v2_score(score: f64) -> Severity {
+        if score >= 7.0 { Severity::High } else { Severity::from_cvss_score(score) }
+    }
+
     /// Parses the severity words feeds use (`HIGH`, `moderate`, `Important`, …).
     pub fn from_label(label: &str) -> Option<Severity> {
         let severity = match label.trim().to_ascii_lowercase().as_str() {
@@ -63,5 +69,21 @@ impl Severity {
 impl fmt::Display for Severity {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// CVSS v2 puts 9.8 in "high", not "critical"; v3 bands are the standard ones.
+    #[test]
+    fn cvss_bands() {
+        assert_eq!(Severity::from_cvss_v2_score(9.8), Severity::High);
+        assert_eq!(Severity::from_cvss_v2_score(5.0), Severity::Medium);
+        assert_eq!(Severity::from_cvss_v2_score(2.1), Severity::Low);
+        assert_eq!(Severity::from_cvss_score(9.0), Severity::Critical);
+        assert_eq!(Severity::from_cvss_score(6.9), Severity::Medium);
+        assert_eq!(Severity::from_cvss_score(0.0), Severity::Unknown);
     }
 }

@@ -48,6 +48,7 @@ struct JsonSummary {
 #[derive(Serialize)]
 struct JsonPackage<'a> {
     name: &'a str,
+    normalized_name: &'a str,
     version: &'a str,
     ecosystem: &'static str,
     purl: &'a str,
@@ -191,6 +192,7 @@ pub fn write_json(report: &Report<'_>, output: &mut dyn Write) -> std::io::Resul
             .iter()
             .map(|package| JsonPackage {
                 name: &package.name,
+                normalized_name: &package.normalized_name,
                 version: &package.version,
                 ecosystem: package.ecosystem.as_str(),
                 purl: &package.purl,

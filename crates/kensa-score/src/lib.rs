@@ -57,7 +57,7 @@ pub fn assess(vectors: &[CvssVector], database_severity: Option<Severity>) -> Se
         return SeverityAssessment { severity, source: "database", score: None };
     }
     if let Some(score) = best_of(CvssVersion::V2) {
-        let severity = if score >= 7.0 { Severity::High } else { Severity::from_cvss_score(score) };
+        let severity = Severity::from_cvss_v2_score(score);
         return SeverityAssessment { severity, source: "cvss_v2", score: Some(score) };
     }
     SeverityAssessment { severity: Severity::Unknown, source: "none", score: None }
