@@ -215,11 +215,10 @@ fn evaluate_if(scheme: VersionScheme, version: &str, affected: &[String], fixed:
     for requirement in affected {
         match scheme.satisfies(version, requirement) {
             Ok(true) => {
-                let fixed = fixed
-                    .iter()
-                    .filter(|candidate| scheme.compare(candidate, version) == Some(Ordering::Greater))
-                    .cloned()
-                    .collect();
+                // Feeds give fixes as versions (FriendsOfPHP branch ends) or as
+                // ranges (`>=1.5.2 || >=1.4.11 <1.5.0`); either way the lower
+                // bounds are the versions to upgrade to.
+                let fixed = upgrade_candidates(scheme, version, fixed);
                 return AffectedVerdict::Affected { range: requirement.clone(), fixed };
             }
             Ok(false) => {}
@@ -229,24 +228,74 @@ fn evaluate_if(scheme: VersionScheme, version: &str, affected: &[String], fixed:
     undecidable.map_or(AffectedVerdict::NotAffected, AffectedVerdict::Undecidable)
 }
 
-/// The lowest version named by each patched requirement (`>= 1.2.3`, `^0.5.1`,
-/// `~> 4.2.1` name 1.2.3, 0.5.1, 4.2.1) that is above the installed version.
-fn upgrade_candidates(scheme: VersionScheme, version: &str, patched: &[String]) -> Vec<String> {
-    let mut candidates: Vec<String> = patched
+/// The versions that patched requirements or fix ranges start at, above the
+/// installed version, lowest first: `>= 1.2.3`, `^0.5.1`, `~> 4.2.1` and a bare
+/// `1.5.2` name 1.2.3, 0.5.1, 4.2.1 and 1.5.2; upper bounds (`< 2.0`) and
+/// exclusions name nothing.
+fn upgrade_candidates(scheme: VersionScheme, version: &str, requirements: &[String]) -> Vec<String> {
+    let mut candidates: Vec<String> = requirements
         .iter()
-        .flat_map(|requirement| requirement.split(','))
-        .filter_map(|comparator| {
-            let trimmed = comparator.trim();
-            // Only lower bounds name a fixed version; `< 2.0` does not.
-            if trimmed.starts_with('<') || trimmed.starts_with("!=") {
-                return None;
-            }
-            let candidate = trimmed.trim_start_matches(['>', '=', '^', '~', ' ']).trim();
-            (!candidate.is_empty()).then(|| candidate.to_owned())
-        })
+        .flat_map(|requirement| lower_bounds(requirement))
         .filter(|candidate| scheme.compare(candidate, version) == Some(Ordering::Greater))
         .collect();
     candidates.sort_by(|left, right| scheme.compare(left, right).unwrap_or(Ordering::Equal));
     candidates.dedup();
     candidates
+}
+
+/// The inclusive lower bounds written in a requirement of any of the feeds'
+/// syntaxes (comparators separated by `||`, `|`, `,` or spaces).
+fn lower_bounds(requirement: &str) -> Vec<String> {
+    let mut bounds = Vec::new();
+    for clause in requirement.split("||").flat_map(|clause| clause.split(['|', ','])) {
+        // Rejoin operators written apart from their version (`>= 1.2.3`).
+        let mut tokens = clause.split_whitespace().peekable();
+        while let Some(token) = tokens.next() {
+            let comparator = if token.chars().all(|character| "<>=!~^".contains(character)) {
+                match tokens.next() {
+                    Some(version) => format!("{token}{version}"),
+                    None => break,
+                }
+            } else {
+                token.to_owned()
+            };
+            let is_lower_bound = !(comparator.starts_with('<')
+                || comparator.starts_with("!=")
+                || (comparator.starts_with('>') && !comparator.starts_with(">=")));
+            if !is_lower_bound {
+                continue;
+            }
+            let candidate = comparator.trim_start_matches(['>', '=', '^', '~']);
+            if !candidate.is_empty() {
+                bounds.push(candidate.to_owned());
+            }
+        }
+    }
+    bounds
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lower bounds are read from every feed's syntax; upper bounds are not fixes.
+    #[test]
+    fn lower_bounds_of_each_syntax() {
+        assert_eq!(lower_bounds(">= 1.2.3"), vec!["1.2.3"]);
+        assert_eq!(lower_bounds("^0.5.1, < 0.6"), vec!["0.5.1"]);
+        assert_eq!(lower_bounds("~> 4.2.1"), vec!["4.2.1"]);
+        assert_eq!(lower_bounds(">=1.5.2 || >=1.4.11 <1.5.0 || >=1.3.2 <1.4.0"), vec!["1.5.2", "1.4.11", "1.3.2"]);
+        assert_eq!(lower_bounds("1.5.2"), vec!["1.5.2"]);
+        assert!(lower_bounds("<0.0.0").is_empty());
+        assert!(lower_bounds("> 2.0").is_empty());
+    }
+
+    /// Regression (NSWG-ECO-392, concat-stream 1.5.0): a fix given as a range
+    /// yields the versions to upgrade to above the installed one.
+    #[test]
+    fn fix_ranges_give_upgrade_versions() {
+        let fixed = vec![">=1.5.2 || >=1.4.11 <1.5.0 || >=1.3.2 <1.4.0".to_owned()];
+        assert_eq!(upgrade_candidates(VersionScheme::Npm, "1.5.0", &fixed), vec!["1.5.2"]);
+        assert_eq!(upgrade_candidates(VersionScheme::Npm, "1.4.0", &fixed), vec!["1.4.11", "1.5.2"]);
+    }
 }

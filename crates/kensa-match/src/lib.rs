@@ -214,7 +214,11 @@ fn build_finding(package: &Package, location: &str, scheme: VersionScheme, group
         .cloned()
         .unwrap_or_else(|| kensa_score::assess(&[], None));
 
-    let mut fixed_versions: Vec<String> = group.iter().flat_map(|matched| matched.fixed_versions.clone()).collect();
+    let mut fixed_versions: Vec<String> = group
+        .iter()
+        .flat_map(|matched| matched.fixed_versions.iter())
+        .map(|fixed| spelled_like_installed(package, fixed))
+        .collect();
     fixed_versions.sort_by(|left, right| scheme.compare(left, right).unwrap_or_else(|| left.cmp(right)));
     fixed_versions.dedup();
 
@@ -262,6 +266,16 @@ fn build_finding(package: &Package, location: &str, scheme: VersionScheme, group
         references,
         informational,
         evidence,
+    }
+}
+
+/// Go advisories write versions without the `v` that Go modules (and `go get`)
+/// use; give the user the spelling they would type.
+fn spelled_like_installed(package: &Package, fixed: &str) -> String {
+    if package.ecosystem == Ecosystem::Go && package.version.starts_with('v') && !fixed.starts_with('v') {
+        format!("v{fixed}")
+    } else {
+        fixed.to_owned()
     }
 }
 

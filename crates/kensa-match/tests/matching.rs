@@ -301,3 +301,24 @@ fn go_v_prefix() {
     );
     assert_eq!(found, vec![("github.com/gin-gonic/gin@v1.7.0".to_owned(), "GO-2021-0001".to_owned())]);
 }
+
+/// Fixed versions are given in the spelling Go users type (`go get m@v1.7.7`).
+#[test]
+fn go_fixed_versions_keep_the_v() {
+    let records = vec![advisory(
+        "GO-2021-0001",
+        &[],
+        vec![affected(
+            Ecosystem::Go,
+            "github.com/gin-gonic/gin",
+            vec![events(RangeKind::Semver, &[("introduced", "0"), ("fixed", "1.7.7")])],
+            &[],
+        )],
+    )];
+    let outcome = match_inventory(
+        &inventory(&[(Ecosystem::Go, "github.com/gin-gonic/gin", "v1.7.0")]),
+        &InMemoryAdvisories::new(records),
+    )
+    .unwrap();
+    assert_eq!(outcome.findings[0].fixed_versions, vec!["v1.7.7"]);
+}
