@@ -3,42 +3,13 @@
 //! `[[package]]` table, small fixtures match reviewed snapshots, and the
 //! deliberately broken ones are errors naming the file.
 
-// Test helpers outside #[test] functions are not covered by clippy.toml's
-// allow-*-in-tests settings; failing loudly is what a test helper should do.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::print_stderr)]
+mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use kensa_catalog::{CatalogError, Cataloger, FileInput, Found, all_catalogers};
-use kensa_fs::{DirectoryFileSystem, FileEntry};
-
-const TARGETS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/targets");
-
-fn cargo_lock_cataloger() -> Box<dyn Cataloger> {
-    all_catalogers().into_iter().find(|cataloger| cataloger.name() == "cargo-lock").unwrap()
-}
-
-/// Catalogs one file of the shared data, reading it through a filesystem rooted
-/// at its directory, as a scan would.
-fn catalog(relative_path: &str) -> Result<Found, CatalogError> {
-    let full_path = Path::new(TARGETS).join(relative_path);
-    let directory = full_path.parent().unwrap();
-    let file_name = full_path.file_name().unwrap().to_str().unwrap();
-    let filesystem = DirectoryFileSystem::new(directory).unwrap();
-    let contents = std::fs::read(&full_path).unwrap();
-    cargo_lock_cataloger().catalog(&FileInput { path: file_name, contents: &contents, filesystem: &filesystem })
-}
-
-fn find_files_named(directory: &Path, name: &str, found: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(directory).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            find_files_named(&path, name, found);
-        } else if path.file_name().is_some_and(|file_name| file_name == name) {
-            found.push(path);
-        }
-    }
-}
+use common::{TARGETS, catalog_fixture_in_its_directory, cataloger_named, find_files};
+use kensa_catalog::Found;
+use kensa_fs::FileEntry;
 
 fn summary(found: &Found) -> Vec<String> {
     let mut lines: Vec<String> =
@@ -53,11 +24,12 @@ fn summary(found: &Found) -> Vec<String> {
 #[test]
 fn every_cargo_lock_in_shared_data_parses() {
     let mut lockfiles = Vec::new();
-    find_files_named(Path::new(TARGETS), "Cargo.lock", &mut lockfiles);
+    find_files(Path::new(TARGETS), &|path| path.file_name().is_some_and(|name| name == "Cargo.lock"), &mut lockfiles);
     assert!(lockfiles.len() >= 5, "expected the shared Cargo.lock files, found {lockfiles:?}");
     for lockfile in lockfiles {
         let relative = lockfile.strip_prefix(TARGETS).unwrap().to_str().unwrap().to_owned();
-        let found = catalog(&relative).unwrap_or_else(|error| panic!("{relative}: {error}"));
+        let found = catalog_fixture_in_its_directory("cargo-lock", TARGETS, &relative)
+            .unwrap_or_else(|error| panic!("{relative}: {error}"));
         assert!(found.diagnostics.is_empty(), "{relative}: {:?}", found.diagnostics);
         let text = std::fs::read_to_string(&lockfile).unwrap();
         let tables = text.lines().filter(|line| line.trim() == "[[package]]").count();
@@ -75,7 +47,7 @@ fn real_project_lockfiles() {
         ("lockfiles/real-projects/cargo/ripgrep/Cargo.lock", 63, ("regex", "pkg:cargo/regex@")),
         ("lockfiles/real-projects/cargo/rustsec/Cargo.lock", 421, ("cvss", "pkg:cargo/cvss@")),
     ] {
-        let found = catalog(relative).unwrap();
+        let found = catalog_fixture_in_its_directory("cargo-lock", TARGETS, relative).unwrap();
         assert_eq!(found.packages.len(), expected_count, "{relative}");
         let (name, purl_prefix) = expected_package;
         let package = found.packages.iter().find(|package| package.name == name).unwrap();
@@ -100,7 +72,8 @@ fn small_lockfiles_snapshots() {
         ("scalibr_comments_git_source", "lockfiles/osv-scalibr/rust-cargolock/package-with-comments.lock"),
         ("scalibr_with_local", "lockfiles/osv-scalibr/rust-cargolock/two-packages-with-local.lock"),
     ] {
-        let found = catalog(relative).unwrap_or_else(|error| panic!("{relative}: {error}"));
+        let found = catalog_fixture_in_its_directory("cargo-lock", TARGETS, relative)
+            .unwrap_or_else(|error| panic!("{relative}: {error}"));
         insta::assert_snapshot!(snapshot_name, summary(&found).join("\n"));
     }
 }
@@ -108,7 +81,9 @@ fn small_lockfiles_snapshots() {
 /// A lockfile with only a `version` key has no packages and is not an error.
 #[test]
 fn empty_lockfile_has_no_packages() {
-    let found = catalog("lockfiles/osv-scalibr/rust-cargolock/empty.lock").unwrap();
+    let found =
+        catalog_fixture_in_its_directory("cargo-lock", TARGETS, "lockfiles/osv-scalibr/rust-cargolock/empty.lock")
+            .unwrap();
     assert_eq!(found, Found::default());
 }
 
@@ -117,17 +92,23 @@ fn empty_lockfile_has_no_packages() {
 /// parser expected, with a line number for the TOML error.
 #[test]
 fn malformed_lockfiles_are_errors_naming_the_file() {
-    let error = catalog("lockfiles/trivy/rust-cargo/cargo_invalid.lock").unwrap_err().to_string();
+    let error =
+        catalog_fixture_in_its_directory("cargo-lock", TARGETS, "lockfiles/trivy/rust-cargo/cargo_invalid.lock")
+            .unwrap_err()
+            .to_string();
     assert!(error.contains("cargo_invalid.lock") && error.contains("Cargo.lock"), "{error}");
     assert!(error.contains("line 10"), "{error}");
-    let error = catalog("lockfiles/osv-scalibr/rust-cargolock/not-toml.txt").unwrap_err().to_string();
+    let error =
+        catalog_fixture_in_its_directory("cargo-lock", TARGETS, "lockfiles/osv-scalibr/rust-cargolock/not-toml.txt")
+            .unwrap_err()
+            .to_string();
     assert!(error.contains("not-toml.txt"), "{error}");
 }
 
 /// Only files named exactly `Cargo.lock` are claimed.
 #[test]
 fn interest_is_by_file_name() {
-    let cataloger = cargo_lock_cataloger();
+    let cataloger = cataloger_named("cargo-lock");
     let entry = |path: &str| FileEntry { path: path.to_owned(), size: 10, executable: false };
     assert!(cataloger.is_interested(&entry("Cargo.lock")));
     assert!(cataloger.is_interested(&entry("a/b/Cargo.lock")));

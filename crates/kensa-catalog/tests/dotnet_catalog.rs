@@ -1,36 +1,10 @@
 //! .NET catalogers over the real packages.lock.json, deps.json and packages.config
 //! fixtures in shared/data.
 
-// Test helpers outside #[test] functions may fail loudly too (clippy.toml
-// allows this only inside the tests themselves).
-#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+mod common;
 
-use std::path::Path;
-
-use kensa_catalog::{CatalogError, FileInput, Found, all_catalogers};
-use kensa_fs::{DirectoryFileSystem, FileEntry};
-
-const LOCKFILES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/targets/lockfiles");
-
-/// Runs the named cataloger on a fixture, as the driver would.
-fn catalog_fixture(cataloger_name: &str, relative: &str) -> Result<Found, CatalogError> {
-    let root = Path::new(LOCKFILES);
-    let contents = std::fs::read(root.join(relative)).unwrap();
-    catalog_bytes(cataloger_name, root, relative, &contents)
-}
-
-fn catalog_bytes(cataloger_name: &str, root: &Path, relative: &str, contents: &[u8]) -> Result<Found, CatalogError> {
-    let filesystem = DirectoryFileSystem::new(root).unwrap();
-    let cataloger = all_catalogers().into_iter().find(|cataloger| cataloger.name() == cataloger_name).unwrap();
-    cataloger.catalog(&FileInput { path: relative, contents, filesystem: &filesystem })
-}
-
-fn listing(found: &Found) -> String {
-    let mut lines: Vec<String> =
-        found.packages.iter().map(|package| format!("{}@{}", package.name, package.version)).collect();
-    lines.sort();
-    lines.join("\n")
-}
+use common::{catalog_fixture, interested_catalogers_starting_with, listing};
+use kensa_catalog::Found;
 
 /// packages.lock.json: exact sets; `Project` entries skipped.
 #[test]
@@ -146,15 +120,7 @@ fn packages_config_malformed() {
 /// Which paths the .NET catalogers claim.
 #[test]
 fn dotnet_interest() {
-    let catalogers = all_catalogers();
-    let claimed_by = |path: &str| -> Vec<&'static str> {
-        let entry = FileEntry { path: path.to_owned(), size: 1, executable: false };
-        catalogers
-            .iter()
-            .filter(|cataloger| cataloger.name().starts_with("dotnet-") && cataloger.is_interested(&entry))
-            .map(|cataloger| cataloger.name())
-            .collect()
-    };
+    let claimed_by = |path: &str| interested_catalogers_starting_with("dotnet-", path);
     assert_eq!(claimed_by("src/App/packages.lock.json"), ["dotnet-packages-lock"]);
     assert_eq!(claimed_by("app/MyApp.deps.json"), ["dotnet-deps-json"]);
     assert_eq!(claimed_by("packages.config"), ["dotnet-packages-config"]);

@@ -1,35 +1,11 @@
 //! Elixir cataloger over the real mix.lock fixtures in shared/data.
 
-// Test helpers outside #[test] functions may fail loudly too (clippy.toml
-// allows this only inside the tests themselves).
-#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+mod common;
 
 use std::path::Path;
 
-use kensa_catalog::{CatalogError, FileInput, Found, all_catalogers};
-use kensa_fs::{DirectoryFileSystem, FileEntry};
-
-const LOCKFILES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/targets/lockfiles");
-
-/// Runs the named cataloger on a fixture, as the driver would.
-fn catalog_fixture(cataloger_name: &str, relative: &str) -> Result<Found, CatalogError> {
-    let root = Path::new(LOCKFILES);
-    let contents = std::fs::read(root.join(relative)).unwrap();
-    catalog_bytes(cataloger_name, root, relative, &contents)
-}
-
-fn catalog_bytes(cataloger_name: &str, root: &Path, relative: &str, contents: &[u8]) -> Result<Found, CatalogError> {
-    let filesystem = DirectoryFileSystem::new(root).unwrap();
-    let cataloger = all_catalogers().into_iter().find(|cataloger| cataloger.name() == cataloger_name).unwrap();
-    cataloger.catalog(&FileInput { path: relative, contents, filesystem: &filesystem })
-}
-
-fn listing(found: &Found) -> String {
-    let mut lines: Vec<String> =
-        found.packages.iter().map(|package| format!("{}@{}", package.name, package.version)).collect();
-    lines.sort();
-    lines.join("\n")
-}
+use common::{LOCKFILES, catalog_bytes, catalog_fixture, interested_catalogers, listing};
+use kensa_catalog::Found;
 
 /// Exact sets: the Hex package name (second tuple element) and version.
 #[test]
@@ -105,11 +81,7 @@ fn mix_lock_malformed() {
 /// Only mix.lock is claimed.
 #[test]
 fn elixir_interest() {
-    let catalogers = all_catalogers();
-    let claimed = |path: &str| {
-        let entry = FileEntry { path: path.to_owned(), size: 1, executable: false };
-        catalogers.iter().any(|cataloger| cataloger.name() == "elixir-mix-lock" && cataloger.is_interested(&entry))
-    };
+    let claimed = |path: &str| interested_catalogers(path).contains(&"elixir-mix-lock");
     assert!(claimed("app/mix.lock"));
     assert!(!claimed("app/mix.exs"));
 }

@@ -10,31 +10,13 @@
 // allow-*-in-tests settings; failing loudly is what a test helper should do.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::print_stderr)]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 
-use kensa_catalog::{Cataloger, FileInput, Found, all_catalogers};
-use kensa_fs::DirectoryFileSystem;
-
-fn require_fixtures() -> bool {
-    std::env::var("KENSA_REQUIRE_FIXTURES").as_deref() == Ok("1")
-}
-
-fn missing(what: &str) {
-    assert!(!require_fixtures(), "{what} is missing: run .ci/needs/catalog-binaries.sh");
-    eprintln!("skipping: {what} is missing (run .ci/needs/catalog-binaries.sh)");
-}
-
-fn fixtures_directory() -> PathBuf {
-    PathBuf::from(std::env::var("KENSA_FIXTURES_DIR").unwrap_or_else(|_| "/tmp/kensa-fixtures".to_owned()))
-}
-
-fn catalog_bytes(path: &str, contents: &[u8]) -> Result<Found, String> {
-    let cataloger: Box<dyn Cataloger> =
-        all_catalogers().into_iter().find(|cataloger| cataloger.name() == "go-binary").unwrap();
-    let filesystem = DirectoryFileSystem::new(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
-    cataloger.catalog(&FileInput { path, contents, filesystem: &filesystem }).map_err(|error| error.to_string())
-}
+use common::{catalog_binary, elf_header_then_noise, fixture_binary, fixtures_directory, report_missing_fixture};
+use kensa_catalog::Found;
 
 /// What `go version -m` says a binary holds, turned into Kensa's reporting
 /// rules: `stdlib` at the toolchain version, the main module unless `(devel)`,
@@ -84,15 +66,15 @@ fn go_version_m(binary: &Path) -> Option<Oracle> {
 
 fn check_against_oracle(binary: &Path) -> Option<Found> {
     if !binary.is_file() {
-        missing(&binary.display().to_string());
+        report_missing_fixture(&binary.display().to_string());
         return None;
     }
     let Some(oracle) = go_version_m(binary) else {
-        missing("the go command (Debian golang-go)");
+        report_missing_fixture("the go command (Debian golang-go)");
         return None;
     };
     let contents = std::fs::read(binary).unwrap();
-    let found = catalog_bytes("bin/program", &contents).unwrap();
+    let found = catalog_binary("go-binary", "bin/program", &contents).unwrap();
     let mut packages: Vec<(String, String)> =
         found.packages.iter().map(|package| (package.name.clone(), package.version.clone())).collect();
     packages.sort();
@@ -143,12 +125,7 @@ fn debian_go_programs_match_go_version_m() {
 /// panic: they give packages, nothing, or an error naming the file.
 #[test]
 fn damaged_binaries_do_not_panic() {
-    let mut noise: Vec<u8> = b"\x7fELF\x02\x01\x01".to_vec();
-    let mut state: u32 = 0x9e37_79b9;
-    for _ in 0..100_000 {
-        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-        noise.push((state >> 16) as u8);
-    }
+    let noise = elf_header_then_noise(0x9e37_79b9);
     // The magic with an inline flag and an absurd length right after it.
     let mut lying_header = b"\x7fELF".to_vec();
     lying_header.extend_from_slice(&[0; 12]);
@@ -156,20 +133,18 @@ fn damaged_binaries_do_not_panic() {
     lying_header.extend_from_slice(&[0; 16]);
     lying_header.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f]);
     for contents in [&noise[..], &lying_header[..], b"\x7fELF", b""] {
-        if let Err(message) = catalog_bytes("bin/noise", contents) {
+        if let Err(message) = catalog_binary("go-binary", "bin/noise", contents) {
             assert!(message.contains("bin/noise"), "{message}");
         }
     }
-    assert!(catalog_bytes("bin/noise", &lying_header).unwrap_err().contains("Go build info"));
+    assert!(catalog_binary("go-binary", "bin/noise", &lying_header).unwrap_err().contains("Go build info"));
 
-    let binary = fixtures_directory().join("go/godemo-linux-amd64");
-    if !binary.is_file() {
-        missing(&binary.display().to_string());
+    let Some(binary) = fixture_binary("go/godemo-linux-amd64") else {
         return;
-    }
+    };
     let contents = std::fs::read(&binary).unwrap();
     for length in (0..contents.len()).step_by(contents.len() / 64 + 1) {
-        if let Err(message) = catalog_bytes("bin/cut", &contents[..length]) {
+        if let Err(message) = catalog_binary("go-binary", "bin/cut", &contents[..length]) {
             assert!(message.contains("bin/cut"), "{message}");
         }
     }
@@ -179,11 +154,9 @@ fn damaged_binaries_do_not_panic() {
 /// build info: no packages and no error.
 #[test]
 fn non_go_binary_is_empty() {
-    let binary = fixtures_directory().join("auditable/kensa-auditable-demo");
-    if !binary.is_file() {
-        missing(&binary.display().to_string());
+    let Some(binary) = fixture_binary("auditable/kensa-auditable-demo") else {
         return;
-    }
+    };
     let contents = std::fs::read(&binary).unwrap();
-    assert_eq!(catalog_bytes("bin/rust", &contents).unwrap(), Found::default());
+    assert_eq!(catalog_binary("go-binary", "bin/rust", &contents).unwrap(), Found::default());
 }

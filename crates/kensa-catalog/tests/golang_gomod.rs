@@ -3,41 +3,13 @@
 //! the oracle for the counts), and the small fixtures' replacement, go.sum and
 //! local-path cases match reviewed snapshots.
 
-// Test helpers outside #[test] functions are not covered by clippy.toml's
-// allow-*-in-tests settings; failing loudly is what a test helper should do.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::print_stderr)]
+mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use kensa_catalog::{CatalogError, Cataloger, FileInput, Found, all_catalogers};
-use kensa_fs::{DirectoryFileSystem, FileEntry};
-
-const TARGETS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/targets");
-
-fn go_mod_cataloger() -> Box<dyn Cataloger> {
-    all_catalogers().into_iter().find(|cataloger| cataloger.name() == "go-mod").unwrap()
-}
-
-/// Catalogs one file of the shared data through a filesystem rooted at its
-/// directory, so a sibling `go.sum` is found as in a scan.
-fn catalog(relative_path: &str) -> Result<Found, CatalogError> {
-    let full_path = Path::new(TARGETS).join(relative_path);
-    let filesystem = DirectoryFileSystem::new(full_path.parent().unwrap()).unwrap();
-    let file_name = full_path.file_name().unwrap().to_str().unwrap();
-    let contents = std::fs::read(&full_path).unwrap();
-    go_mod_cataloger().catalog(&FileInput { path: file_name, contents: &contents, filesystem: &filesystem })
-}
-
-fn find_files(directory: &Path, wanted: &dyn Fn(&Path) -> bool, found: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(directory).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            find_files(&path, wanted, found);
-        } else if wanted(&path) {
-            found.push(path);
-        }
-    }
-}
+use common::{TARGETS, catalog_fixture_in_its_directory, cataloger_named, find_files};
+use kensa_catalog::Found;
+use kensa_fs::FileEntry;
 
 fn summary(found: &Found) -> String {
     let mut lines: Vec<String> =
@@ -65,7 +37,8 @@ fn every_go_mod_in_shared_data_parses() {
     assert!(files.len() >= 30, "expected the shared go.mod files, found {}", files.len());
     for file in files {
         let relative = file.strip_prefix(TARGETS).unwrap().to_str().unwrap().to_owned();
-        let found = catalog(&relative).unwrap_or_else(|error| panic!("{relative}: {error}"));
+        let found = catalog_fixture_in_its_directory("go-mod", TARGETS, &relative)
+            .unwrap_or_else(|error| panic!("{relative}: {error}"));
         assert!(found.diagnostics.is_empty(), "{relative}: {:?}", found.diagnostics);
     }
 }
@@ -81,7 +54,12 @@ fn real_project_go_mods() {
         ("grype", 334, "github.com/anchore/syft"),
         ("vuls", 354, "github.com/aquasecurity/trivy"),
     ] {
-        let found = catalog(&format!("lockfiles/real-projects/gomod/{project}/go.mod")).unwrap();
+        let found = catalog_fixture_in_its_directory(
+            "go-mod",
+            TARGETS,
+            &format!("lockfiles/real-projects/gomod/{project}/go.mod"),
+        )
+        .unwrap();
         assert_eq!(found.packages.len(), expected_count, "{project}");
         assert!(found.unresolved.is_empty(), "{project}: {:?}", found.unresolved);
         let package = found.packages.iter().find(|package| package.name == spot_check).unwrap();
@@ -120,7 +98,8 @@ fn fixture_snapshots() {
         ("scalibr_toolchain_with_suffix", "lockfiles/osv-scalibr/golang-gomod/toolchain-with-suffix.mod"),
         ("scalibr_indirect_packages", "lockfiles/osv-scalibr/golang-gomod/indirect-packages.mod"),
     ] {
-        let found = catalog(relative).unwrap_or_else(|error| panic!("{relative}: {error}"));
+        let found = catalog_fixture_in_its_directory("go-mod", TARGETS, relative)
+            .unwrap_or_else(|error| panic!("{relative}: {error}"));
         insta::assert_snapshot!(snapshot_name, summary(&found));
     }
 }
@@ -129,15 +108,21 @@ fn fixture_snapshots() {
 /// the file.
 #[test]
 fn empty_and_not_a_go_mod() {
-    assert_eq!(catalog("lockfiles/osv-scalibr/golang-gomod/empty.mod").unwrap(), Found::default());
-    let error = catalog("lockfiles/osv-scalibr/golang-gomod/not-go-mod.mod").unwrap_err().to_string();
+    assert_eq!(
+        catalog_fixture_in_its_directory("go-mod", TARGETS, "lockfiles/osv-scalibr/golang-gomod/empty.mod").unwrap(),
+        Found::default()
+    );
+    let error =
+        catalog_fixture_in_its_directory("go-mod", TARGETS, "lockfiles/osv-scalibr/golang-gomod/not-go-mod.mod")
+            .unwrap_err()
+            .to_string();
     assert!(error.contains("not-go-mod.mod") && error.contains("go.mod"), "{error}");
 }
 
 /// Only files named exactly `go.mod` are claimed (not go.sum or go.work).
 #[test]
 fn interest_is_by_file_name() {
-    let cataloger = go_mod_cataloger();
+    let cataloger = cataloger_named("go-mod");
     let entry = |path: &str| FileEntry { path: path.to_owned(), size: 10, executable: false };
     assert!(cataloger.is_interested(&entry("go.mod")));
     assert!(cataloger.is_interested(&entry("a/b/go.mod")));

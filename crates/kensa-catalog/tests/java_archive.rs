@@ -6,21 +6,18 @@
 // allows this only inside the tests themselves).
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
+
 use std::io::{Cursor, Write};
 use std::path::Path;
 
-use kensa_catalog::{CatalogError, CatalogOptions, FileInput, Found, all_catalogers, catalog_filesystem};
+use common::{catalog_file_alone, cataloger_named};
+use kensa_catalog::{CatalogOptions, Found, all_catalogers, catalog_filesystem};
 use kensa_fs::DirectoryFileSystem;
 use kensa_model::{Resource, ResourceKind};
 
 const DEBIAN_JARS: &str = "/usr/share/java";
 const DEBIAN_MAVEN_REPOSITORY: &str = "/usr/share/maven-repo";
-
-fn catalog_bytes(path: &str, contents: &[u8]) -> Result<Found, CatalogError> {
-    let filesystem = DirectoryFileSystem::new(Path::new(DEBIAN_JARS)).unwrap();
-    let cataloger = all_catalogers().into_iter().find(|cataloger| cataloger.name() == "java-archive").unwrap();
-    cataloger.catalog(&FileInput { path, contents, filesystem: &filesystem })
-}
 
 fn debian_jar(file_name: &str) -> Vec<u8> {
     let path = Path::new(DEBIAN_JARS).join(file_name);
@@ -82,7 +79,7 @@ fn debian_jars_identified_by_pom_properties() {
         ("log4j-api.jar", "org/apache/logging/log4j", "org.apache.logging.log4j", "log4j-api"),
     ] {
         let location = format!("usr/share/java/{file_name}");
-        let found = catalog_bytes(&location, &debian_jar(file_name)).unwrap();
+        let found = catalog_file_alone("java-archive", &location, &debian_jar(file_name)).unwrap();
         let version = debian_maven_version(group_path, artifact);
         assert_eq!(listing(&found), [format!("{group}:{artifact}@{version} at {location}")], "{file_name}");
         assert_eq!(found.packages[0].purl, format!("pkg:maven/{group}/{artifact}@{version}"));
@@ -150,13 +147,13 @@ fn manifest_and_file_name_fallbacks() {
         "META-INF/MANIFEST.MF",
         b"Manifest-Version: 1.0\r\nImplementation-Title: Example Lib\r\nImplementation-Version: 2.4.1\r\nImplementation-Vendor-Id: org.example\r\n\r\n",
     )]);
-    let found = catalog_bytes("lib/example-lib.jar", &manifest_jar).unwrap();
+    let found = catalog_file_alone("java-archive", "lib/example-lib.jar", &manifest_jar).unwrap();
     assert_eq!(listing(&found), ["org.example:example-lib@2.4.1 at lib/example-lib.jar"]);
 
     let bare_jar = build_zip(&[("org/example/A.class", b"\xCA\xFE\xBA\xBE")]);
-    let found = catalog_bytes("lib/commons-text-1.10.0.jar", &bare_jar).unwrap();
+    let found = catalog_file_alone("java-archive", "lib/commons-text-1.10.0.jar", &bare_jar).unwrap();
     assert_eq!(listing(&found), ["commons-text@1.10.0 at lib/commons-text-1.10.0.jar"]);
-    let found = catalog_bytes("app.war", &bare_jar).unwrap();
+    let found = catalog_file_alone("java-archive", "app.war", &bare_jar).unwrap();
     assert!(found.packages.is_empty());
 }
 
@@ -171,7 +168,7 @@ fn several_pom_properties_in_one_jar() {
         ),
         ("META-INF/maven/broken/broken/pom.properties", b"groupId=broken\n"),
     ]);
-    let found = catalog_bytes("app-all.jar", &shaded).unwrap();
+    let found = catalog_file_alone("java-archive", "app-all.jar", &shaded).unwrap();
     assert_eq!(
         listing(&found),
         ["com.google.guava:guava@30.0-jre at app-all.jar", "org.example:app@1.0 at app-all.jar"]
@@ -204,7 +201,7 @@ fn zip_bomb_entry_is_refused() {
     padding.resize(64 * 1024 * 1024, b'#');
     let honest_bomb = build_zip(&[("META-INF/maven/org.bomb/bomb/pom.properties", &padding)]);
     assert!(honest_bomb.len() < 1024 * 1024, "the bomb should compress well");
-    let found = catalog_bytes("bomb.jar", &honest_bomb).unwrap();
+    let found = catalog_file_alone("java-archive", "bomb.jar", &honest_bomb).unwrap();
     assert!(found.packages.is_empty(), "{:?}", found.packages);
     assert_eq!(found.diagnostics.len(), 1);
     assert_eq!(found.diagnostics[0].path, "bomb.jar");
@@ -212,7 +209,7 @@ fn zip_bomb_entry_is_refused() {
 
     let mut lying_bomb = honest_bomb.clone();
     declare_uncompressed_size(&mut lying_bomb, 100);
-    let found = catalog_bytes("bomb.jar", &lying_bomb).unwrap();
+    let found = catalog_file_alone("java-archive", "bomb.jar", &lying_bomb).unwrap();
     assert!(found.packages.is_empty(), "{:?}", found.packages);
     assert_eq!(found.diagnostics.len(), 1);
     assert!(found.diagnostics[0].message.contains("pom.properties"), "{}", found.diagnostics[0].message);
@@ -221,7 +218,7 @@ fn zip_bomb_entry_is_refused() {
         ("WEB-INF/lib/bomb.jar", &lying_bomb),
         ("WEB-INF/lib/log4j-api.jar", &debian_jar("log4j-api.jar")),
     ]);
-    let found = catalog_bytes("app.war", &war).unwrap();
+    let found = catalog_file_alone("java-archive", "app.war", &war).unwrap();
     assert_eq!(found.packages.len(), 1);
     assert_eq!(found.packages[0].name, "org.apache.logging.log4j:log4j-api");
     assert_eq!(found.diagnostics.len(), 1);
@@ -234,16 +231,16 @@ fn zip_bomb_entry_is_refused() {
 fn truncated_and_non_zip_archives() {
     let guava = debian_jar("guava.jar");
     let truncated = &guava[..guava.len() / 2];
-    let error = catalog_bytes("lib/guava-truncated.jar", truncated).unwrap_err();
+    let error = catalog_file_alone("java-archive", "lib/guava-truncated.jar", truncated).unwrap_err();
     assert!(error.to_string().contains("lib/guava-truncated.jar"), "{error}");
-    let error = catalog_bytes("lib/fake.jar", b"#!/bin/sh\necho not a jar\n").unwrap_err();
+    let error = catalog_file_alone("java-archive", "lib/fake.jar", b"#!/bin/sh\necho not a jar\n").unwrap_err();
     assert!(error.to_string().contains("lib/fake.jar"), "{error}");
-    let error = catalog_bytes("lib/empty.jar", b"").unwrap_err();
+    let error = catalog_file_alone("java-archive", "lib/empty.jar", b"").unwrap_err();
     assert!(error.to_string().contains("lib/empty.jar"), "{error}");
 
     let war =
         build_zip(&[("WEB-INF/lib/cut.jar", truncated), ("WEB-INF/lib/log4j-api.jar", &debian_jar("log4j-api.jar"))]);
-    let found = catalog_bytes("app.war", &war).unwrap();
+    let found = catalog_file_alone("java-archive", "app.war", &war).unwrap();
     assert_eq!(found.packages.len(), 1);
     assert_eq!(found.diagnostics.len(), 1);
     assert_eq!(found.diagnostics[0].path, "app.war!/WEB-INF/lib/cut.jar");
@@ -257,7 +254,7 @@ fn nesting_depth_is_bounded() {
     for _ in 0..6 {
         archive = build_zip(&[("inner.jar", &archive)]);
     }
-    let found = catalog_bytes("outer.jar", &archive).unwrap();
+    let found = catalog_file_alone("java-archive", "outer.jar", &archive).unwrap();
     assert!(found.packages.is_empty());
     assert_eq!(found.diagnostics.len(), 1);
     assert!(found.diagnostics[0].message.contains("nested"), "{}", found.diagnostics[0].message);
@@ -267,8 +264,7 @@ fn nesting_depth_is_bounded() {
 /// Which paths the archive cataloger claims, and that it accepts binary-sized files.
 #[test]
 fn java_archive_interest() {
-    let catalogers = all_catalogers();
-    let cataloger = catalogers.iter().find(|cataloger| cataloger.name() == "java-archive").unwrap();
+    let cataloger = cataloger_named("java-archive");
     let claimed = |path: &str| {
         cataloger.is_interested(&kensa_fs::FileEntry { path: path.to_owned(), size: 1, executable: false })
     };

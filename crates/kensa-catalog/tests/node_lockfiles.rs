@@ -1,56 +1,12 @@
 //! The npm, yarn and pnpm lockfile catalogers against the real fixtures in
 //! shared/data (read in place), plus hand-made malformed inputs.
 
-// Test helpers unwrap freely: a failure there is a broken fixture, and should fail loudly.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod common;
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
-use kensa_catalog::{CatalogError, FileInput, Found, all_catalogers};
-use kensa_fs::{DirectoryFileSystem, FileEntry};
-
-const LOCKFILES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/targets/lockfiles");
-
-/// Runs the named cataloger on one fixture, with the fixture's directory as the
-/// filesystem and its file name as the path (fixtures have non-standard names, so
-/// `is_interested` is bypassed here and tested separately).
-fn catalog_fixture(cataloger_name: &str, relative_path: &str) -> Result<Found, CatalogError> {
-    let full_path = Path::new(LOCKFILES).join(relative_path);
-    let contents = std::fs::read(&full_path).unwrap();
-    let filesystem = DirectoryFileSystem::new(full_path.parent().unwrap()).unwrap();
-    let file_name = full_path.file_name().unwrap().to_str().unwrap();
-    catalog_bytes(cataloger_name, file_name, &contents, &filesystem)
-}
-
-fn catalog_bytes(
-    cataloger_name: &str,
-    path: &str,
-    contents: &[u8],
-    filesystem: &DirectoryFileSystem,
-) -> Result<Found, CatalogError> {
-    let catalogers = all_catalogers();
-    let cataloger = catalogers.iter().find(|cataloger| cataloger.name() == cataloger_name).unwrap();
-    cataloger.catalog(&FileInput { path, contents, filesystem })
-}
-
-/// `name@version` of every package, deduplicated (the inventory merges duplicates).
-fn package_set(found: &Found) -> BTreeSet<String> {
-    found.packages.iter().map(|package| format!("{}@{}", package.name, package.version)).collect()
-}
-
-fn set_of(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|item| (*item).to_owned()).collect()
-}
-
-fn interested_catalogers(path: &str) -> Vec<&'static str> {
-    let entry = FileEntry { path: path.to_owned(), size: 10, executable: false };
-    all_catalogers()
-        .iter()
-        .filter(|cataloger| cataloger.is_interested(&entry))
-        .map(|cataloger| cataloger.name())
-        .collect()
-}
+use common::{LOCKFILES, catalog_fixture_in_its_directory, catalog_with, interested_catalogers, package_set, set_of};
+use kensa_fs::DirectoryFileSystem;
 
 /// The package set of trivy's package-lock fixtures: the same project locked as
 /// v1, v2 and v3, with nested duplicates (`debug` 2.6.9 under two parents) and a
@@ -94,7 +50,9 @@ const TRIVY_NPM_PROJECT: &[&str] = &[
 #[test]
 fn package_lock_versions_agree() {
     for fixture in ["package-lock_v1.json", "package-lock_v2.json", "package-lock_v3.json"] {
-        let found = catalog_fixture("npm-package-lock", &format!("trivy/nodejs-npm/{fixture}")).unwrap();
+        let found =
+            catalog_fixture_in_its_directory("npm-package-lock", LOCKFILES, &format!("trivy/nodejs-npm/{fixture}"))
+                .unwrap();
         assert_eq!(package_set(&found), set_of(TRIVY_NPM_PROJECT), "{fixture}");
         assert!(found.diagnostics.is_empty(), "{fixture}: {:?}", found.diagnostics);
     }
@@ -148,7 +106,7 @@ fn package_lock_fixtures() {
         ),
     ];
     for (fixture, expected) in cases {
-        let found = catalog_fixture("npm-package-lock", fixture).unwrap();
+        let found = catalog_fixture_in_its_directory("npm-package-lock", LOCKFILES, fixture).unwrap();
         assert_eq!(package_set(&found), set_of(expected), "{fixture}");
     }
 }
@@ -157,14 +115,23 @@ fn package_lock_fixtures() {
 /// count of `node_modules/` keys with a version), with spot checks.
 #[test]
 fn package_lock_real_projects() {
-    let found = catalog_fixture("npm-package-lock", "real-projects/npm/nodejs-security-wg/package-lock.json").unwrap();
+    let found = catalog_fixture_in_its_directory(
+        "npm-package-lock",
+        LOCKFILES,
+        "real-projects/npm/nodejs-security-wg/package-lock.json",
+    )
+    .unwrap();
     let packages = package_set(&found);
     assert_eq!(packages.len(), 54);
     assert!(packages.contains("@hapi/hoek@9.3.0"));
     assert!(packages.contains("got@11.8.6"));
 
-    let found =
-        catalog_fixture("npm-package-lock", "real-projects/npm/osv-scanner-in-place-npm/package-lock.json").unwrap();
+    let found = catalog_fixture_in_its_directory(
+        "npm-package-lock",
+        LOCKFILES,
+        "real-projects/npm/osv-scanner-in-place-npm/package-lock.json",
+    )
+    .unwrap();
     let packages = package_set(&found);
     assert_eq!(packages.len(), 106);
     // Two versions of one package at different nesting levels are both kept.
@@ -183,7 +150,7 @@ fn package_lock_v1_aliases_git_and_files() {
         "wrappy": {"version": "1.0.2", "dependencies": {"inner": {"version": "2.0.0"}}}
     }}"#;
     let filesystem = DirectoryFileSystem::new(Path::new(LOCKFILES)).unwrap();
-    let found = catalog_bytes("npm-package-lock", "package-lock.json", lockfile, &filesystem).unwrap();
+    let found = catalog_with("npm-package-lock", &filesystem, "package-lock.json", lockfile).unwrap();
     assert_eq!(package_set(&found), set_of(&["ansi-regex@5.0.1", "inner@2.0.0", "wrappy@1.0.2"]));
     assert_eq!(found.unresolved.len(), 1);
     assert_eq!(found.unresolved[0].name, "mine");
@@ -236,7 +203,7 @@ fn yarn_lock_fixtures() {
         ("osv-scalibr/javascript-yarnlock/metadata-only.v2.lock", &[]),
     ];
     for (fixture, expected) in cases {
-        let found = catalog_fixture("yarn-lock", fixture).unwrap();
+        let found = catalog_fixture_in_its_directory("yarn-lock", LOCKFILES, fixture).unwrap();
         assert_eq!(package_set(&found), set_of(expected), "{fixture}");
     }
 }
@@ -245,13 +212,16 @@ fn yarn_lock_fixtures() {
 /// git dependencies keep the version their package.json declares.
 #[test]
 fn yarn_berry_patches_and_git() {
-    let found = catalog_fixture("yarn-lock", "trivy/nodejs-yarn/yarn_v2_happy.lock").unwrap();
+    let found =
+        catalog_fixture_in_its_directory("yarn-lock", LOCKFILES, "trivy/nodejs-yarn/yarn_v2_happy.lock").unwrap();
     let packages = package_set(&found);
     assert_eq!(packages.len(), 17);
     assert!(packages.contains("fsevents@2.1.3"));
     assert!(!packages.iter().any(|package| package.starts_with("code@")), "the workspace root is not a package");
 
-    let found = catalog_fixture("yarn-lock", "osv-scalibr/javascript-yarnlock/commits.v2.lock").unwrap();
+    let found =
+        catalog_fixture_in_its_directory("yarn-lock", LOCKFILES, "osv-scalibr/javascript-yarnlock/commits.v2.lock")
+            .unwrap();
     assert_eq!(
         package_set(&found),
         set_of(&[
@@ -344,7 +314,7 @@ fn pnpm_lock_fixtures() {
         ("osv-scalibr/javascript-pnpmlock/no-packages.v9.yaml", &[]),
     ];
     for (fixture, expected) in cases {
-        let found = catalog_fixture("pnpm-lock", fixture).unwrap();
+        let found = catalog_fixture_in_its_directory("pnpm-lock", LOCKFILES, fixture).unwrap();
         assert_eq!(package_set(&found), set_of(expected), "{fixture}");
     }
 }
@@ -352,7 +322,9 @@ fn pnpm_lock_fixtures() {
 /// Keys that name no version are reported as diagnostics, and the rest is kept.
 #[test]
 fn pnpm_unreadable_keys_are_diagnostics() {
-    let found = catalog_fixture("pnpm-lock", "osv-scalibr/javascript-pnpmlock/invalid-paths.yaml").unwrap();
+    let found =
+        catalog_fixture_in_its_directory("pnpm-lock", LOCKFILES, "osv-scalibr/javascript-pnpmlock/invalid-paths.yaml")
+            .unwrap();
     assert_eq!(package_set(&found), set_of(&["acorn@8.7.0"]));
     assert_eq!(found.diagnostics.len(), 2);
     assert!(found.diagnostics.iter().all(|diagnostic| diagnostic.path == "invalid-paths.yaml"));
@@ -367,7 +339,7 @@ fn pnpm_large_fixtures() {
         ("trivy/nodejs-pnpm/pnpm-lock_with_dev.yaml", 85),
         ("trivy/nodejs-pnpm/pnpm-lock_v6_with_dev.yaml", 85),
     ] {
-        let found = catalog_fixture("pnpm-lock", fixture).unwrap();
+        let found = catalog_fixture_in_its_directory("pnpm-lock", LOCKFILES, fixture).unwrap();
         assert_eq!(package_set(&found).len(), count, "{fixture}");
     }
 }
@@ -375,7 +347,9 @@ fn pnpm_large_fixtures() {
 /// Malformed input is a parse error naming the file, never a panic.
 #[test]
 fn malformed_lockfiles_are_errors_naming_the_file() {
-    let error = catalog_fixture("pnpm-lock", "osv-scalibr/javascript-pnpmlock/not-yaml.txt").unwrap_err();
+    let error =
+        catalog_fixture_in_its_directory("pnpm-lock", LOCKFILES, "osv-scalibr/javascript-pnpmlock/not-yaml.txt")
+            .unwrap_err();
     assert!(error.to_string().contains("not-yaml.txt"), "{error}");
 
     let filesystem = DirectoryFileSystem::new(Path::new(LOCKFILES)).unwrap();
@@ -392,7 +366,7 @@ fn malformed_lockfiles_are_errors_naming_the_file() {
         ("pnpm-lock", "app/pnpm-lock.yaml", b"packages:\n  a@1: {\n"),
     ];
     for (cataloger, path, contents) in cases {
-        let error = catalog_bytes(cataloger, path, contents, &filesystem).unwrap_err();
+        let error = catalog_with(cataloger, &filesystem, path, contents).unwrap_err();
         assert!(error.to_string().contains(path), "{cataloger} on {contents:?}: {error}");
     }
 }

@@ -6,14 +6,15 @@
 // Test helpers unwrap freely: a failure there is a broken fixture, and should fail loudly.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use common::{TARGETS, set_of};
 use kensa_catalog::{CatalogOptions, all_catalogers, catalog_filesystem};
 use kensa_fs::DirectoryFileSystem;
 use kensa_model::{Ecosystem, Inventory, Resource, ResourceKind};
-
-const TARGETS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/targets");
 
 fn catalog_directory(path: &Path) -> Inventory {
     let filesystem = DirectoryFileSystem::new(path).unwrap();
@@ -31,10 +32,6 @@ fn packages_of(inventory: &Inventory, ecosystem: Ecosystem) -> BTreeSet<String> 
         .collect()
 }
 
-fn set_of(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|item| (*item).to_owned()).collect()
-}
-
 fn locations_of(inventory: &Inventory, ecosystem: Ecosystem, name: &str, version: &str) -> Vec<String> {
     inventory
         .packages
@@ -50,7 +47,11 @@ fn locations_of(inventory: &Inventory, ecosystem: Ecosystem, name: &str, version
 #[test]
 fn osv_scanner_directory() {
     let inventory = catalog_directory(&Path::new(TARGETS).join("lockfiles/osv-scanner"));
-    assert_eq!(packages_of(&inventory, Ecosystem::Npm), set_of(&["ansi-html@0.0.8", "balanced-match@1.0.2"]));
+    // bun.lock adds has-flag and wrappy.
+    assert_eq!(
+        packages_of(&inventory, Ecosystem::Npm),
+        set_of(&["ansi-html@0.0.8", "balanced-match@1.0.2", "has-flag@4.0.0", "wrappy@1.0.2"])
+    );
     assert_eq!(
         packages_of(&inventory, Ecosystem::PyPI),
         set_of(&[

@@ -1,35 +1,11 @@
 //! PHP catalogers over the real composer.lock and installed.json fixtures in shared/data.
 
-// Test helpers outside #[test] functions may fail loudly too (clippy.toml
-// allows this only inside the tests themselves).
-#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+mod common;
 
 use std::path::Path;
 
-use kensa_catalog::{CatalogError, FileInput, Found, all_catalogers};
-use kensa_fs::{DirectoryFileSystem, FileEntry};
-
-const LOCKFILES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/targets/lockfiles");
-
-/// Runs the named cataloger on a fixture, as the driver would.
-fn catalog_fixture(cataloger_name: &str, relative: &str) -> Result<Found, CatalogError> {
-    let root = Path::new(LOCKFILES);
-    let contents = std::fs::read(root.join(relative)).unwrap();
-    catalog_bytes(cataloger_name, root, relative, &contents)
-}
-
-fn catalog_bytes(cataloger_name: &str, root: &Path, relative: &str, contents: &[u8]) -> Result<Found, CatalogError> {
-    let filesystem = DirectoryFileSystem::new(root).unwrap();
-    let cataloger = all_catalogers().into_iter().find(|cataloger| cataloger.name() == cataloger_name).unwrap();
-    cataloger.catalog(&FileInput { path: relative, contents, filesystem: &filesystem })
-}
-
-fn listing(found: &Found) -> String {
-    let mut lines: Vec<String> =
-        found.packages.iter().map(|package| format!("{}@{}", package.name, package.version)).collect();
-    lines.sort();
-    lines.join("\n")
-}
+use common::{LOCKFILES, catalog_bytes, catalog_fixture, interested_catalogers_starting_with, listing};
+use kensa_catalog::Found;
 
 /// Exact package sets: `packages` and `packages-dev` both read, versions as written (`v1.27.0`).
 #[test]
@@ -97,15 +73,7 @@ fn composer_installed_json() {
 /// Which paths the PHP catalogers claim.
 #[test]
 fn php_interest() {
-    let catalogers = all_catalogers();
-    let claimed_by = |path: &str| -> Vec<&'static str> {
-        let entry = FileEntry { path: path.to_owned(), size: 1, executable: false };
-        catalogers
-            .iter()
-            .filter(|cataloger| cataloger.name().starts_with("php-") && cataloger.is_interested(&entry))
-            .map(|cataloger| cataloger.name())
-            .collect()
-    };
+    let claimed_by = |path: &str| interested_catalogers_starting_with("php-", path);
     assert_eq!(claimed_by("app/composer.lock"), ["php-composer-lock"]);
     assert_eq!(claimed_by("vendor/composer/installed.json"), ["php-composer-installed"]);
     assert_eq!(claimed_by("app/vendor/composer/installed.json"), ["php-composer-installed"]);

@@ -1,36 +1,10 @@
 //! The poetry.lock, Pipfile.lock, uv.lock and pdm.lock catalogers against the
 //! real fixtures in shared/data (read in place).
 
-// Test helpers unwrap freely: a failure there is a broken fixture, and should fail loudly.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod common;
 
-use std::collections::BTreeSet;
-use std::path::Path;
-
-use kensa_catalog::{CatalogError, FileInput, Found, all_catalogers};
-use kensa_fs::{DirectoryFileSystem, FileEntry};
-
-const LOCKFILES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/targets/lockfiles");
-
-/// Runs the named cataloger on one fixture (fixtures have non-standard names, so
-/// `is_interested` is bypassed here and tested separately).
-fn catalog_fixture(cataloger_name: &str, relative_path: &str) -> Result<Found, CatalogError> {
-    let full_path = Path::new(LOCKFILES).join(relative_path);
-    let contents = std::fs::read(&full_path).unwrap();
-    let filesystem = DirectoryFileSystem::new(full_path.parent().unwrap()).unwrap();
-    let file_name = full_path.file_name().unwrap().to_str().unwrap();
-    let catalogers = all_catalogers();
-    let cataloger = catalogers.iter().find(|cataloger| cataloger.name() == cataloger_name).unwrap();
-    cataloger.catalog(&FileInput { path: file_name, contents: &contents, filesystem: &filesystem })
-}
-
-fn package_set(found: &Found) -> BTreeSet<String> {
-    found.packages.iter().map(|package| format!("{}@{}", package.name, package.version)).collect()
-}
-
-fn set_of(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|item| (*item).to_owned()).collect()
-}
+use common::{LOCKFILES, catalog_fixture_in_its_directory, interested_catalogers, package_set, set_of};
+use kensa_catalog::CatalogError;
 
 /// Exact package sets of small fixtures, each proving one rule.
 #[test]
@@ -107,7 +81,7 @@ fn python_lockfile_fixtures() {
         ("pdm-lock", "osv-scalibr/python-pdmlock/empty.toml", &[]),
     ];
     for (cataloger, fixture, expected) in cases {
-        let found = catalog_fixture(cataloger, fixture).unwrap();
+        let found = catalog_fixture_in_its_directory(cataloger, LOCKFILES, fixture).unwrap();
         assert_eq!(package_set(&found), set_of(expected), "{fixture}");
         assert!(found.diagnostics.is_empty(), "{fixture}: {:?}", found.diagnostics);
     }
@@ -126,19 +100,21 @@ fn python_real_project_counts() {
         ("pipfile-lock", "trivy/python-pipenv/Pipfile_many.lock", 24, "awscli@1.16.147"),
     ];
     for (cataloger, fixture, count, example) in cases {
-        let found = catalog_fixture(cataloger, fixture).unwrap();
+        let found = catalog_fixture_in_its_directory(cataloger, LOCKFILES, fixture).unwrap();
         let packages = package_set(&found);
         assert_eq!(packages.len(), count, "{fixture}");
         assert!(packages.contains(example), "{fixture} lacks {example}");
     }
-    let uv = catalog_fixture("uv-lock", "real-projects/uv/astral-sh-uv/uv.lock").unwrap();
+    let uv = catalog_fixture_in_its_directory("uv-lock", LOCKFILES, "real-projects/uv/astral-sh-uv/uv.lock").unwrap();
     assert!(!uv.packages.iter().any(|package| package.name == "uv"), "the project itself is not a dependency");
 }
 
 /// Pipfile.lock git dependencies have a commit, not a version: unresolved.
 #[test]
 fn pipfile_git_dependencies_are_unresolved() {
-    let found = catalog_fixture("pipfile-lock", "osv-scalibr/python-pipfilelock/no-version.json").unwrap();
+    let found =
+        catalog_fixture_in_its_directory("pipfile-lock", LOCKFILES, "osv-scalibr/python-pipfilelock/no-version.json")
+            .unwrap();
     assert!(found.packages.is_empty());
     let unresolved: Vec<(&str, &str)> =
         found.unresolved.iter().map(|dependency| (dependency.name.as_str(), dependency.requirement.as_str())).collect();
@@ -149,7 +125,12 @@ fn pipfile_git_dependencies_are_unresolved() {
             ("itsdangerous", "git+https://github.com/pallets/itsdangerous@de09cad488a4d7c7bbcbcdb8e1c2dfde64325f48"),
         ]
     );
-    let found = catalog_fixture("pipfile-lock", "trivy-integration-repos/trivy-ci-test/Pipfile.lock").unwrap();
+    let found = catalog_fixture_in_its_directory(
+        "pipfile-lock",
+        LOCKFILES,
+        "trivy-integration-repos/trivy-ci-test/Pipfile.lock",
+    )
+    .unwrap();
     assert_eq!(found.unresolved.len(), 1);
     assert_eq!(found.unresolved[0].name, "django-postgres-extra");
 }
@@ -169,7 +150,7 @@ fn malformed_python_lockfiles_are_errors_naming_the_file() {
         ("poetry-lock", "trivy/python-pyproject/sad.toml"),
     ];
     for (cataloger, fixture) in cases {
-        let error = catalog_fixture(cataloger, fixture).unwrap_err();
+        let error = catalog_fixture_in_its_directory(cataloger, LOCKFILES, fixture).unwrap_err();
         let file_name = fixture.rsplit('/').next().unwrap();
         assert!(matches!(error, CatalogError::Parse { .. }), "{fixture}: {error}");
         assert!(error.to_string().contains(file_name), "{fixture}: {error}");
@@ -179,17 +160,9 @@ fn malformed_python_lockfiles_are_errors_naming_the_file() {
 /// Lockfiles are picked by their real names.
 #[test]
 fn python_lockfile_names_select_catalogers() {
-    let interested = |path: &str| -> Vec<&'static str> {
-        let entry = FileEntry { path: path.to_owned(), size: 10, executable: false };
-        all_catalogers()
-            .iter()
-            .filter(|cataloger| cataloger.is_interested(&entry))
-            .map(|cataloger| cataloger.name())
-            .collect()
-    };
-    assert_eq!(interested("poetry.lock"), ["poetry-lock"]);
-    assert_eq!(interested("app/Pipfile.lock"), ["pipfile-lock"]);
-    assert_eq!(interested("uv.lock"), ["uv-lock"]);
-    assert_eq!(interested("svc/pdm.lock"), ["pdm-lock"]);
-    assert!(interested("Pipfile").is_empty());
+    assert_eq!(interested_catalogers("poetry.lock"), ["poetry-lock"]);
+    assert_eq!(interested_catalogers("app/Pipfile.lock"), ["pipfile-lock"]);
+    assert_eq!(interested_catalogers("uv.lock"), ["uv-lock"]);
+    assert_eq!(interested_catalogers("svc/pdm.lock"), ["pdm-lock"]);
+    assert!(interested_catalogers("Pipfile").is_empty());
 }

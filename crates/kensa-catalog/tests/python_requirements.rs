@@ -2,44 +2,18 @@
 //! in place): pins become packages, everything else unresolved dependencies or
 //! diagnostics, `-r` includes are followed through the filesystem.
 
-// Test helpers unwrap freely: a failure there is a broken fixture, and should fail loudly.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use kensa_catalog::{FileInput, Found, all_catalogers};
+use common::{LOCKFILES, catalog_fixture_in_its_directory, catalog_with, cataloger_named, package_set, set_of};
+use kensa_catalog::Found;
 use kensa_fs::{DirectoryFileSystem, FileEntry};
-
-const LOCKFILES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/targets/lockfiles");
-
-/// Runs the requirements cataloger on a fixture, the fixture's directory being the
-/// scanned tree (so includes resolve against its siblings).
-fn catalog_fixture(relative_path: &str) -> Found {
-    let full_path = Path::new(LOCKFILES).join(relative_path);
-    let contents = std::fs::read(&full_path).unwrap();
-    let filesystem = DirectoryFileSystem::new(full_path.parent().unwrap()).unwrap();
-    let file_name = full_path.file_name().unwrap().to_str().unwrap();
-    catalog_in(&filesystem, file_name, &contents)
-}
-
-fn catalog_in(filesystem: &DirectoryFileSystem, path: &str, contents: &[u8]) -> Found {
-    let catalogers = all_catalogers();
-    let cataloger = catalogers.iter().find(|cataloger| cataloger.name() == "python-requirements").unwrap();
-    cataloger.catalog(&FileInput { path, contents, filesystem }).unwrap()
-}
-
-fn package_set(found: &Found) -> BTreeSet<String> {
-    found.packages.iter().map(|package| format!("{}@{}", package.name, package.version)).collect()
-}
 
 /// `name requirement` of every unresolved dependency, in file order.
 fn unresolved_list(found: &Found) -> Vec<String> {
     found.unresolved.iter().map(|dependency| format!("{} {}", dependency.name, dependency.requirement)).collect()
-}
-
-fn set_of(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|item| (*item).to_owned()).collect()
 }
 
 /// Exact packages and unresolved dependencies of each fixture.
@@ -138,7 +112,7 @@ fn requirements_fixtures() {
         ),
     ];
     for (fixture, packages, unresolved) in cases {
-        let found = catalog_fixture(fixture);
+        let found = catalog_fixture_in_its_directory("python-requirements", LOCKFILES, fixture).unwrap();
         assert_eq!(package_set(&found), set_of(packages), "{fixture}");
         assert_eq!(unresolved_list(&found), *unresolved, "{fixture}");
         assert!(found.unresolved.iter().all(|dependency| !dependency.location.is_empty()));
@@ -149,7 +123,12 @@ fn requirements_fixtures() {
 /// without eating the requirement; an empty pin is unresolved.
 #[test]
 fn per_requirement_options() {
-    let found = catalog_fixture("osv-scalibr/python-requirements/per_req_options.txt");
+    let found = catalog_fixture_in_its_directory(
+        "python-requirements",
+        LOCKFILES,
+        "osv-scalibr/python-requirements/per_req_options.txt",
+    )
+    .unwrap();
     let expected: Vec<String> = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14]
         .iter()
         .map(|number| format!("foo{number}@1.0"))
@@ -163,7 +142,12 @@ fn per_requirement_options() {
 /// the readable lines are still reported.
 #[test]
 fn invalid_lines_are_diagnostics_naming_the_file() {
-    let found = catalog_fixture("osv-scalibr/python-requirements/invalid.txt");
+    let found = catalog_fixture_in_its_directory(
+        "python-requirements",
+        LOCKFILES,
+        "osv-scalibr/python-requirements/invalid.txt",
+    )
+    .unwrap();
     assert!(found.packages.is_empty());
     assert_eq!(
         unresolved_list(&found),
@@ -174,7 +158,12 @@ fn invalid_lines_are_diagnostics_naming_the_file() {
     assert!(messages[0].starts_with("line 2:") && messages[1].starts_with("line 3:"), "{messages:?}");
     assert!(found.diagnostics.iter().all(|diagnostic| diagnostic.path == "invalid.txt"));
 
-    let found = catalog_fixture("trivy/python-pip/requirements_with_templating_engine.txt");
+    let found = catalog_fixture_in_its_directory(
+        "python-requirements",
+        LOCKFILES,
+        "trivy/python-pip/requirements_with_templating_engine.txt",
+    )
+    .unwrap();
     assert!(found.packages.is_empty());
     assert_eq!(found.diagnostics.len(), 4);
 }
@@ -183,7 +172,9 @@ fn invalid_lines_are_diagnostics_naming_the_file() {
 /// an include chain deeper than the limit stops with a diagnostic.
 #[test]
 fn includes_are_bounded() {
-    let found = catalog_fixture("osv-scalibr/python-requirements/loop.txt");
+    let found =
+        catalog_fixture_in_its_directory("python-requirements", LOCKFILES, "osv-scalibr/python-requirements/loop.txt")
+            .unwrap();
     assert!(found.packages.is_empty() && found.diagnostics.is_empty());
 
     let directory = tempfile::tempdir().unwrap();
@@ -196,7 +187,13 @@ fn includes_are_bounded() {
     std::fs::write(directory.path().join("chain15.txt"), "deep==1.0\n").unwrap();
     let filesystem = DirectoryFileSystem::new(directory.path()).unwrap();
 
-    let found = catalog_in(&filesystem, "requirements.txt", b"-r requirements/base.txt\nflask==2.0.0\n");
+    let found = catalog_with(
+        "python-requirements",
+        &filesystem,
+        "requirements.txt",
+        b"-r requirements/base.txt\nflask==2.0.0\n",
+    )
+    .unwrap();
     assert_eq!(package_set(&found), set_of(&["flask@2.0.0", "six@1.16.0"]));
     let six = found.packages.iter().find(|package| package.name == "six").unwrap();
     assert_eq!(six.locations, ["requirements/base.txt"], "packages are located in the file that pins them");
@@ -204,12 +201,14 @@ fn includes_are_bounded() {
     assert_eq!(found.diagnostics[0].path, "requirements/base.txt");
     assert!(found.diagnostics[0].message.contains("missing.txt"));
 
-    let found = catalog_in(&filesystem, "chain0.txt", b"-r chain1.txt\n");
+    let found = catalog_with("python-requirements", &filesystem, "chain0.txt", b"-r chain1.txt\n").unwrap();
     assert!(found.packages.is_empty(), "the chain is deeper than the limit");
     assert_eq!(found.diagnostics.len(), 1);
     assert!(found.diagnostics[0].message.contains("deep"), "{:?}", found.diagnostics);
 
-    let found = catalog_in(&filesystem, "requirements.txt", b"-r ../../etc/passwd\n-r /etc/passwd\n");
+    let found =
+        catalog_with("python-requirements", &filesystem, "requirements.txt", b"-r ../../etc/passwd\n-r /etc/passwd\n")
+            .unwrap();
     assert_eq!(found.diagnostics.len(), 2, "includes outside the tree are refused");
 }
 
@@ -221,7 +220,7 @@ fn editable_and_option_lines() {
     let text = b"--index-url https://example.org/simple\n-c constraints.txt\n\
         -e git+https://github.com/o/tool.git@v1#egg=tool\n\
         git+https://github.com/o/lib.git#egg=lib\n-e ./local-dir\nrequests[socks]==2.31.0 ; python_version >= \"3.8\"\n";
-    let found = catalog_in(&filesystem, "requirements.txt", text);
+    let found = catalog_with("python-requirements", &filesystem, "requirements.txt", text).unwrap();
     assert_eq!(package_set(&found), set_of(&["requests@2.31.0"]));
     assert_eq!(
         unresolved_list(&found),
@@ -233,8 +232,7 @@ fn editable_and_option_lines() {
 /// Which files the cataloger wants.
 #[test]
 fn requirements_file_names() {
-    let catalogers = all_catalogers();
-    let cataloger = catalogers.iter().find(|cataloger| cataloger.name() == "python-requirements").unwrap();
+    let cataloger = cataloger_named("python-requirements");
     let wants = |path: &str| cataloger.is_interested(&FileEntry { path: path.to_owned(), size: 1, executable: false });
     assert!(wants("requirements.txt"));
     assert!(wants("app/requirements-dev.txt"));

@@ -1,36 +1,12 @@
 //! Ruby catalogers over the real Bundler lockfiles in shared/data: exact package
 //! sets for small files, counts for big ones, and the malformed ones.
 
-// Test helpers outside #[test] functions may fail loudly too (clippy.toml
-// allows this only inside the tests themselves).
-#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+mod common;
 
 use std::path::Path;
 
-use kensa_catalog::{CatalogError, FileInput, Found, all_catalogers};
-use kensa_fs::{DirectoryFileSystem, FileEntry};
-
-const LOCKFILES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/targets/lockfiles");
-
-/// Runs the named cataloger on a fixture, as the driver would.
-fn catalog_fixture(cataloger_name: &str, relative: &str) -> Result<Found, CatalogError> {
-    let root = Path::new(LOCKFILES);
-    let contents = std::fs::read(root.join(relative)).unwrap();
-    catalog_bytes(cataloger_name, root, relative, &contents)
-}
-
-fn catalog_bytes(cataloger_name: &str, root: &Path, relative: &str, contents: &[u8]) -> Result<Found, CatalogError> {
-    let filesystem = DirectoryFileSystem::new(root).unwrap();
-    let cataloger = all_catalogers().into_iter().find(|cataloger| cataloger.name() == cataloger_name).unwrap();
-    cataloger.catalog(&FileInput { path: relative, contents, filesystem: &filesystem })
-}
-
-fn listing(found: &Found) -> String {
-    let mut lines: Vec<String> =
-        found.packages.iter().map(|package| format!("{}@{}", package.name, package.version)).collect();
-    lines.sort();
-    lines.join("\n")
-}
+use common::{LOCKFILES, catalog_bytes, catalog_fixture, interested_catalogers_starting_with, listing};
+use kensa_catalog::Found;
 
 /// Small lockfiles: the exact gems, platform suffixes cut, GIT and PATH gems included.
 #[test]
@@ -116,15 +92,7 @@ fn installed_gemspec() {
 /// Which paths the Ruby catalogers claim.
 #[test]
 fn ruby_interest() {
-    let catalogers = all_catalogers();
-    let claimed_by = |path: &str| -> Vec<&'static str> {
-        let entry = FileEntry { path: path.to_owned(), size: 1, executable: false };
-        catalogers
-            .iter()
-            .filter(|cataloger| cataloger.name().starts_with("ruby-") && cataloger.is_interested(&entry))
-            .map(|cataloger| cataloger.name())
-            .collect()
-    };
+    let claimed_by = |path: &str| interested_catalogers_starting_with("ruby-", path);
     assert_eq!(claimed_by("app/Gemfile.lock"), ["ruby-gemfile-lock"]);
     assert_eq!(claimed_by("gems.locked"), ["ruby-gemfile-lock"]);
     assert_eq!(claimed_by("var/lib/gems/3.1.0/specifications/rake-13.0.6.gemspec"), ["ruby-installed-gemspec"]);

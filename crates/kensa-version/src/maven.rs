@@ -10,6 +10,9 @@
 //! after all of them, alphabetically. `a1`, `b1`, `m1` are `alpha-1`,
 //! `beta-1`, `milestone-1`. Trailing "null" items (0, release qualifiers,
 //! empty lists) are trimmed from each list, so `1.0.0` equals `1`.
+//! A qualifier after a dot opens a sub-list as if after a dash (MNG-7644,
+//! so `1.foo` = `1-foo`). The reference is maven-artifact 3.8.7, the
+//! `ComparableVersion` the differential test runs.
 //!
 //! Ranges: a plain version is Maven's *soft* requirement, which for matching
 //! is read as equality. Property placeholders and `LATEST`/`RELEASE`
@@ -158,6 +161,12 @@ fn parse(version: &str) -> Vec<Item> {
             stack.push(Vec::new());
         } else if byte.is_ascii_digit() {
             if !is_digit && index > start {
+                // MNG-7644: a qualifier after `.` is read as if after `-`
+                // (`1.0.0.X1` < `1.0.0-X2`), so it opens its own list unless
+                // it already starts one.
+                if stack.last().is_some_and(|current| !current.is_empty()) {
+                    stack.push(Vec::new());
+                }
                 push_item(&mut stack, make_text_item(token, true));
                 start = index;
                 stack.push(Vec::new());
@@ -173,6 +182,10 @@ fn parse(version: &str) -> Vec<Item> {
         }
     }
     if let Some(rest) = version.get(start..).filter(|rest| !rest.is_empty()) {
+        // MNG-7644 again, for a trailing qualifier: `1.0.foo` is `1.0-foo`.
+        if !is_digit && stack.last().is_some_and(|current| !current.is_empty()) {
+            stack.push(Vec::new());
+        }
         push_item(&mut stack, make_item(is_digit, rest));
     }
     while stack.len() > 1 {
@@ -344,8 +357,6 @@ mod tests {
         // A number beats a qualifier; a sub-list sits between them.
         assert_eq!(compare("1.0.1", "1.0-1"), Some(Greater));
         assert_eq!(compare("1-1", "1.sp"), Some(Greater));
-        // `.`-qualifier and sub-list differ: a string item is below a list item.
-        assert_eq!(compare("1.foo", "1-foo"), Some(Less));
         // Long numbers compare as numbers.
         assert_eq!(compare("1.99999999999999999999", "1.100000000000000000000"), Some(Less));
     }
@@ -367,5 +378,19 @@ mod tests {
         assert!(satisfies("1.0", "[1.0,2.0").is_err());
         assert!(satisfies("1.0", "[2.0,1.0]").is_err());
         assert!(satisfies("1.0", "[1.0,2.0),3.0").is_err());
+    }
+
+    /// Pins MNG-7644 (maven-artifact 3.8.7, the differential oracle): a
+    /// qualifier after a dot opens its own sub-list as if after a dash, so
+    /// `1.foo` = `1-foo` and `1.0.1.foo` sorts after `1.0.1-sp1` (found by
+    /// the ComparableVersion differential test).
+    #[test]
+    fn mng_7644_dot_qualifier_reads_as_dash_qualifier() {
+        assert_eq!(compare("1.foo", "1-foo"), Some(Equal));
+        assert_eq!(compare("1.0.0.rc1", "1.0.0-rc1"), Some(Equal));
+        assert_eq!(compare("1.0.0.X1", "1.0.0-X2"), Some(Less));
+        assert_eq!(compare("1.0.1-sp1", "1.0.1.foo"), Some(Less));
+        assert_eq!(compare("1.0-1", "1.0.0.foo"), Some(Greater));
+        assert_eq!(satisfies("1.0.1-sp1", "[1.0.1.0,1.0.1.foo)"), Ok(true));
     }
 }

@@ -1,6 +1,6 @@
 //! Node.js catalogers: npm `package-lock.json`/`npm-shrinkwrap.json`, `yarn.lock`
-//! (classic v1 and berry), `pnpm-lock.yaml` (v5, v6, v9) and installed
-//! `node_modules/**/package.json`.
+//! (classic v1 and berry), `pnpm-lock.yaml` (v5, v6, v9), `bun.lock` and
+//! installed `node_modules/**/package.json`.
 //!
 //! Every locked package is reported, development dependencies included: a lockfile
 //! does not say which environment it will be installed in, and a vulnerable build
@@ -13,6 +13,7 @@
 //! what was really installed from them is visible through the installed
 //! `package.json` files.
 
+mod bun;
 mod installed;
 mod package_lock;
 mod pnpm;
@@ -25,6 +26,7 @@ pub(crate) fn catalogers() -> Vec<Box<dyn Cataloger>> {
         Box::new(package_lock::PackageLockCataloger),
         Box::new(yarn::YarnLockCataloger),
         Box::new(pnpm::PnpmLockCataloger),
+        Box::new(bun::BunLockCataloger),
         Box::new(installed::InstalledPackageJsonCataloger),
     ]
 }

@@ -1,17 +1,21 @@
 //! Python catalogers: `requirements*.txt`, `poetry.lock`, `Pipfile.lock`,
-//! `uv.lock`, `pdm.lock`, and installed distributions (`*.dist-info/METADATA`,
-//! `*.egg-info/PKG-INFO`, `*.egg-info` files).
+//! `uv.lock`, `pdm.lock`, `pylock.toml`, installed distributions
+//! (`*.dist-info/METADATA`, `*.egg-info/PKG-INFO`, `*.egg-info` files), and the
+//! declarations of a `pyproject.toml` that has no lockfile beside it (as
+//! unresolved dependencies only).
 //!
 //! Lockfiles report every locked package, development groups included: the file
 //! does not say which groups get installed. Environment markers are not evaluated
 //! (a package locked for another platform is still reported) for the same reason.
 //! Names are reported as written; the model normalises them (PEP 503).
 //!
-//! Not handled here: `pyproject.toml` and `setup.py` declarations (they hold
-//! ranges, not installed versions) and `pylock.toml`.
+//! Not handled here: `setup.py` declarations (code, and ranges rather than
+//! installed versions).
 
 mod installed;
 mod pipfile;
+mod pylock;
+mod pyproject;
 mod requirements;
 mod toml_lock;
 
@@ -24,6 +28,8 @@ pub(crate) fn catalogers() -> Vec<Box<dyn Cataloger>> {
         Box::new(pipfile::PipfileLockCataloger),
         Box::new(toml_lock::UvLockCataloger),
         Box::new(toml_lock::PdmLockCataloger),
+        Box::new(pylock::PylockCataloger),
+        Box::new(pyproject::PyprojectCataloger),
         Box::new(installed::InstalledDistributionCataloger),
     ]
 }

@@ -1,13 +1,24 @@
-//! Version collection and pairing for the differential tests.
+//! The real-version corpus and pairing for the differential tests.
+//!
+//! Versions come from every OSV document in the shared advisories (by
+//! ecosystem name), dpkg status files (`dpkg-status`), the requirements of
+//! the non-OSV feeds (`RustSec`, `RubySec`, `FriendsOfPHP`: see `feeds`) and
+//! the lockfile fixtures (by format name, `Cargo.lock` etc.: see
+//! `lockfiles`). Each test names the sources its scheme reads.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::OnceLock;
 
-use kensa_version::VersionScheme;
+pub(crate) mod feeds;
+mod generated;
+pub(crate) mod lockfiles;
+pub(crate) mod oracles;
 
-/// Every version string in the shared data, by OSV ecosystem name
-/// (`dpkg-status` for dpkg status files). Read once per test binary.
+pub(crate) use generated::generated_versions;
+
+/// Every version string in the shared data, by source: an OSV ecosystem
+/// name, `dpkg-status`, a feed or a lockfile format. Read once per test binary.
 fn all_data_versions(data: &Path) -> &'static BTreeMap<String, BTreeSet<String>> {
     static CACHE: OnceLock<BTreeMap<String, BTreeSet<String>>> = OnceLock::new();
     CACHE.get_or_init(|| {
@@ -32,6 +43,17 @@ fn all_data_versions(data: &Path) -> &'static BTreeMap<String, BTreeSet<String>>
                     by_ecosystem.entry("dpkg-status".to_owned()).or_default().insert(version.trim().to_owned());
                 }
             }
+        }
+        let feeds = [
+            ("RustSec", feeds::rustsec_requirements(data)),
+            ("RubySec", feeds::rubysec_requirements(data)),
+            ("FriendsOfPHP", feeds::friendsofphp_constraints(data)),
+        ];
+        for (feed, requirements) in feeds {
+            by_ecosystem.entry(feed.to_owned()).or_default().extend(feeds::all_versions_named(requirements));
+        }
+        for (kind, packages) in lockfiles::lockfile_versions(data) {
+            by_ecosystem.entry(kind.label().to_owned()).or_default().extend(packages.values().flatten().cloned());
         }
         by_ecosystem
     })
@@ -62,14 +84,25 @@ fn collect_osv(document: &serde_json::Value, by_ecosystem: &mut BTreeMap<String,
     }
 }
 
-/// Versions of every ecosystem whose name starts with one of `prefixes`.
-pub(crate) fn collect_data_versions(data: &Path, prefixes: &[&str]) -> Vec<String> {
-    all_data_versions(data)
+/// Versions of every source whose name starts with one of `prefixes`
+/// (`Debian` takes `Debian:11`, `Debian:12`...), and a printable count per
+/// source (`Cargo.lock=1234`).
+pub(crate) fn collect_data_versions(data: &Path, prefixes: &[&str]) -> (Vec<String>, String) {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut versions = Vec::new();
+    for (source, source_versions) in all_data_versions(data) {
+        let Some(prefix) = prefixes.iter().find(|prefix| source.starts_with(**prefix)) else { continue };
+        let usable = source_versions.iter().filter(|version| !version.contains(['\t', '\n', '\r']));
+        let before = versions.len();
+        versions.extend(usable.cloned());
+        *counts.entry(prefix).or_default() += versions.len() - before;
+    }
+    let summary = prefixes
         .iter()
-        .filter(|(ecosystem, _)| prefixes.iter().any(|prefix| ecosystem.starts_with(prefix)))
-        .flat_map(|(_, versions)| versions.iter().cloned())
-        .filter(|version| !version.contains(['\t', '\n', '\r']))
-        .collect()
+        .map(|prefix| format!("{prefix}={}", counts.get(prefix).copied().unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    (versions, summary)
 }
 
 /// A deterministic pseudo-random sequence (64-bit LCG), so runs are repeatable.
@@ -82,18 +115,22 @@ impl Lcg {
     }
 }
 
-/// Neighbours in sorted order plus neighbours in a shuffled order, sampled
-/// evenly down to `budget` pairs.
+/// Neighbours in sorted order plus neighbours in shuffled orders — as many
+/// shuffles (up to 20) as the budget allows, so that small corpora are
+/// crossed more densely — sampled evenly down to `budget` pairs.
 pub(crate) fn make_pairs(versions: &[String], budget: usize) -> Vec<(String, String)> {
     let unique: Vec<String> = versions.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
-    let mut shuffled = unique.clone();
-    let mut random = Lcg(0x6b656e7361);
-    for index in (1..shuffled.len()).rev() {
-        let other = (random.next() as usize) % (index + 1);
-        shuffled.swap(index, other);
-    }
     let mut pairs: Vec<(String, String)> = unique.windows(2).map(|pair| (pair[0].clone(), pair[1].clone())).collect();
-    pairs.extend(shuffled.windows(2).map(|pair| (pair[0].clone(), pair[1].clone())));
+    let mut random = Lcg(0x6b656e7361);
+    let rounds = budget.div_ceil(unique.len().max(1)).clamp(1, 20);
+    let mut shuffled = unique.clone();
+    for _ in 0..rounds {
+        for index in (1..shuffled.len()).rev() {
+            let other = (random.next() as usize) % (index + 1);
+            shuffled.swap(index, other);
+        }
+        pairs.extend(shuffled.windows(2).map(|pair| (pair[0].clone(), pair[1].clone())));
+    }
     if pairs.len() > budget {
         let step = pairs.len() as f64 / budget as f64;
         pairs = (0..budget).filter_map(|index| pairs.get((index as f64 * step) as usize).cloned()).collect();
@@ -101,119 +138,38 @@ pub(crate) fn make_pairs(versions: &[String], budget: usize) -> Vec<(String, Str
     pairs
 }
 
-/// Crosses parts into versions: every combination of one item from each list.
-fn cross(lists: &[&[&str]]) -> Vec<String> {
-    let mut results = vec![String::new()];
-    for list in lists {
-        results = results.iter().flat_map(|prefix| list.iter().map(move |item| format!("{prefix}{item}"))).collect();
-    }
-    results
-}
 
-/// Tricky versions per scheme: epochs, `~`, `^`, pre-releases, long numbers,
-/// letters, separators, and some invalid strings.
-pub(crate) fn generated_versions(scheme: VersionScheme) -> Vec<String> {
-    let numbers: &[&str] = &["0", "1", "01", "2", "10", "99999999999999999999"];
-    let mut versions = match scheme {
-        VersionScheme::Dpkg => {
-            let mut versions = cross(&[
-                &["", "1:", "0:"],
-                &["1.0", "1.00", "1.0a", "1.0+dfsg", "1.0~rc1", "1.0~", "1.0.1", "1a"],
-                &["", "-1", "-1ubuntu1", "-0", "-1~bpo1", "-1+deb12u1"],
-            ]);
-            versions.extend(["1.0-", ":1.0", "abc", "1.0 1", "1.0_1", "a:1", "2147483648:1"].map(String::from));
-            versions
-        }
-        VersionScheme::Rpm => {
-            let mut versions = cross(&[
-                &["", "1:", "0:", ":"],
-                &["1.0", "1.0~rc1", "1.0^git1", "1.0^", "1.0a", "1.010", "1_0", "1.0."],
-                &["", "-1", "-1.el9", "-1.el9_2", "-1~beta"],
-            ]);
-            versions.extend(["a", "~", "^", "1..2", "1.0-1-2"].map(String::from));
-            versions
-        }
-        VersionScheme::Apk => {
-            let mut versions = cross(&[
-                &["1.0", "1.01", "1.00", "1", "1.0a", "1.2.3"],
-                &["", "_alpha1", "_beta", "_pre2", "_rc1", "_p1", "_git20200101", "_cvs", "_svn1", "_hg2"],
-                &["", "-r0", "-r1", "-r10"],
-            ]);
-            versions.extend(["1.0_foo", "1.0ab", "1.0-1", "a", "1.0_rc1_p2", "2.0p1"].map(String::from));
-            versions
-        }
-        VersionScheme::Pep440 => cross(&[
-            &["", "1!", "v"],
-            &["1.0", "1.0.0", "1.01"],
-            &["", "a1", "b2", "rc1", "-alpha.1", ".dev0", ".post1", "-1", "c1", "pre1"],
-            &["", "+local.1", "+1"],
-        ]),
-        VersionScheme::Maven => {
-            let qualifiers: &[&str] = &[
-                "",
-                "-alpha-1",
-                "-a1",
-                "-beta",
-                "-b2",
-                "-milestone-1",
-                "-m1",
-                "-rc1",
-                "-cr1",
-                "-snapshot",
-                "-SNAPSHOT",
-                "-ga",
-                "-final",
-                ".release",
-                "-sp1",
-                "-foo",
-                ".foo",
-                "-1",
-                ".0",
-                "a",
-                "-0",
-            ];
-            cross(&[&["1", "1.0", "1.0.0", "1.1", "1-1", "1.0.1"], qualifiers])
-        }
-        VersionScheme::NuGet => cross(&[
-            &["1", "1.0", "1.0.0", "1.0.0.0", "1.0.0.1", "01.0"],
-            &["", "-alpha", "-ALPHA", "-beta.2", "-beta.10", "-1", "-01", "-rc.1.x"],
-            &["", "+build.1"],
-        ]),
-        VersionScheme::RubyGems => {
-            cross(&[&["1", "1.0", "1.0.0", "1.01", "2"], &["", ".a", ".rc1", "-1", ".pre.2", "b", ".0.1", "-beta"]])
-        }
-        VersionScheme::Composer => cross(&[
-            &["", "v"],
-            &["1", "1.0", "1.0.0", "1.0.0.0", "1.0.0.1"],
-            &[
-                "", "-dev", "-alpha1", "-a2", "-beta", "-b1", "-RC1", "-rc.2", "-pl1", "-p2", "-patch1", "-stable",
-                "+build",
-            ],
-        ]),
-        VersionScheme::Pub => cross(&[
-            &["1.0.0", "01.0.0", "1.0.1", "0.9.99"],
-            &["", "-1", "-01", "-a", "-dev.2", "-beta.10", "-beta.9"],
-            &["", "+1", "+2", "+b"],
-        ]),
-        VersionScheme::Go => cross(&[
-            &["v", ""],
-            &["1.2.3", "1.2.4", "0.0.0", "1.2", "1"],
-            &["", "-0.20191109021931-daa7c04131f5", "-rc.1", "-rc.1.0.20191109021931-daa7c04131f5", "-pre"],
-            &["", "+incompatible"],
-        ]),
-        VersionScheme::Semver | VersionScheme::Hex | VersionScheme::Npm => {
-            let mut versions = cross(&[
-                &["1.0.0", "1.2.3", "0.0.1", "1.0", "01.0.0"],
-                &["", "-alpha", "-alpha.1", "-alpha.beta", "-beta.2", "-beta.11", "-rc.1", "-0", "-01", "-x-y"],
-                &["", "+build.5", "+001"],
-            ]);
-            if scheme == VersionScheme::Npm {
-                versions.extend(["v1.2.3", "=1.2.3", " 1.2.3 ", "v 1.2.3", "1.2.3-"].map(String::from));
+/// `(version, requirement)` inputs for a requirement differential: every
+/// requirement of a package against every version that package's
+/// requirements name and every version its lockfiles pin, plus a rotating
+/// pair from `pool` (other real and generated versions) per requirement,
+/// sampled evenly down to `budget`.
+pub(crate) fn requirement_inputs(
+    requirements: &feeds::RequirementsByPackage,
+    locked: Option<&BTreeMap<String, BTreeSet<String>>>,
+    pool: &[String],
+    budget: usize,
+) -> Vec<(String, String)> {
+    let mut inputs = BTreeSet::new();
+    for (index, (package, package_requirements)) in requirements.iter().enumerate() {
+        let mut versions: BTreeSet<String> =
+            package_requirements.iter().flat_map(|requirement| feeds::versions_named(requirement)).collect();
+        versions.extend(locked.and_then(|locked| locked.get(package)).into_iter().flatten().cloned());
+        for (offset, requirement) in package_requirements.iter().enumerate() {
+            for version in &versions {
+                inputs.insert((version.clone(), requirement.clone()));
             }
-            versions
+            for step in 0..2 {
+                if let Some(version) = pool.get((index * 31 + offset * 7 + step * 101) % pool.len().max(1)) {
+                    inputs.insert((version.clone(), requirement.clone()));
+                }
+            }
         }
-        _ => Vec::new(),
-    };
-    versions.extend(numbers.iter().map(|number| format!("{number}.{number}.{number}")));
-    versions
+    }
+    let inputs: Vec<(String, String)> = inputs.into_iter().collect();
+    if inputs.len() <= budget {
+        return inputs;
+    }
+    let step = inputs.len() as f64 / budget as f64;
+    (0..budget).filter_map(|index| inputs.get((index as f64 * step) as usize).cloned()).collect()
 }
