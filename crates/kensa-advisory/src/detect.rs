@@ -29,6 +29,14 @@ pub(crate) enum FeedFormat {
     FriendsOfPhp,
     /// A legacy nodejs/security-wg advisory about an npm package.
     NodejsSecurityWgNpm,
+    /// An Alpine-style secdb (Alpine, Wolfi, Chainguard) in JSON.
+    ApkSecdbJson,
+    /// An Alpine secdb in the archived YAML form.
+    ApkSecdbYaml,
+    /// The Debian security tracker's JSON export (package → CVE → releases).
+    DebianTrackerJson,
+    /// The Debian security tracker's DSA or DLA list (`data/DSA/list`).
+    DebianAdvisoryList,
 }
 
 /// The path split into its components, for looking at the directories right
@@ -152,7 +160,7 @@ fn classify_json_object(
         return Err(AdvisoryError::not_an_advisory(path, "JSON Schema document"));
     }
     if has("catalogVersion") && has("vulnerabilities") {
-        return unsupported("CISA Known Exploited Vulnerabilities catalog: enrichment data, no parser here yet");
+        return unsupported("CISA Known Exploited Vulnerabilities catalog: enrichment data: use parse_known_exploited");
     }
     if has("CVE_Items") {
         return unsupported("NVD JSON 1.1 feed: no parser here yet");
@@ -167,7 +175,7 @@ fn classify_json_object(
         return unsupported("CSAF advisory: no parser here yet");
     }
     if has("packages") && (has("apkurl") || has("distroversion") || has("reponame")) {
-        return unsupported("Alpine-style secdb (Alpine, Wolfi, Chainguard): no parser here yet");
+        return Ok(FeedFormat::ApkSecdbJson);
     }
     if has("@context") && has("statements") {
         return unsupported("OpenVEX document: no parser here yet");
@@ -188,7 +196,7 @@ fn classify_json_object(
             })
         });
     if keyed_by_cve {
-        return unsupported("Debian security tracker JSON (package → CVE → releases): no parser here yet");
+        return Ok(FeedFormat::DebianTrackerJson);
     }
     Err(AdvisoryError::not_an_advisory(
         path,
@@ -242,7 +250,7 @@ fn detect_yaml(path: &str, parts: &PathParts<'_>, text: &str) -> Result<FeedForm
         return Ok(FeedFormat::FriendsOfPhp);
     }
     if has("packages") && (has("distroversion") || has("apkurl")) {
-        return Err(AdvisoryError::unsupported(path, "Alpine secdb: no parser here yet"));
+        return Ok(FeedFormat::ApkSecdbYaml);
     }
     let keys = mapping.keys().filter_map(YamlValue::as_str);
     Err(AdvisoryError::not_an_advisory(
@@ -292,8 +300,11 @@ fn detect_extensionless(path: &str, parts: &PathParts<'_>, text: &str) -> Result
     let is_debian_advisory_list =
         first_line.starts_with('[') && (first_line.contains("] DSA-") || first_line.contains("] DLA-"));
     let is_debian_cve_list = first_line.starts_with("CVE-") && second_line.starts_with('\t');
-    if is_debian_advisory_list || is_debian_cve_list {
-        return Err(AdvisoryError::unsupported(path, "Debian security tracker list: no parser here yet"));
+    if is_debian_advisory_list {
+        return Ok(FeedFormat::DebianAdvisoryList);
+    }
+    if is_debian_cve_list {
+        return Err(AdvisoryError::unsupported(path, "Debian security tracker CVE list: no parser here yet"));
     }
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         return detect_json(path, parts, text);

@@ -120,6 +120,8 @@ pub(crate) fn parse(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, Adviso
             ranges: vec![AffectedRange::IfRequirements { affected: affected_requirements, fixed: fixed_versions }],
             versions: Vec::new(),
             ecosystem_specific: None,
+            fix_state: None,
+            distro_severity: None,
         }],
         source: "friendsofphp".to_owned(),
         id,

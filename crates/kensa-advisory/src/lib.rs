@@ -9,7 +9,17 @@
 //! - RustSec's Markdown files with TOML front matter, in `rustsec`;
 //! - RubySec's per-gem YAML, in `rubysec`;
 //! - FriendsOfPHP security-advisories YAML, in `friendsofphp`;
-//! - the legacy nodejs/security-wg npm JSON, in `nodejs_security_wg`.
+//! - the legacy nodejs/security-wg npm JSON, in `nodejs_security_wg`;
+//! - Alpine-style secdb (Alpine YAML and JSON, Wolfi, Chainguard), in `apk_secdb`;
+//! - the Debian security tracker's JSON export and DSA/DLA lists, in
+//!   `debian_tracker_json` and `debian_advisory_list` (codenames, urgencies and
+//!   states shared in `debian_release`).
+//!
+//! CISA's KEV catalog is enrichment, not advisories: [`parse_known_exploited`]
+//! reads it into `kensa_model::KnownExploited`, and [`parse_file`] reports it as
+//! unsupported. The Debian parsers also have entry points
+//! ([`parse_debian_advisory_list`], [`parse_debian_tracker_json`]) that return
+//! the entries they skipped, with reasons.
 //!
 //! Every file either yields advisories or a typed reason ([`AdvisoryError`]):
 //! a file that is not an advisory at all (licences, READMEs, index listings) is
@@ -22,9 +32,14 @@
 //! (that is `kensa-version`). It only checks that what it stores can later be
 //! evaluated: requirement strings parse, events are well formed.
 
+mod apk_secdb;
 mod cvss;
+mod debian_advisory_list;
+mod debian_release;
+mod debian_tracker_json;
 mod detect;
 mod friendsofphp;
+mod known_exploited;
 mod nodejs_security_wg;
 mod normalize;
 mod osv;
@@ -32,6 +47,8 @@ mod rubysec;
 mod rustsec;
 
 use kensa_model::Advisory;
+
+pub use known_exploited::parse_known_exploited;
 
 /// Why a file did not produce advisories.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -55,9 +72,10 @@ pub enum AdvisoryError {
         reason: String,
     },
     /// A real advisory, but of a kind Kensa cannot use yet: a feed format without
-    /// a parser (NVD, CVE 5, KEV, distro trackers, …), or an advisory whose only
-    /// affected packages are in ecosystems `kensa_model::Ecosystem` does not know
-    /// (AlmaLinux, Rocky Linux, Bitnami, Git repositories, …), or one about a
+    /// a parser (NVD, CVE 5, OVAL, the Ubuntu CVE Tracker, …) or enrichment data
+    /// (KEV, EPSS), or an advisory whose only affected packages are in ecosystems
+    /// `kensa_model::Ecosystem` does not know (Bitnami, OSS-Fuzz, Git
+    /// repositories, …), or one about a
     /// language runtime rather than a package (Rust toolchain, Ruby interpreters,
     /// Node.js core).
     #[error("skipping {path}: unsupported advisory: {reason}")]
@@ -130,5 +148,65 @@ pub fn parse_file(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, Advisory
         detect::FeedFormat::RubySecGem => rubysec::parse(path, contents),
         detect::FeedFormat::FriendsOfPhp => friendsofphp::parse(path, contents),
         detect::FeedFormat::NodejsSecurityWgNpm => nodejs_security_wg::parse(path, contents),
+        detect::FeedFormat::ApkSecdbJson => apk_secdb::parse_json(path, contents),
+        detect::FeedFormat::ApkSecdbYaml => apk_secdb::parse_yaml(path, contents),
+        detect::FeedFormat::DebianTrackerJson => {
+            debian_tracker_json::parse(path, contents).map(|parse| parse.advisories)
+        }
+        detect::FeedFormat::DebianAdvisoryList => {
+            debian_advisory_list::parse(path, contents).map(|parse| parse.advisories)
+        }
     }
+}
+
+/// What a Debian security tracker file gave: the advisories, and every entry
+/// or line that did not become one, with the reason. [`parse_file`] returns
+/// only the advisories; the database builder calls the functions below to
+/// report the rest.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DebianTrackerParse {
+    /// The advisories, in file order (lists) or sorted by id (JSON).
+    pub advisories: Vec<Advisory>,
+    /// Entries and lines that were not turned into advisory data.
+    pub skipped: Vec<SkippedEntry>,
+}
+
+/// One entry or line of a tracker file that produced no advisory data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedEntry {
+    /// Where it is: `line 12` in a list, `package openssl, CVE-2021-3450, release hurd` in JSON.
+    pub location: String,
+    /// The entry as written (one line, shortened).
+    pub text: String,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+impl SkippedEntry {
+    pub(crate) fn at_line(line_number: usize, text: &str, reason: impl Into<String>) -> SkippedEntry {
+        SkippedEntry {
+            location: format!("line {line_number}"),
+            text: bounded_reason(text.to_owned()),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for SkippedEntry {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{}: {} ({:?})", self.location, self.reason, self.text)
+    }
+}
+
+/// Parses a Debian security tracker DSA or DLA list (`data/DSA/list`,
+/// `data/DLA/list`), keeping the entries that did not become advisories.
+pub fn parse_debian_advisory_list(path: &str, contents: &[u8]) -> Result<DebianTrackerParse, AdvisoryError> {
+    debian_advisory_list::parse(path, contents)
+}
+
+/// Parses the Debian security tracker's JSON export
+/// (`https://security-tracker.debian.org/tracker/data/json`), keeping the
+/// entries that did not become affected packages.
+pub fn parse_debian_tracker_json(path: &str, contents: &[u8]) -> Result<DebianTrackerParse, AdvisoryError> {
+    debian_tracker_json::parse(path, contents)
 }

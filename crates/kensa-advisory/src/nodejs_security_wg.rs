@@ -85,6 +85,8 @@ pub(crate) fn parse(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, Adviso
             }],
             versions: Vec::new(),
             ecosystem_specific: None,
+            fix_state: None,
+            distro_severity: None,
         }],
         source: "nodejs-security-wg".to_owned(),
         id,

@@ -6,6 +6,13 @@
 //! CVSS vectors from top-level and per-package `severity`, GHSA's
 //! `database_specific.severity`, references and withdrawal.
 //!
+//! Distro records keep the full release qualifier after the first `:` of the
+//! ecosystem (`Ubuntu:Pro:18.04:LTS` → `Pro:18.04:LTS`, `Red Hat:enterprise_linux:9::appstream`
+//! → `enterprise_linux:9::appstream`) and the distribution's own rating as
+//! `distro_severity`: Ubuntu's priority (severity type `Ubuntu`), an `urgency`
+//! or `severity` in `ecosystem_specific`/`database_specific` (Debian's export),
+//! or the Red Hat impact rating that starts AlmaLinux and Rocky summaries.
+//!
 //! Affected entries in ecosystems `kensa_model::Ecosystem` does not know are
 //! dropped; a record left with none is [`AdvisoryError::Unsupported`]. Adding an
 //! ecosystem to the model is all it takes to start keeping them.
@@ -39,7 +46,7 @@ struct OsvRecord {
     database_specific: Option<JsonValue>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 struct OsvSeverity {
     #[serde(rename = "type")]
     kind: String,
@@ -53,6 +60,7 @@ struct OsvAffected {
     versions: Option<Vec<String>>,
     severity: Option<Vec<OsvSeverity>>,
     ecosystem_specific: Option<JsonValue>,
+    database_specific: Option<JsonValue>,
 }
 
 #[derive(Deserialize)]
@@ -93,6 +101,9 @@ struct SeverityFindings {
     cvss: Vec<CvssVector>,
     /// A qualitative label published as a severity type of its own (Ubuntu's).
     label: Option<Severity>,
+    /// That label as written (`negligible`, `medium`): Ubuntu's priority, kept
+    /// as the distribution's own rating of its packages.
+    ubuntu_priority: Option<String>,
 }
 
 fn convert_record(path: &str, record: OsvRecord) -> Result<Advisory, AdvisoryError> {
@@ -104,11 +115,15 @@ fn convert_record(path: &str, record: OsvRecord) -> Result<Advisory, AdvisoryErr
         collect_severity(severity, &mut severities).map_err(invalid)?;
     }
 
+    let record_ubuntu_priority = severities.ubuntu_priority.clone();
+    let vendor_rating = record.summary.as_deref().and_then(vendor_rating_from_summary);
     let record_affected = record.affected.unwrap_or_default();
     let mut unsupported_ecosystems = BTreeSet::new();
     let mut affected = Vec::with_capacity(record_affected.len());
     for entry in record_affected {
+        let mut entry_severities = SeverityFindings::default();
         for severity in entry.severity.unwrap_or_default() {
+            collect_severity(severity.clone(), &mut entry_severities).map_err(invalid)?;
             collect_severity(severity, &mut severities).map_err(invalid)?;
         }
         let Some(package) = entry.package else {
@@ -141,6 +156,16 @@ fn convert_record(path: &str, record: OsvRecord) -> Result<Advisory, AdvisoryErr
         if versions.iter().any(|version| version.trim().is_empty()) {
             return Err(invalid(format!("affected package {package_name} lists an empty version")));
         }
+        let distro_severity = if ecosystem.is_operating_system() {
+            entry_severities
+                .ubuntu_priority
+                .or_else(|| specific_rating(entry.ecosystem_specific.as_ref()))
+                .or_else(|| specific_rating(entry.database_specific.as_ref()))
+                .or_else(|| record_ubuntu_priority.clone())
+                .or_else(|| vendor_rating.filter(|_| ecosystem_uses_red_hat_ratings(ecosystem)).map(str::to_owned))
+        } else {
+            None
+        };
         affected.push(AffectedPackage {
             ecosystem,
             release: release.map(str::to_owned),
@@ -151,6 +176,8 @@ fn convert_record(path: &str, record: OsvRecord) -> Result<Advisory, AdvisoryErr
                 .ecosystem_specific
                 .filter(|value| !value.is_null())
                 .map(|value| value.to_string()),
+            fix_state: None,
+            distro_severity,
         });
     }
     if affected.is_empty() && !unsupported_ecosystems.is_empty() {
@@ -201,6 +228,10 @@ fn collect_severity(severity: OsvSeverity, findings: &mut SeverityFindings) -> R
         "CVSS_V4" => kensa_model::CvssVersion::V4,
         "Ubuntu" => {
             findings.label = findings.label.or_else(|| Severity::from_label(&severity.score));
+            let priority = severity.score.trim();
+            if findings.ubuntu_priority.is_none() && !priority.is_empty() {
+                findings.ubuntu_priority = Some(priority.to_owned());
+            }
             return Ok(());
         }
         // Severity types are an open list in OSV; an unknown one carries nothing
@@ -245,4 +276,27 @@ fn convert_range(range: OsvRange) -> Result<AffectedRange, String> {
         return Err(format!("{} range has no introduced event", range.kind));
     }
     Ok(AffectedRange::Events { kind, events })
+}
+
+/// The distribution's rating of one affected package where the record carries
+/// it in `ecosystem_specific` or `database_specific`: Debian's OSV export writes
+/// the tracker's `urgency` there; other distro exporters use `severity`.
+fn specific_rating(specific: Option<&JsonValue>) -> Option<String> {
+    let specific = specific?;
+    ["urgency", "severity"].into_iter().find_map(|key| {
+        let rating = specific.get(key)?.as_str()?.trim();
+        (!rating.is_empty()).then(|| rating.to_owned())
+    })
+}
+
+/// RHEL rebuilds (AlmaLinux, Rocky Linux) publish no severity field; their
+/// errata summaries start with Red Hat's impact rating (`Important: openssl
+/// security update`), which is the vendor rating distro scanners report.
+fn vendor_rating_from_summary(summary: &str) -> Option<&'static str> {
+    let (prefix, _) = summary.split_once(':')?;
+    ["Low", "Moderate", "Important", "Critical"].into_iter().find(|rating| *rating == prefix.trim())
+}
+
+fn ecosystem_uses_red_hat_ratings(ecosystem: Ecosystem) -> bool {
+    matches!(ecosystem, Ecosystem::AlmaLinux | Ecosystem::RockyLinux | Ecosystem::RedHat)
 }

@@ -89,6 +89,8 @@ pub(crate) fn parse(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, Adviso
             ranges: vec![AffectedRange::UnlessRequirements { patched, unaffected }],
             versions: Vec::new(),
             ecosystem_specific: None,
+            fix_state: None,
+            distro_severity: None,
         }],
         source: "rubysec".to_owned(),
         id,

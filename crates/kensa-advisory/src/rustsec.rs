@@ -136,6 +136,8 @@ pub(crate) fn parse(path: &str, contents: &[u8], toolchain: bool) -> Result<Vec<
             ranges: vec![AffectedRange::UnlessRequirements { patched, unaffected }],
             versions: Vec::new(),
             ecosystem_specific,
+            fix_state: None,
+            distro_severity: None,
         }],
         source: "rustsec".to_owned(),
         id,

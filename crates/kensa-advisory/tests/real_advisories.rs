@@ -236,12 +236,23 @@ fn osv_packagist_with_repository_qualifier() {
     assert_eq!(affected.name, "drupal/simple_sitemap");
 }
 
-/// An AlmaLinux record is unsupported, naming the ecosystem it needs.
+/// An AlmaLinux OSV record parses, keeping the `AlmaLinux:9` release and the RPM fixed version.
 #[test]
-fn almalinux_record_is_unsupported() {
-    let error = parse_error("osv-samples/vunnel-alma/almalinux9/ALSA-2022:8194.json");
-    assert!(matches!(error, AdvisoryError::Unsupported { .. }), "{error:?}");
-    assert_eq!(error.reason(), "no affected package in a supported ecosystem: AlmaLinux:9");
+fn almalinux_record_parses_with_its_release() {
+    let advisory = parse_one("osv-samples/vunnel-alma/almalinux9/ALSA-2022:8194.json");
+    assert_eq!(advisory.id, "ALSA-2022:8194");
+    let affected = &advisory.affected[0];
+    assert_eq!(
+        (affected.ecosystem, affected.release.as_deref(), affected.name.as_str()),
+        (Ecosystem::AlmaLinux, Some("9"), "libtiff")
+    );
+    assert_eq!(
+        events(&advisory, 0),
+        (
+            RangeKind::Ecosystem,
+            vec![RangeEvent::Introduced("0".to_owned()), RangeEvent::Fixed("4.4.0-2.el9".to_owned())]
+        )
+    );
 }
 
 /// RubySec: the id is the file stem, `cve`/`ghsa` gain their prefixes, the

@@ -18,14 +18,16 @@ mod elixir;
 mod golang;
 mod java;
 mod node;
+mod os;
 mod php;
 mod python;
 mod ruby;
 
 use kensa_fs::{FileEntry, FileSystem};
-use kensa_model::{Diagnostic, Package, UnresolvedDependency};
+use kensa_model::{Diagnostic, Distro, Package, UnresolvedDependency};
 
 pub use driver::{CatalogOptions, catalog_filesystem};
+pub use os::release::{DistroDetection, detect_distro};
 
 /// Default size limit for a lockfile or manifest (bytes).
 pub const MANIFEST_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
@@ -40,6 +42,10 @@ pub struct FileInput<'a> {
     pub contents: &'a [u8],
     /// The tree the file belongs to, for reading siblings (`go.sum`, `pyproject.toml`).
     pub filesystem: &'a dyn FileSystem,
+    /// The distribution detected at the root of the scan, if any: operating-system
+    /// catalogers take their ecosystem (Debian or Ubuntu) and purl `distro=`
+    /// qualifier from it.
+    pub distro: Option<&'a Distro>,
 }
 
 /// What a cataloger found in one file.
@@ -52,6 +58,10 @@ pub struct Found {
     /// Problems with parts of the file that did not stop the rest being read
     /// (one bad entry in an otherwise good lockfile).
     pub diagnostics: Vec<Diagnostic>,
+    /// Files owned by operating-system packages, as (path relative to the scanned
+    /// root without a leading `/`, package name): the driver marks language
+    /// packages found at those paths as installed by that package.
+    pub file_owners: Vec<(String, String)>,
 }
 
 /// A file a cataloger could not read at all.
@@ -111,5 +121,6 @@ pub fn all_catalogers() -> Vec<Box<dyn Cataloger>> {
     catalogers.extend(java::catalogers());
     catalogers.extend(dart::catalogers());
     catalogers.extend(elixir::catalogers());
+    catalogers.extend(os::catalogers());
     catalogers
 }

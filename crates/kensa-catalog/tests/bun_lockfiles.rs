@@ -24,7 +24,7 @@ fn catalog_fixture(relative_path: &str) -> Result<Found, CatalogError> {
     let contents = std::fs::read(&full_path).unwrap();
     let filesystem = DirectoryFileSystem::new(full_path.parent().unwrap()).unwrap();
     let file_name = full_path.file_name().unwrap().to_str().unwrap();
-    bun_cataloger().catalog(&FileInput { path: file_name, contents: &contents, filesystem: &filesystem })
+    bun_cataloger().catalog(&FileInput { path: file_name, contents: &contents, filesystem: &filesystem, distro: None })
 }
 
 fn package_set(found: &Found) -> BTreeSet<String> {
@@ -212,7 +212,7 @@ fn binary_lockfile() {
     let binary: &[u8] = b"#!/usr/bin/env bun\nbun-lockfile-format-v0\n\x02\x00\x00\x00";
 
     let error = bun_cataloger()
-        .catalog(&FileInput { path: "old/bun.lockb", contents: binary, filesystem: &filesystem })
+        .catalog(&FileInput { path: "old/bun.lockb", contents: binary, filesystem: &filesystem, distro: None })
         .unwrap_err();
     assert!(matches!(error, CatalogError::Parse { .. }));
     let message = error.to_string();
@@ -220,7 +220,7 @@ fn binary_lockfile() {
     assert!(message.contains("binary bun.lockb not supported; run `bun install --save-text-lockfile`"), "{message}");
 
     let found = bun_cataloger()
-        .catalog(&FileInput { path: "migrated/bun.lockb", contents: binary, filesystem: &filesystem })
+        .catalog(&FileInput { path: "migrated/bun.lockb", contents: binary, filesystem: &filesystem, distro: None })
         .unwrap();
     assert_eq!(found, Found::default());
 }
@@ -249,7 +249,7 @@ fn deeply_nested_input_is_an_error() {
     let directory = tempfile::tempdir().unwrap();
     let filesystem = DirectoryFileSystem::new(directory.path()).unwrap();
     let error = bun_cataloger()
-        .catalog(&FileInput { path: "deep/bun.lock", contents: text.as_bytes(), filesystem: &filesystem })
+        .catalog(&FileInput { path: "deep/bun.lock", contents: text.as_bytes(), filesystem: &filesystem, distro: None })
         .unwrap_err();
     assert!(matches!(error, CatalogError::Parse { .. }), "{error}");
     assert!(error.to_string().contains("deep/bun.lock"));

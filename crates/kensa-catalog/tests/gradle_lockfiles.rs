@@ -22,7 +22,7 @@ fn catalog_fixture(cataloger_name: &str, relative_path: &str) -> Result<Found, C
     let file_name = full_path.file_name().unwrap().to_str().unwrap();
     let catalogers = all_catalogers();
     let cataloger = catalogers.iter().find(|cataloger| cataloger.name() == cataloger_name).unwrap();
-    cataloger.catalog(&FileInput { path: file_name, contents: &contents, filesystem: &filesystem })
+    cataloger.catalog(&FileInput { path: file_name, contents: &contents, filesystem: &filesystem, distro: None })
 }
 
 fn package_set(found: &Found) -> BTreeSet<String> {

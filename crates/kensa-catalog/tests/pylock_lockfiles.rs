@@ -24,7 +24,12 @@ fn catalog_fixture(relative_path: &str) -> Result<Found, CatalogError> {
     let contents = std::fs::read(&full_path).unwrap();
     let filesystem = DirectoryFileSystem::new(full_path.parent().unwrap()).unwrap();
     let file_name = full_path.file_name().unwrap().to_str().unwrap();
-    pylock_cataloger().catalog(&FileInput { path: file_name, contents: &contents, filesystem: &filesystem })
+    pylock_cataloger().catalog(&FileInput {
+        path: file_name,
+        contents: &contents,
+        filesystem: &filesystem,
+        distro: None,
+    })
 }
 
 fn package_set(found: &Found) -> BTreeSet<String> {
@@ -147,7 +152,12 @@ fn deeply_nested_input_is_an_error() {
     let directory = tempfile::tempdir().unwrap();
     let filesystem = DirectoryFileSystem::new(directory.path()).unwrap();
     let error = pylock_cataloger()
-        .catalog(&FileInput { path: "deep/pylock.toml", contents: text.as_bytes(), filesystem: &filesystem })
+        .catalog(&FileInput {
+            path: "deep/pylock.toml",
+            contents: text.as_bytes(),
+            filesystem: &filesystem,
+            distro: None,
+        })
         .unwrap_err();
     assert!(matches!(error, CatalogError::Parse { .. }), "{error}");
     assert!(error.to_string().contains("deep/pylock.toml"));

@@ -25,7 +25,12 @@ fn catalog_fixture(relative_path: &str) -> Result<Found, CatalogError> {
     let contents = std::fs::read(&full_path).unwrap();
     let filesystem = DirectoryFileSystem::new(full_path.parent().unwrap()).unwrap();
     let file_name = full_path.file_name().unwrap().to_str().unwrap();
-    pyproject_cataloger().catalog(&FileInput { path: file_name, contents: &contents, filesystem: &filesystem })
+    pyproject_cataloger().catalog(&FileInput {
+        path: file_name,
+        contents: &contents,
+        filesystem: &filesystem,
+        distro: None,
+    })
 }
 
 /// Runs the cataloger on one fixture's bytes as if it sat alone in an empty tree.
@@ -33,7 +38,12 @@ fn catalog_fixture_alone(relative_path: &str) -> Result<Found, CatalogError> {
     let contents = std::fs::read(Path::new(LOCKFILES).join(relative_path)).unwrap();
     let directory = tempfile::tempdir().unwrap();
     let filesystem = DirectoryFileSystem::new(directory.path()).unwrap();
-    pyproject_cataloger().catalog(&FileInput { path: "pyproject.toml", contents: &contents, filesystem: &filesystem })
+    pyproject_cataloger().catalog(&FileInput {
+        path: "pyproject.toml",
+        contents: &contents,
+        filesystem: &filesystem,
+        distro: None,
+    })
 }
 
 /// `name requirement` of each unresolved dependency.
@@ -169,7 +179,12 @@ forked = { git = "https://example.invalid/forked.git", rev = "abc123" }
     let directory = tempfile::tempdir().unwrap();
     let filesystem = DirectoryFileSystem::new(directory.path()).unwrap();
     let found = pyproject_cataloger()
-        .catalog(&FileInput { path: "app/pyproject.toml", contents: text.as_bytes(), filesystem: &filesystem })
+        .catalog(&FileInput {
+            path: "app/pyproject.toml",
+            contents: text.as_bytes(),
+            filesystem: &filesystem,
+            distro: None,
+        })
         .unwrap();
     assert_eq!(
         unresolved_set(&found),

@@ -24,13 +24,13 @@ fn catalog_fixture(relative_path: &str) -> Result<Found, CatalogError> {
     let contents = std::fs::read(&full_path).unwrap();
     let filesystem = DirectoryFileSystem::new(full_path.parent().unwrap()).unwrap();
     let file_name = full_path.file_name().unwrap().to_str().unwrap();
-    sbt_cataloger().catalog(&FileInput { path: file_name, contents: &contents, filesystem: &filesystem })
+    sbt_cataloger().catalog(&FileInput { path: file_name, contents: &contents, filesystem: &filesystem, distro: None })
 }
 
 fn catalog_text(path: &str, text: &str) -> Result<Found, CatalogError> {
     let directory = tempfile::tempdir().unwrap();
     let filesystem = DirectoryFileSystem::new(directory.path()).unwrap();
-    sbt_cataloger().catalog(&FileInput { path, contents: text.as_bytes(), filesystem: &filesystem })
+    sbt_cataloger().catalog(&FileInput { path, contents: text.as_bytes(), filesystem: &filesystem, distro: None })
 }
 
 fn package_set(found: &Found) -> BTreeSet<String> {

@@ -72,6 +72,10 @@ struct ScanOptions {
     /// Write the report to this file instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
+    /// Leave out vulnerabilities that have no fixed version yet (including
+    /// those the distribution will not fix or has deferred).
+    #[arg(long)]
+    ignore_unfixed: bool,
     #[command(flatten)]
     database: DatabaseLocation,
 }
@@ -185,7 +189,10 @@ fn collect_inventory(path: &Path) -> Result<Inventory> {
 fn scan_inventory(inventory: &Inventory, options: &ScanOptions) -> Result<ExitCode> {
     let path = database_path(&options.database)?;
     let database = kensa_db::Database::open(&path)?;
-    let outcome = kensa_match::match_inventory(inventory, &database)?;
+    let mut outcome = kensa_match::match_inventory(inventory, &database)?;
+    if options.ignore_unfixed {
+        outcome.findings.retain(|finding| finding.fix_state == kensa_model::FixState::Fixed);
+    }
     let notes: Vec<(String, String)> = outcome
         .notes
         .iter()

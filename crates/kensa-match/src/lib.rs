@@ -13,12 +13,15 @@
 //!   produce one finding listing all ids;
 //! - RustSec informational advisories become warnings, not findings.
 
+mod distro;
 mod evaluate;
 mod fingerprint;
 
 use std::collections::BTreeSet;
 
-use kensa_model::{Advisory, Ecosystem, Finding, Inventory, MatchEvidence, Package, PackageRef};
+use kensa_model::{
+    Advisory, Distro, Ecosystem, Finding, FixState, Inventory, KnownExploited, MatchEvidence, Package, PackageRef, Severity,
+};
 use kensa_version::VersionScheme;
 
 pub use evaluate::{AffectedVerdict, evaluate_affected};
@@ -31,6 +34,11 @@ pub trait AdvisoryLookup {
 
     /// Every advisory with an affected entry for this ecosystem and normalised name.
     fn advisories_for(&self, ecosystem: Ecosystem, normalized_name: &str) -> Result<Vec<Advisory>, Self::Error>;
+
+    /// The CISA KEV entry for a CVE id, if the lookup has KEV data.
+    fn known_exploited(&self, _cve: &str) -> Result<Option<KnownExploited>, Self::Error> {
+        Ok(None)
+    }
 }
 
 /// The ordering to compare a package's versions with.
@@ -47,7 +55,14 @@ pub fn scheme_for(ecosystem: Ecosystem) -> VersionScheme {
         Ecosystem::Pub => VersionScheme::Pub,
         Ecosystem::Hex => VersionScheme::Hex,
         Ecosystem::Debian | Ecosystem::Ubuntu => VersionScheme::Dpkg,
-        Ecosystem::Alpine => VersionScheme::Apk,
+        Ecosystem::Alpine | Ecosystem::Wolfi | Ecosystem::Chainguard => VersionScheme::Apk,
+        Ecosystem::AlmaLinux
+        | Ecosystem::RockyLinux
+        | Ecosystem::RedHat
+        | Ecosystem::Suse
+        | Ecosystem::OpenSuse
+        | Ecosystem::Mageia
+        | Ecosystem::Rpm => VersionScheme::Rpm,
     }
 }
 
@@ -71,14 +86,26 @@ pub struct MatchOutcome {
     pub warnings: Vec<Finding>,
     /// Comparisons that could not be made.
     pub notes: Vec<MatchNote>,
+    /// Operating-system packages that had distro advisories which were not
+    /// matched because the resource's distribution release is unknown.
+    pub packages_without_release: usize,
 }
 
 /// Matches every package of an inventory.
 pub fn match_inventory<L: AdvisoryLookup>(inventory: &Inventory, lookup: &L) -> Result<MatchOutcome, L::Error> {
     let mut outcome = MatchOutcome::default();
     for package in &inventory.packages {
-        let advisories = lookup.advisories_for(package.ecosystem, &package.lookup_name())?;
-        match_package(package, &advisories, &mut outcome);
+        let (lookup_name, _) = distro::lookup_key(package);
+        let advisories = lookup.advisories_for(package.ecosystem, &lookup_name)?;
+        match_package(package, inventory.distro.as_ref(), &advisories, &mut outcome);
+    }
+    for finding in outcome.findings.iter_mut().chain(outcome.warnings.iter_mut()) {
+        for id in std::iter::once(&finding.id).chain(&finding.aliases).filter(|id| id.starts_with("CVE-")) {
+            if let Some(entry) = lookup.known_exploited(id)? {
+                finding.known_exploited = Some(entry);
+                break;
+            }
+        }
     }
     let order = |finding: &Finding| {
         (
@@ -89,6 +116,16 @@ pub fn match_inventory<L: AdvisoryLookup>(inventory: &Inventory, lookup: &L) -> 
             finding.id.clone(),
         )
     };
+    if outcome.packages_without_release > 0 {
+        outcome.notes.push(MatchNote {
+            package: inventory.resource.name.clone(),
+            advisory_id: String::new(),
+            message: format!(
+                "no distribution release was detected, so distro advisories for {} operating-system packages were not matched",
+                outcome.packages_without_release
+            ),
+        });
+    }
     outcome.findings.sort_by_key(order);
     outcome.warnings.sort_by_key(order);
     outcome.notes.sort();
@@ -101,24 +138,42 @@ struct Matched<'a> {
     advisory: &'a Advisory,
     evidence: Vec<MatchEvidence>,
     fixed_versions: Vec<String>,
+    /// The distribution's decision, from the affected entries that matched.
+    fix_state: Option<FixState>,
+    distro_severity: Option<String>,
 }
 
-/// Matches one package against the advisories indexed under its name.
-pub fn match_package(package: &Package, advisories: &[Advisory], outcome: &mut MatchOutcome) {
+/// Matches one package against the advisories indexed under its name, on a
+/// resource running `distro` (needed for operating-system packages).
+pub fn match_package(package: &Package, distro: Option<&Distro>, advisories: &[Advisory], outcome: &mut MatchOutcome) {
     let scheme = scheme_for(package.ecosystem);
-    let normalized_name = package.lookup_name();
+    let (lookup_name, version) = distro::lookup_key(package);
     let mut matched: Vec<Matched<'_>> = Vec::new();
+    let mut distro_unknown = false;
     for advisory in advisories {
         if advisory.withdrawn.is_some() {
             continue;
         }
         let mut evidence = Vec::new();
         let mut fixed_versions = Vec::new();
+        let mut fix_state = None;
+        let mut distro_severity = None;
         for affected in &advisory.affected {
-            if affected.ecosystem != package.ecosystem || affected.name != normalized_name {
+            if affected.ecosystem != package.ecosystem || affected.name != lookup_name {
                 continue;
             }
-            match evaluate_affected(scheme, &package.version, affected) {
+            match distro::release_matches(package.ecosystem, affected.release.as_deref(), distro) {
+                distro::ReleaseMatch::Matches => {}
+                distro::ReleaseMatch::Differs => continue,
+                distro::ReleaseMatch::DistroUnknown => {
+                    distro_unknown = true;
+                    continue;
+                }
+            }
+            if affected.fix_state == Some(FixState::NotAffected) {
+                continue;
+            }
+            match evaluate_affected(scheme, version, affected) {
                 AffectedVerdict::Affected { range, fixed } => {
                     evidence.push(MatchEvidence {
                         advisory_id: advisory.id.clone(),
@@ -126,6 +181,8 @@ pub fn match_package(package: &Package, advisories: &[Advisory], outcome: &mut M
                         fixed_version: fixed.first().cloned(),
                     });
                     fixed_versions.extend(fixed);
+                    fix_state = fix_state.or(affected.fix_state);
+                    distro_severity = distro_severity.or_else(|| affected.distro_severity.clone());
                 }
                 AffectedVerdict::NotAffected => {}
                 AffectedVerdict::Undecidable(message) => outcome.notes.push(MatchNote {
@@ -136,8 +193,11 @@ pub fn match_package(package: &Package, advisories: &[Advisory], outcome: &mut M
             }
         }
         if !evidence.is_empty() {
-            matched.push(Matched { advisory, evidence, fixed_versions });
+            matched.push(Matched { advisory, evidence, fixed_versions, fix_state, distro_severity });
         }
+    }
+    if distro_unknown {
+        outcome.packages_without_release += 1;
     }
     let (informational, vulnerabilities): (Vec<_>, Vec<_>) =
         matched.into_iter().partition(|matched| matched.advisory.informational.is_some());
@@ -222,6 +282,18 @@ fn build_finding(package: &Package, location: &str, scheme: VersionScheme, group
     fixed_versions.sort_by(|left, right| scheme.compare(left, right).unwrap_or_else(|| left.cmp(right)));
     fixed_versions.dedup();
 
+    let distro_severity = group.iter().find_map(|matched| matched.distro_severity.clone());
+    // The distribution's rating comes first for its own packages: it judges the
+    // build it ships (a backported fix, a disabled feature), CVSS judges upstream.
+    let (severity, severity_source) = match distro_severity.as_deref().and_then(Severity::from_label) {
+        Some(rating) if rating != Severity::Unknown => (rating, "distro"),
+        _ => (strongest.severity, strongest.source),
+    };
+    let fix_state = if !fixed_versions.is_empty() {
+        FixState::Fixed
+    } else {
+        group.iter().find_map(|matched| matched.fix_state).filter(|state| *state != FixState::Fixed).unwrap_or_default()
+    };
     let summary = group
         .iter()
         .map(|matched| matched.advisory.summary.trim())
@@ -258,9 +330,12 @@ fn build_finding(package: &Package, location: &str, scheme: VersionScheme, group
         id,
         aliases,
         package: package_ref,
+        fix_state,
         fixed_versions,
-        severity: strongest.severity,
-        severity_source: strongest.source.to_owned(),
+        distro_severity,
+        known_exploited: None,
+        severity,
+        severity_source: severity_source.to_owned(),
         cvss,
         summary,
         references,

@@ -35,6 +35,8 @@ fn affected(ecosystem: Ecosystem, name: &str, ranges: Vec<AffectedRange>, versio
         ranges,
         versions: versions.iter().map(|version| (*version).to_owned()).collect(),
         ecosystem_specific: None,
+        fix_state: None,
+        distro_severity: None,
     }
 }
 
@@ -321,4 +323,113 @@ fn go_fixed_versions_keep_the_v() {
     )
     .unwrap();
     assert_eq!(outcome.findings[0].fixed_versions, vec!["v1.7.7"]);
+}
+
+fn debian_inventory(distro_version: &str, packages: &[(&str, &str, &str, &str)]) -> Inventory {
+    let mut inventory = Inventory::new(Resource { kind: ResourceKind::Directory, name: "rootfs".to_owned() });
+    inventory.distro = Some(kensa_model::Distro {
+        id: "debian".to_owned(),
+        version: distro_version.to_owned(),
+        ..kensa_model::Distro::default()
+    });
+    for (name, version, source, source_version) in packages {
+        inventory.packages.push(
+            Package::operating_system(Ecosystem::Debian, name, version, "var/lib/dpkg/status", Some("amd64"), None)
+                .with_source(source, source_version),
+        );
+    }
+    inventory.normalize();
+    inventory
+}
+
+fn debian_advisory(id: &str, release: &str, source: &str, fixed: Option<&str>) -> Advisory {
+    let mut events = vec![("introduced", "0")];
+    if let Some(fixed) = fixed {
+        events.push(("fixed", fixed));
+    }
+    let mut entry = affected(Ecosystem::Debian, source, vec![events_of(&events)], &[]);
+    entry.release = Some(release.to_owned());
+    advisory(id, &[], vec![entry])
+}
+
+fn events_of(pairs: &[(&str, &str)]) -> AffectedRange {
+    events(RangeKind::Ecosystem, pairs)
+}
+
+/// Debian advisories are keyed by source package and compared with the source
+/// version: libssl3 (from openssl) matches an openssl record, the binary's own
+/// binNMU suffix does not hide the fix, and every binary of the source is reported.
+#[test]
+fn debian_matches_by_source_package_and_version() {
+    let inventory = debian_inventory(
+        "12",
+        &[
+            ("libssl3", "3.0.11-1~deb12u1+b1", "openssl", "3.0.11-1~deb12u1"),
+            ("openssl", "3.0.11-1~deb12u1", "openssl", "3.0.11-1~deb12u1"),
+        ],
+    );
+    let records = vec![debian_advisory("DSA-5532-1", "12", "openssl", Some("3.0.11-1~deb12u2"))];
+    let outcome = match_inventory(&inventory, &InMemoryAdvisories::new(records)).unwrap();
+    let packages: Vec<&str> = outcome.findings.iter().map(|finding| finding.package.name.as_str()).collect();
+    assert_eq!(packages, vec!["libssl3", "openssl"]);
+    assert_eq!(outcome.findings[0].fixed_versions, vec!["3.0.11-1~deb12u2"]);
+    assert_eq!(outcome.findings[0].fix_state, kensa_model::FixState::Fixed);
+}
+
+/// A record for another release never matches, even when its range would.
+#[test]
+fn other_release_never_matches() {
+    let inventory = debian_inventory("12.4", &[("zlib1g", "1:1.2.13.dfsg-1", "zlib", "1:1.2.13.dfsg-1")]);
+    let records = vec![debian_advisory("DLA-1-1", "11", "zlib", Some("1:1.2.13.dfsg-2"))];
+    let outcome = match_inventory(&inventory, &InMemoryAdvisories::new(records)).unwrap();
+    assert!(outcome.findings.is_empty());
+}
+
+/// Without a detected release, OS packages are not matched, and one note says why.
+#[test]
+fn unknown_release_is_a_note() {
+    let mut inventory = debian_inventory("12", &[("zlib1g", "1:1.2.13.dfsg-1", "zlib", "1:1.2.13.dfsg-1")]);
+    inventory.distro = None;
+    let records = vec![debian_advisory("DLA-1-1", "12", "zlib", None)];
+    let outcome = match_inventory(&inventory, &InMemoryAdvisories::new(records)).unwrap();
+    assert!(outcome.findings.is_empty());
+    assert_eq!(outcome.notes.len(), 1);
+    assert!(outcome.notes[0].message.contains("no distribution release"), "{:?}", outcome.notes);
+}
+
+/// The distribution's decisions are kept apart: not-affected never matches;
+/// will-not-fix is a finding without a fix, rated with the distro's urgency.
+#[test]
+fn distro_fix_states_and_severity() {
+    let inventory = debian_inventory(
+        "12",
+        &[("tar", "1.34+dfsg-1.2", "tar", "1.34+dfsg-1.2"), ("bash", "5.2.15-2+b2", "bash", "5.2.15-2")],
+    );
+    let mut will_not_fix = debian_advisory("DEBIAN-CVE-2005-2541", "12", "tar", None);
+    will_not_fix.affected[0].fix_state = Some(kensa_model::FixState::WillNotFix);
+    will_not_fix.affected[0].distro_severity = Some("low".to_owned());
+    let mut not_affected = debian_advisory("DEBIAN-CVE-2022-3715", "12", "bash", None);
+    not_affected.affected[0].fix_state = Some(kensa_model::FixState::NotAffected);
+    let outcome = match_inventory(&inventory, &InMemoryAdvisories::new(vec![will_not_fix, not_affected])).unwrap();
+    assert_eq!(outcome.findings.len(), 1);
+    let finding = &outcome.findings[0];
+    assert_eq!(finding.package.name, "tar");
+    assert_eq!(finding.fix_state, kensa_model::FixState::WillNotFix);
+    assert_eq!(finding.distro_severity.as_deref(), Some("low"));
+    assert_eq!(finding.severity, Severity::Low);
+    assert_eq!(finding.severity_source, "distro");
+}
+
+/// Upstream records (here a PyPI one for a same-named project) never apply to
+/// an OS package: lookups are by the package's own ecosystem.
+#[test]
+fn upstream_records_never_match_os_packages() {
+    let inventory = debian_inventory("12", &[("python3-urllib3", "1.26.12-1", "python-urllib3", "1.26.12-1")]);
+    let records = vec![advisory(
+        "PYSEC-2023-192",
+        &[],
+        vec![affected(Ecosystem::PyPI, "python-urllib3", vec![events_of(&[("introduced", "0"), ("fixed", "2.0")])], &[])],
+    )];
+    let outcome = match_inventory(&inventory, &InMemoryAdvisories::new(records)).unwrap();
+    assert!(outcome.findings.is_empty());
 }

@@ -80,6 +80,45 @@ pub struct AffectedPackage {
     pub versions: Vec<String>,
     /// Feed-specific data about this package (OSV `ecosystem_specific`), as JSON text.
     pub ecosystem_specific: Option<String>,
+    /// What the distribution says about fixing it (distro feeds only; `None`
+    /// means the ranges say everything: fixed where a range ends, else not fixed).
+    pub fix_state: Option<FixState>,
+    /// The distribution's own rating for this package, as written (Debian
+    /// urgency `low`/`unimportant`, Ubuntu priority, a vendor's `Important`).
+    pub distro_severity: Option<String>,
+}
+
+/// What a distribution's security team says about fixing a vulnerable package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FixState {
+    /// A fixed version exists.
+    Fixed,
+    /// Affected; no fix yet (Debian "open", OSV range without `fixed`).
+    #[default]
+    NotFixed,
+    /// Affected; the distribution will not fix it (Debian `<no-dsa>` ignored, Ubuntu "wontfix").
+    WillNotFix,
+    /// Affected; the fix is postponed (Debian "postponed", Ubuntu "deferred").
+    FixDeferred,
+    /// Affected; the release is out of support (Debian `<end-of-life>`).
+    EndOfLife,
+    /// The distribution says this release's package is not affected: never a finding.
+    NotAffected,
+}
+
+impl FixState {
+    /// The snake_case label used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixState::Fixed => "fixed",
+            FixState::NotFixed => "not_fixed",
+            FixState::WillNotFix => "will_not_fix",
+            FixState::FixDeferred => "fix_deferred",
+            FixState::EndOfLife => "end_of_life",
+            FixState::NotAffected => "not_affected",
+        }
+    }
 }
 
 /// One way a feed expresses a set of affected versions.

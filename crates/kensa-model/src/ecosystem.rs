@@ -38,6 +38,25 @@ pub enum Ecosystem {
     Ubuntu,
     /// Alpine Linux apk packages.
     Alpine,
+    /// Wolfi (apk packages, rolling).
+    Wolfi,
+    /// Chainguard images (apk packages, rolling).
+    Chainguard,
+    /// AlmaLinux RPM packages.
+    AlmaLinux,
+    /// Rocky Linux RPM packages.
+    RockyLinux,
+    /// Red Hat Enterprise Linux RPM packages.
+    RedHat,
+    /// SUSE Linux Enterprise RPM packages.
+    Suse,
+    /// openSUSE RPM packages.
+    OpenSuse,
+    /// Mageia RPM packages.
+    Mageia,
+    /// RPM packages of a distribution Kensa has no advisory feed for (Fedora,
+    /// Amazon Linux, Photon, …): inventoried, never matched.
+    Rpm,
 }
 
 /// The ecosystem string is not one Kensa knows.
@@ -54,7 +73,7 @@ impl std::error::Error for UnknownEcosystem {}
 
 impl Ecosystem {
     /// Every ecosystem, in a stable order.
-    pub const ALL: [Ecosystem; 13] = [
+    pub const ALL: [Ecosystem; 22] = [
         Ecosystem::CratesIo,
         Ecosystem::Npm,
         Ecosystem::PyPI,
@@ -68,6 +87,15 @@ impl Ecosystem {
         Ecosystem::Debian,
         Ecosystem::Ubuntu,
         Ecosystem::Alpine,
+        Ecosystem::Wolfi,
+        Ecosystem::Chainguard,
+        Ecosystem::AlmaLinux,
+        Ecosystem::RockyLinux,
+        Ecosystem::RedHat,
+        Ecosystem::Suse,
+        Ecosystem::OpenSuse,
+        Ecosystem::Mageia,
+        Ecosystem::Rpm,
     ];
 
     /// OSV's name for the ecosystem.
@@ -86,6 +114,15 @@ impl Ecosystem {
             Ecosystem::Debian => "Debian",
             Ecosystem::Ubuntu => "Ubuntu",
             Ecosystem::Alpine => "Alpine",
+            Ecosystem::Wolfi => "Wolfi",
+            Ecosystem::Chainguard => "Chainguard",
+            Ecosystem::AlmaLinux => "AlmaLinux",
+            Ecosystem::RockyLinux => "Rocky Linux",
+            Ecosystem::RedHat => "Red Hat",
+            Ecosystem::Suse => "SUSE",
+            Ecosystem::OpenSuse => "openSUSE",
+            Ecosystem::Mageia => "Mageia",
+            Ecosystem::Rpm => "RPM",
         }
     }
 
@@ -113,13 +150,40 @@ impl Ecosystem {
             Ecosystem::Pub => "pub",
             Ecosystem::Hex => "hex",
             Ecosystem::Debian | Ecosystem::Ubuntu => "deb",
-            Ecosystem::Alpine => "apk",
+            Ecosystem::Alpine | Ecosystem::Wolfi | Ecosystem::Chainguard => "apk",
+            Ecosystem::AlmaLinux
+            | Ecosystem::RockyLinux
+            | Ecosystem::RedHat
+            | Ecosystem::Suse
+            | Ecosystem::OpenSuse
+            | Ecosystem::Mageia
+            | Ecosystem::Rpm => "rpm",
         }
+    }
+
+    /// The purl namespace of an operating-system package (`debian`, `alpine`,
+    /// `redhat`, …); `None` for language ecosystems.
+    pub fn purl_namespace(self) -> Option<&'static str> {
+        let namespace = match self {
+            Ecosystem::Debian => "debian",
+            Ecosystem::Ubuntu => "ubuntu",
+            Ecosystem::Alpine => "alpine",
+            Ecosystem::Wolfi => "wolfi",
+            Ecosystem::Chainguard => "chainguard",
+            Ecosystem::AlmaLinux => "almalinux",
+            Ecosystem::RockyLinux => "rocky",
+            Ecosystem::RedHat => "redhat",
+            Ecosystem::Suse => "suse",
+            Ecosystem::OpenSuse => "opensuse",
+            Ecosystem::Mageia => "mageia",
+            _ => return None,
+        };
+        Some(namespace)
     }
 
     /// Is this an operating-system package ecosystem (as opposed to a language one)?
     pub fn is_operating_system(self) -> bool {
-        matches!(self, Ecosystem::Debian | Ecosystem::Ubuntu | Ecosystem::Alpine)
+        self.purl_namespace().is_some() || self == Ecosystem::Rpm
     }
 
     /// The name under which the ecosystem's registry considers two spellings the
@@ -180,6 +244,16 @@ impl FromStr for Ecosystem {
             "Debian" => Ecosystem::Debian,
             "Ubuntu" => Ecosystem::Ubuntu,
             "Alpine" => Ecosystem::Alpine,
+            "Wolfi" => Ecosystem::Wolfi,
+            "Chainguard" => Ecosystem::Chainguard,
+            "AlmaLinux" => Ecosystem::AlmaLinux,
+            "Rocky Linux" => Ecosystem::RockyLinux,
+            "Red Hat" => Ecosystem::RedHat,
+            "SUSE" => Ecosystem::Suse,
+            "openSUSE" => Ecosystem::OpenSuse,
+            "Mageia" => Ecosystem::Mageia,
+            // Not an OSV ecosystem: only Kensa's own inventories use it.
+            "RPM" => Ecosystem::Rpm,
             other => return Err(UnknownEcosystem(other.to_owned())),
         };
         Ok(ecosystem)

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::{CvssVector, Ecosystem, Severity};
+use crate::{CvssVector, Ecosystem, FixState, Severity};
 
 /// The package a finding is about: enough to identify it without the inventory.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -15,6 +15,21 @@ pub struct PackageRef {
     pub purl: String,
     /// The first location the package was found at.
     pub location: String,
+}
+
+/// An entry of CISA's Known Exploited Vulnerabilities catalog.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct KnownExploited {
+    /// The CVE id.
+    pub cve: String,
+    /// When CISA added it (`YYYY-MM-DD`).
+    pub date_added: String,
+    /// The remediation due date for US federal agencies (`YYYY-MM-DD`).
+    pub due_date: String,
+    /// Whether it is known to be used in ransomware campaigns (`Known`).
+    pub known_ransomware_use: bool,
+    /// CISA's name for the vulnerability.
+    pub name: String,
 }
 
 /// Why a package matched an advisory: which record, which range.
@@ -39,6 +54,12 @@ pub struct Finding {
     pub package: PackageRef,
     /// Versions to upgrade to, lowest first.
     pub fixed_versions: Vec<String>,
+    /// Whether a fix exists, or what the distribution decided instead.
+    pub fix_state: FixState,
+    /// The distribution's own severity rating, for operating-system packages.
+    pub distro_severity: Option<String>,
+    /// Listed in CISA's Known Exploited Vulnerabilities catalog.
+    pub known_exploited: Option<KnownExploited>,
     /// Qualitative severity.
     pub severity: Severity,
     /// Where the severity came from (`cvss_v3`, `database`, …).

@@ -94,13 +94,29 @@ pub struct Resource {
     pub name: String,
 }
 
-/// An operating-system distribution and release.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An operating-system distribution and release, as detected on the resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Distro {
-    /// `os-release` `ID` (debian, ubuntu, alpine, …).
+    /// `os-release` `ID` (debian, ubuntu, alpine, rhel, almalinux, …), lowercase.
     pub id: String,
-    /// Release (`12`, `22.04`, `3.18`).
+    /// Release as the distribution writes it (`12`, `22.04`, `3.18.4`, `9.3`);
+    /// empty for rolling distributions.
     pub version: String,
+    /// Release code name (`bookworm`, `jammy`), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codename: Option<String>,
+    /// `PRETTY_NAME`, for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pretty_name: Option<String>,
+    /// `ID_LIKE` entries, lowercase.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub id_like: Vec<String>,
+    /// Ubuntu Pro / ESM is enabled: ESM advisories (`Ubuntu:Pro:…`) apply.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub extended_support: bool,
+    /// Which file the detection came from (`etc/os-release`, `etc/alpine-release`, …).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detected_from: String,
 }
 
 /// A dependency that was declared but whose installed version is unknown, e.g. an

@@ -17,11 +17,11 @@ mod inventory;
 mod package;
 mod severity;
 
-pub use advisory::{Advisory, AffectedPackage, AffectedRange, CvssVector, CvssVersion, RangeEvent, RangeKind};
+pub use advisory::{Advisory, AffectedPackage, AffectedRange, CvssVector, CvssVersion, FixState, RangeEvent, RangeKind};
 pub use ecosystem::{Ecosystem, UnknownEcosystem};
-pub use finding::{Finding, MatchEvidence, PackageRef};
+pub use finding::{Finding, KnownExploited, MatchEvidence, PackageRef};
 pub use inventory::{
     Diagnostic, Distro, INVENTORY_SCHEMA_VERSION, Inventory, Resource, ResourceKind, UnresolvedDependency,
 };
-pub use package::Package;
+pub use package::{Package, SourcePackage};
 pub use severity::Severity;

@@ -19,6 +19,33 @@ pub struct Package {
     pub purl: String,
     /// Paths inside the scanned resource where the package was found, sorted.
     pub locations: Vec<String>,
+    /// For operating-system packages: the source package it was built from
+    /// (dpkg `Source:`, apk origin, RPM `SOURCERPM`). Distro advisories are
+    /// keyed by source package.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourcePackage>,
+    /// Architecture (`amd64`, `x86_64`, `noarch`), where the source records it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    /// RPM modularity label (`nodejs:18:8070020230306170035:ad008a3a`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
+    /// The operating-system package whose files include this package's
+    /// location (a Python library installed by `python3-requests`, say): such
+    /// a package is patched and tracked by the distribution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installed_by: Option<String>,
+}
+
+/// The source package an operating-system package was built from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SourcePackage {
+    /// Source package name.
+    pub name: String,
+    /// Source package version (for dpkg the `Source: name (version)` version,
+    /// else the binary's version; for RPM the source RPM's version-release,
+    /// with the binary's epoch).
+    pub version: String,
 }
 
 impl Package {
@@ -31,7 +58,60 @@ impl Package {
             version: version.to_owned(),
             purl: purl_for(ecosystem, name, version),
             locations: vec![location.to_owned()],
+            source: None,
+            architecture: None,
+            module: None,
+            installed_by: None,
         }
+    }
+
+    /// Builds an operating-system package: the purl carries the architecture
+    /// and distribution qualifiers (`pkg:deb/debian/curl@7.88.1-10?arch=amd64&distro=debian-12`).
+    pub fn operating_system(
+        ecosystem: Ecosystem,
+        name: &str,
+        version: &str,
+        location: &str,
+        architecture: Option<&str>,
+        distro: Option<&str>,
+    ) -> Package {
+        let mut package = Package::new(ecosystem, name, version, location);
+        // The purl spec puts an RPM epoch in an `epoch` qualifier, not the version.
+        let rpm_epoch = match version.split_once(':') {
+            Some((epoch, rest)) if ecosystem.purl_type() == "rpm" && epoch.bytes().all(|byte| byte.is_ascii_digit()) => {
+                package.purl = purl_for(ecosystem, name, rest);
+                Some(epoch)
+            }
+            _ => None,
+        };
+        // Qualifiers in key order, as the purl spec's canonical form requires.
+        let mut qualifiers = Vec::new();
+        if let Some(architecture) = architecture.filter(|architecture| !architecture.is_empty()) {
+            qualifiers.push(format!("arch={}", percent_encode(architecture)));
+            package.architecture = Some(architecture.to_owned());
+        }
+        if let Some(distro) = distro.filter(|distro| !distro.is_empty()) {
+            qualifiers.push(format!("distro={}", percent_encode(distro)));
+        }
+        if let Some(epoch) = rpm_epoch.filter(|epoch| *epoch != "0") {
+            qualifiers.push(format!("epoch={epoch}"));
+        }
+        if !qualifiers.is_empty() {
+            package.purl.push('?');
+            package.purl.push_str(&qualifiers.join("&"));
+        }
+        package
+    }
+
+    /// Sets the source package.
+    pub fn with_source(mut self, name: &str, version: &str) -> Package {
+        self.source = Some(SourcePackage { name: name.to_owned(), version: version.to_owned() });
+        self
+    }
+
+    /// The name distro advisories are keyed by: the source package's, else the package's.
+    pub fn source_name(&self) -> &str {
+        self.source.as_ref().map_or(self.name.as_str(), |source| source.name.as_str())
     }
 
     /// The name under which advisories for this package are indexed, derived
@@ -64,10 +144,7 @@ pub(crate) fn purl_for(ecosystem: Ecosystem, name: &str, version: &str) -> Strin
         },
         // The purl spec asks for PyPI names lowercased with `_` replaced by `-`.
         Ecosystem::PyPI => (None, name.to_ascii_lowercase().replace('_', "-")),
-        Ecosystem::Debian => (Some("debian".to_owned()), name.to_owned()),
-        Ecosystem::Ubuntu => (Some("ubuntu".to_owned()), name.to_owned()),
-        Ecosystem::Alpine => (Some("alpine".to_owned()), name.to_owned()),
-        _ => (None, name.to_owned()),
+        _ => (ecosystem.purl_namespace().map(str::to_owned), name.to_owned()),
     };
     let mut purl = format!("pkg:{purl_type}/");
     if let Some(namespace) = namespace {
@@ -87,7 +164,7 @@ pub(crate) fn purl_for(ecosystem: Ecosystem, name: &str, version: &str) -> Strin
 fn percent_encode(text: &str) -> String {
     let mut encoded = String::with_capacity(text.len());
     for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-' | b'_' | b'~' | b'+') {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-' | b'_' | b'~') {
             encoded.push(char::from(byte));
         } else {
             encoded.push_str(&format!("%{byte:02X}"));
@@ -107,6 +184,24 @@ mod tests {
     }
 
     /// Maven coordinates split into namespace and name; Go paths keep their slashes.
+    #[test]
+    fn operating_system_purls_carry_qualifiers() {
+        let package = Package::operating_system(
+            Ecosystem::Debian,
+            "libc6",
+            "2.36-9+deb12u4",
+            "var/lib/dpkg/status",
+            Some("amd64"),
+            Some("debian-12"),
+        )
+        .with_source("glibc", "2.36-9+deb12u4");
+        assert_eq!(package.purl, "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12");
+        assert_eq!(package.source_name(), "glibc");
+        let rpm = Package::operating_system(Ecosystem::RedHat, "openssl", "1:3.0.7-24.el9", "rpmdb", Some("x86_64"), None);
+        assert_eq!(rpm.purl, "pkg:rpm/redhat/openssl@3.0.7-24.el9?arch=x86_64&epoch=1");
+        assert_eq!(rpm.version, "1:3.0.7-24.el9");
+    }
+
     #[test]
     fn maven_and_go_purls() {
         assert_eq!(

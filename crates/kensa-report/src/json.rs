@@ -35,6 +35,25 @@ struct JsonTool {
 struct JsonResource<'a> {
     kind: &'static str,
     name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distro: Option<JsonDistro<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonDistro<'a> {
+    id: &'a str,
+    version: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    codename: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    extended_support: bool,
+}
+
+#[derive(Serialize)]
+struct JsonKnownExploited<'a> {
+    date_added: &'a str,
+    due_date: &'a str,
+    known_ransomware_use: bool,
 }
 
 #[derive(Serialize)]
@@ -49,6 +68,12 @@ struct JsonSummary {
 struct JsonPackage<'a> {
     name: &'a str,
     normalized_name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a kensa_model::SourcePackage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    architecture: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    installed_by: Option<&'a str>,
     version: &'a str,
     ecosystem: &'static str,
     purl: &'a str,
@@ -86,6 +111,11 @@ struct JsonFinding<'a> {
     kind: Option<&'a str>,
     package: JsonFindingPackage<'a>,
     fixed_versions: &'a [String],
+    fix_state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distro_severity: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    known_exploited: Option<JsonKnownExploited<'a>>,
     severity: Severity,
     severity_source: &'a str,
     cvss: Vec<JsonCvss<'a>>,
@@ -130,6 +160,13 @@ fn json_finding(finding: &Finding) -> JsonFinding<'_> {
             location: &finding.package.location,
         },
         fixed_versions: &finding.fixed_versions,
+        fix_state: finding.fix_state.as_str(),
+        distro_severity: finding.distro_severity.as_deref(),
+        known_exploited: finding.known_exploited.as_ref().map(|entry| JsonKnownExploited {
+            date_added: &entry.date_added,
+            due_date: &entry.due_date,
+            known_ransomware_use: entry.known_ransomware_use,
+        }),
         severity: finding.severity,
         severity_source: &finding.severity_source,
         cvss: finding
@@ -180,6 +217,12 @@ pub fn write_json(report: &Report<'_>, output: &mut dyn Write) -> std::io::Resul
                 _ => "other",
             },
             name: &inventory.resource.name,
+            distro: inventory.distro.as_ref().map(|distro| JsonDistro {
+                id: &distro.id,
+                version: &distro.version,
+                codename: distro.codename.as_deref(),
+                extended_support: distro.extended_support,
+            }),
         },
         summary: JsonSummary {
             packages: inventory.packages.len(),
@@ -193,6 +236,9 @@ pub fn write_json(report: &Report<'_>, output: &mut dyn Write) -> std::io::Resul
             .map(|package| JsonPackage {
                 name: &package.name,
                 normalized_name: &package.normalized_name,
+                source: package.source.as_ref(),
+                architecture: package.architecture.as_deref(),
+                installed_by: package.installed_by.as_deref(),
                 version: &package.version,
                 ecosystem: package.ecosystem.as_str(),
                 purl: &package.purl,

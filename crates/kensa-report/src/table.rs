@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use kensa_model::{Finding, Severity};
+use kensa_model::{Finding, FixState, Severity};
 
 use crate::Report;
 
@@ -33,9 +33,14 @@ fn truncate(text: &str, width: usize) -> String {
 /// the output is a terminal.
 pub fn write_table(report: &Report<'_>, colour: bool, output: &mut dyn Write) -> std::io::Result<()> {
     let inventory = report.inventory;
+    let distro = inventory
+        .distro
+        .as_ref()
+        .map(|distro| format!(" ({} {})", distro.id, distro.version).replace(" )", ")"))
+        .unwrap_or_default();
     writeln!(
         output,
-        "{}: {} packages, {} vulnerabilities, {} warnings",
+        "{}{distro}: {} packages, {} vulnerabilities, {} warnings",
         inventory.resource.name,
         inventory.packages.len(),
         report.findings.len(),
@@ -66,6 +71,15 @@ pub fn write_table(report: &Report<'_>, colour: bool, output: &mut dyn Write) ->
         }
     }
     Ok(())
+}
+
+/// Versions to upgrade to, or what the distribution decided instead.
+fn fixed_cell(finding: &Finding) -> String {
+    match finding.fix_state {
+        _ if !finding.fixed_versions.is_empty() => finding.fixed_versions.join(", "),
+        FixState::Fixed | FixState::NotFixed => String::new(),
+        other => other.as_str().replace('_', " "),
+    }
 }
 
 fn write_groups(findings: &[Finding], title: &str, colour: bool, output: &mut dyn Write) -> std::io::Result<()> {
@@ -113,9 +127,9 @@ fn write_group(location: &str, findings: &[Finding], colour: bool, output: &mut 
                 [
                     finding.package.name.clone(),
                     finding.package.version.clone(),
-                    finding.id.clone(),
+                    if finding.known_exploited.is_some() { format!("{} (KEV)", finding.id) } else { finding.id.clone() },
                     label,
-                    finding.fixed_versions.join(", "),
+                    fixed_cell(finding),
                     truncate(&finding.summary, SUMMARY_WIDTH),
                 ],
                 finding.severity,

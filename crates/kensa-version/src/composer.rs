@@ -243,11 +243,16 @@ fn parse_hyphen_range(piece: &str) -> Option<Vec<Constraint>> {
 pub(crate) fn satisfies(version: &str, requirement: &str) -> Result<bool, RequirementError> {
     let normalized_version = normalize(version)
         .ok_or_else(|| RequirementError::invalid_version(VersionScheme::Composer, requirement, version))?;
+    // Composer splits alternatives on `||` or `|`, then AND-ed constraints on
+    // `,` or spaces; an empty alternative or an empty piece between commas
+    // (`1.0 || || 2.0`, `>=1.0,,<2`, a trailing `,`) is a parse error there,
+    // not a no-op, so it is refused here too.
+    let alternatives = requirement.replace("||", "|");
     let mut any_alternative_holds = false;
-    for alternative in requirement.split('|').filter(|alternative| !alternative.trim().is_empty()) {
+    for alternative in alternatives.split('|') {
         let mut all_hold = true;
         let pieces = split_and(alternative.trim());
-        if pieces.is_empty() {
+        if pieces.is_empty() || alternative.split(',').any(|piece| piece.trim().is_empty()) {
             return Err(RequirementError::new(VersionScheme::Composer, requirement, "empty constraint"));
         }
         for piece in pieces {
@@ -258,9 +263,6 @@ pub(crate) fn satisfies(version: &str, requirement: &str) -> Result<bool, Requir
             all_hold &= constraints.iter().all(|constraint| constraint.matches(&normalized_version));
         }
         any_alternative_holds |= all_hold;
-    }
-    if requirement.trim().is_empty() || requirement.split('|').all(|alternative| alternative.trim().is_empty()) {
-        return Err(RequirementError::new(VersionScheme::Composer, requirement, "empty constraint"));
     }
     Ok(any_alternative_holds)
 }

@@ -9,8 +9,9 @@
 //! `semver`, Ruby's `Gem::Version` / `Gem::Requirement`, Maven's
 //! `ComparableVersion` / `VersionRange`, composer/semver, and Go's
 //! `golang.org/x/mod/semver`. Where no exact oracle exists (NuGet, Pub, Hex,
-//! crates.io, Alpine) the `osv` package's sort keys stand in, and they also
-//! stay beside the exact oracles where their corpus differs. Each oracle runs
+//! crates.io, Alpine) the `osv` package's sort keys stand in; osv's Debian key
+//! also stays beside dpkg, whose process per pair keeps its own pair count
+//! low. Each oracle runs
 //! once per test over a file of all its inputs. A missing oracle skips its
 //! test with a notice, or fails when `KENSA_REQUIRE_ORACLES=1` (CI).
 //!
@@ -36,7 +37,9 @@ use kensa_version::VersionScheme;
 mod support;
 
 use support::oracles::{Mode, Oracle, Validity, run_or_skip};
-use support::{collect_data_versions, feeds, generated_versions, lockfiles, make_pairs, requirement_inputs};
+use support::{
+    collect_data_versions, feeds, generated_requirements, generated_versions, lockfiles, make_pairs, requirement_inputs,
+};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data");
 
@@ -55,7 +58,21 @@ fn has_leading_zero_component(version: &str) -> bool {
     version.split(['.', '_', '-']).skip(1).any(|part| part.len() > 1 && part.starts_with('0'))
 }
 
+/// A run of digits too large for a `u64` (leading zeros aside).
+fn has_number_beyond_u64(version: &str) -> bool {
+    version.split(|character: char| !character.is_ascii_digit()).any(|digits| {
+        let significant = digits.trim_start_matches('0');
+        !significant.is_empty() && significant.parse::<u64>().is_err()
+    })
+}
+
 const KNOWN_DISAGREEMENTS: &[KnownDisagreement] = &[
+    KnownDisagreement {
+        scheme: VersionScheme::Pep440,
+        oracle: "Packaging",
+        applies: |left, right| has_number_beyond_u64(left) || has_number_beyond_u64(right),
+        reason: "pep440_rs keeps release numbers in a u64 and refuses larger ones; packaging's Python ints are unbounded. No PyPI version has a 20-digit component, and refusing beats guessing",
+    },
     KnownDisagreement {
         scheme: VersionScheme::Apk,
         oracle: "Osv(\"Alpine:v3.18\")",
@@ -70,6 +87,8 @@ const KNOWN_DISAGREEMENTS: &[KnownDisagreement] = &[
     },
 ];
 
+/// One line both sides answered differently: `(left, right, ours, theirs)`.
+type Disagreement = (String, String, String, String);
 
 fn ours_compare(scheme: VersionScheme, left: &str, right: &str) -> &'static str {
     match scheme.compare(left, right) {
@@ -98,7 +117,7 @@ fn disagreements(
     mode: Mode,
     lines: &[(String, String)],
     answers: &[String],
-) -> (Vec<(String, String, String, String)>, usize, usize) {
+) -> (Vec<Disagreement>, usize, usize) {
     let mut found = Vec::new();
     let (mut compared, mut left_out) = (0, 0);
     for ((left, right), theirs) in lines.iter().zip(answers) {
@@ -126,11 +145,14 @@ fn disagreements(
 
 /// Fails on any disagreement no known rule explains, and on any rule for
 /// this oracle that explains nothing (so stale entries are removed).
-fn assert_explained(scheme: VersionScheme, oracle_label: &str, found: Vec<(String, String, String, String)>) {
+fn assert_explained(scheme: VersionScheme, oracle_label: &str, found: Vec<Disagreement>) {
     let found: BTreeSet<(String, String)> = found
         .into_iter()
         .map(|(left, right, mine, theirs)| {
-            println!("  DISAGREE {} {oracle_label}: {left:?} vs {right:?}: ours {mine}, oracle {theirs}", scheme.name());
+            println!(
+                "  DISAGREE {} {oracle_label}: {left:?} vs {right:?}: ours {mine}, oracle {theirs}",
+                scheme.name()
+            );
             (left, right)
         })
         .collect();
@@ -190,6 +212,13 @@ fn check_requirements(scheme: VersionScheme, oracle: Oracle, inputs: &[(String, 
 // versions of its ecosystem as the named oracle does (up to the known,
 // explained disagreements above).
 
+/// Pairs per ordering test with a fast oracle (one process for all pairs);
+/// dpkg runs a process per pair and gets fewer.
+const PAIR_BUDGET: usize = 20_000;
+/// `(version, requirement)` inputs per requirement test: enough for every
+/// input the feeds give today (about 77,000 for FriendsOfPHP).
+const REQUIREMENT_BUDGET: usize = 100_000;
+
 const NPM_SOURCES: &[&str] = &["npm", "package-lock.json"];
 const RUBYGEMS_SOURCES: &[&str] = &["RubyGems", "RubySec", "Gemfile.lock"];
 const COMPOSER_SOURCES: &[&str] = &["Packagist", "FriendsOfPHP", "composer.lock"];
@@ -209,17 +238,17 @@ fn dpkg_matches_osv_debian() {
 
 #[test]
 fn rpm_matches_rpm_vercmp() {
-    check(VersionScheme::Rpm, Oracle::Rpm, &["AlmaLinux", "Rocky Linux", "Red Hat", "openSUSE", "SUSE"], 4000);
+    check(VersionScheme::Rpm, Oracle::Rpm, &["AlmaLinux", "Rocky Linux", "Red Hat", "openSUSE", "SUSE"], PAIR_BUDGET);
 }
 
 #[test]
 fn pep440_matches_packaging() {
-    check(VersionScheme::Pep440, Oracle::Packaging, &["PyPI"], 4000);
+    check(VersionScheme::Pep440, Oracle::Packaging, &["PyPI"], PAIR_BUDGET);
 }
 
 #[test]
 fn npm_matches_node_semver() {
-    check(VersionScheme::Npm, Oracle::NodeSemver, NPM_SOURCES, 4000);
+    check(VersionScheme::Npm, Oracle::NodeSemver, NPM_SOURCES, PAIR_BUDGET);
 }
 
 #[test]
@@ -229,12 +258,12 @@ fn semver_matches_osv_crates_io() {
 
 #[test]
 fn go_matches_x_mod_semver() {
-    check(VersionScheme::Go, Oracle::GoModSemver, GO_SOURCES, 6000);
+    check(VersionScheme::Go, Oracle::GoModSemver, GO_SOURCES, PAIR_BUDGET);
 }
 
 #[test]
 fn maven_matches_comparable_version() {
-    check(VersionScheme::Maven, Oracle::MavenArtifact, MAVEN_SOURCES, 6000);
+    check(VersionScheme::Maven, Oracle::MavenArtifact, MAVEN_SOURCES, PAIR_BUDGET);
 }
 
 #[test]
@@ -244,12 +273,12 @@ fn nuget_matches_osv_nuget() {
 
 #[test]
 fn rubygems_matches_gem_version() {
-    check(VersionScheme::RubyGems, Oracle::RubyGems, RUBYGEMS_SOURCES, 6000);
+    check(VersionScheme::RubyGems, Oracle::RubyGems, RUBYGEMS_SOURCES, PAIR_BUDGET);
 }
 
 #[test]
 fn composer_matches_composer_semver() {
-    check(VersionScheme::Composer, Oracle::ComposerSemver, COMPOSER_SOURCES, 6000);
+    check(VersionScheme::Composer, Oracle::ComposerSemver, COMPOSER_SOURCES, PAIR_BUDGET);
 }
 
 #[test]
@@ -295,43 +324,48 @@ fn npm_ranges_match_node_semver_satisfies() {
     pool.extend(collect_data_versions(Path::new(DATA), NPM_SOURCES).0);
     pool.retain(|version| VersionScheme::Npm.is_valid(version));
     let locked = lockfiles::lockfile_versions(Path::new(DATA)).get(&lockfiles::LockfileKind::PackageLockJson);
-    let inputs = requirement_inputs(&ranges, locked, &pool, 8000);
+    let inputs = requirement_inputs(&ranges, locked, &pool, REQUIREMENT_BUDGET);
     check_requirements(VersionScheme::Npm, Oracle::NodeSemver, &inputs, "npm ranges (security WG)");
 }
 
 /// Proves that `satisfies` reads RubySec's `patched_versions` and
 /// `unaffected_versions` as `Gem::Requirement#satisfied_by?` does (each entry
 /// split on commas as bundler-audit does), against the versions the
-/// requirements name, Gemfile.lock versions of the gem, and others.
+/// requirements name, Gemfile.lock versions of the gem, hand-made edge
+/// cases, and others.
 #[test]
 fn rubysec_requirements_match_gem_requirement() {
-    let requirements = feeds::rubysec_requirements(Path::new(DATA));
+    let mut requirements = feeds::rubysec_requirements(Path::new(DATA)).clone();
     assert!(requirements.len() > 300, "RubySec should cover hundreds of gems, found {}", requirements.len());
+    requirements
+        .insert("(generated)".to_owned(), generated_requirements(VersionScheme::RubyGems).into_iter().collect());
     let mut pool = generated_versions(VersionScheme::RubyGems);
     pool.extend(collect_data_versions(Path::new(DATA), RUBYGEMS_SOURCES).0);
     let locked = lockfiles::lockfile_versions(Path::new(DATA)).get(&lockfiles::LockfileKind::GemfileLock);
-    let inputs = requirement_inputs(requirements, locked, &pool, 8000);
+    let inputs = requirement_inputs(&requirements, locked, &pool, REQUIREMENT_BUDGET);
     check_requirements(VersionScheme::RubyGems, Oracle::RubyGems, &inputs, "rubygems requirements (RubySec)");
 }
 
 /// Proves that `satisfies` reads FriendsOfPHP constraints as Composer's
 /// `Semver::satisfies` does, against the versions they name, composer.lock
-/// versions of the package, and others.
+/// versions of the package, hand-made edge cases, and others.
 #[test]
 fn friendsofphp_constraints_match_composer_semver() {
-    let constraints = feeds::friendsofphp_constraints(Path::new(DATA));
+    let mut constraints = feeds::friendsofphp_constraints(Path::new(DATA)).clone();
     assert!(constraints.len() > 300, "FriendsOfPHP should cover hundreds of packages, found {}", constraints.len());
+    constraints.insert("(generated)".to_owned(), generated_requirements(VersionScheme::Composer).into_iter().collect());
     let mut pool = generated_versions(VersionScheme::Composer);
     pool.extend(collect_data_versions(Path::new(DATA), COMPOSER_SOURCES).0);
     let locked = lockfiles::lockfile_versions(Path::new(DATA)).get(&lockfiles::LockfileKind::ComposerLock);
-    let inputs = requirement_inputs(constraints, locked, &pool, 8000);
+    let inputs = requirement_inputs(&constraints, locked, &pool, REQUIREMENT_BUDGET);
     check_requirements(VersionScheme::Composer, Oracle::ComposerSemver, &inputs, "composer constraints (FriendsOfPHP)");
 }
 
 /// Proves that `satisfies` reads Maven ranges as Maven's `VersionRange`
 /// does: ranges of every shape (`[a,b)`, `(a,b]`, `[a,)`, `(,a]`, `[a]`,
 /// unions, a soft `a`, and malformed ones) built from consecutive real
-/// Maven versions, each checked against the versions around it.
+/// Maven versions, each checked against the versions around it, plus
+/// hand-made ranges against a spread of versions.
 #[test]
 fn maven_ranges_match_version_range() {
     let (from_data, _) = collect_data_versions(Path::new(DATA), MAVEN_SOURCES);
@@ -353,7 +387,7 @@ fn maven_ranges_match_version_range() {
             format!("(,{b}]"),
             format!("(,{b})"),
             format!("[{b}]"),
-            format!("{b}"),
+            b.clone(),
             format!("[{a},{b}),[{c},)"),
             format!("(,{a}],[{c},{d}]"),
             format!("[{c},{a}]"),
@@ -366,10 +400,44 @@ fn maven_ranges_match_version_range() {
             }
         }
     }
-    let budget = 8000;
-    if inputs.len() > budget {
-        let step = inputs.len() as f64 / budget as f64;
-        inputs = (0..budget).filter_map(|index| inputs.get((index as f64 * step) as usize).cloned()).collect();
+    for requirement in generated_requirements(VersionScheme::Maven) {
+        for version in versions.iter().step_by(5) {
+            inputs.push((version.clone(), requirement.clone()));
+        }
     }
+    inputs.truncate(REQUIREMENT_BUDGET);
     check_requirements(VersionScheme::Maven, Oracle::MavenArtifact, &inputs, "maven ranges");
+}
+
+/// No exact oracle for Cargo requirements runs here: the `semver` crate is
+/// Cargo's own parser, and cargo-audit's interval reading would need the
+/// `rustsec` crate and its dependency tree. This proves the weaker real-data
+/// property that every RustSec `patched`/`unaffected` requirement is read,
+/// and that a one-comparator inclusive requirement holds for the full
+/// version it names.
+#[test]
+fn rustsec_requirements_are_all_read() {
+    let requirements = feeds::rustsec_requirements(Path::new(DATA));
+    assert!(requirements.len() > 300, "RustSec should cover hundreds of crates, found {}", requirements.len());
+    let mut checked = 0;
+    for requirement in requirements.values().flatten() {
+        let operator = requirement.trim_start();
+        let inclusive = !requirement.contains(',')
+            && (operator.starts_with(">=") || operator.starts_with("<=") || operator.starts_with(['=', '^', '~']));
+        for version in feeds::versions_named(requirement) {
+            if !VersionScheme::Semver.is_valid(&version) {
+                continue;
+            }
+            let holds = VersionScheme::Semver.satisfies(&version, requirement);
+            assert!(holds.is_ok(), "RustSec requirement {requirement:?} is not read: {holds:?}");
+            if inclusive {
+                assert_eq!(holds, Ok(true), "{version:?} should meet its own inclusive requirement {requirement:?}");
+            }
+            checked += 1;
+        }
+    }
+    println!(
+        "rustsec: {} requirements read, {checked} named versions checked",
+        requirements.values().flatten().count()
+    );
 }

@@ -49,7 +49,7 @@ pub(crate) fn catalog_with(
     path: &str,
     contents: &[u8],
 ) -> Result<Found, CatalogError> {
-    cataloger_named(cataloger_name).catalog(&FileInput { path, contents, filesystem })
+    cataloger_named(cataloger_name).catalog(&FileInput { path, contents, filesystem, distro: None })
 }
 
 /// Runs the named cataloger on `contents` as the file `path` (relative to

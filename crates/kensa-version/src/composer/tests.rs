@@ -73,3 +73,16 @@ fn constraints_as_friends_of_php_writes_them() {
     assert_eq!(satisfies("dev-master", ">=1.0"), Ok(false));
     assert!(satisfies("1.0", ">=foo").is_err());
 }
+
+/// Pins the empty-piece rule found by the composer/semver differential test:
+/// Composer's `parseConstraints` refuses an empty alternative or an empty
+/// piece between commas instead of skipping it.
+#[test]
+fn empty_constraint_pieces_are_refused_as_composer_refuses_them() {
+    for requirement in [">=1.0,,<2", "1.0 || || 2.0", ">=1.0,", ",>=1.0", ">=1.0 ||", "|| >=1.0", ">=1.0,|<2"] {
+        assert!(satisfies("1.5", requirement).is_err(), "{requirement:?} should be refused");
+    }
+    // Spaces around a single comma, and `|` for `||`, stay fine.
+    assert_eq!(satisfies("1.5", ">=1.0 , <2"), Ok(true));
+    assert_eq!(satisfies("1.5", ">=1.0|<2"), Ok(true));
+}

@@ -85,14 +85,21 @@ pub(crate) fn generated_versions(scheme: VersionScheme) -> Vec<String> {
         VersionScheme::RubyGems => {
             cross(&[&["1", "1.0", "1.0.0", "1.01", "2"], &["", ".a", ".rc1", "-1", ".pre.2", "b", ".0.1", "-beta"]])
         }
-        VersionScheme::Composer => cross(&[
-            &["", "v"],
-            &["1", "1.0", "1.0.0", "1.0.0.0", "1.0.0.1"],
-            &[
-                "", "-dev", "-alpha1", "-a2", "-beta", "-b1", "-RC1", "-rc.2", "-pl1", "-p2", "-patch1", "-stable",
-                "+build",
-            ],
-        ]),
+        VersionScheme::Composer => {
+            let mut versions = cross(&[
+                &["", "v"],
+                &["1", "1.0", "1.0.0", "1.0.0.0", "1.0.0.1"],
+                &[
+                    "", "-dev", "-alpha1", "-a2", "-beta", "-b1", "-RC1", "-rc.2", "-pl1", "-p2", "-patch1", "-stable",
+                    "+build",
+                ],
+            ]);
+            // Branches and dates: `dev-<name>` is ordered against nothing but itself.
+            let branches_and_dates =
+                ["dev-master", "dev-feature/x", "master", "1.x-dev", "1.0.x-dev", "v2.x-dev", "20230102", "2023-01-02"];
+            versions.extend(branches_and_dates.map(String::from));
+            versions
+        }
         VersionScheme::Pub => cross(&[
             &["1.0.0", "01.0.0", "1.0.1", "0.9.99"],
             &["", "-1", "-01", "-a", "-dev.2", "-beta.10", "-beta.9"],
@@ -119,4 +126,67 @@ pub(crate) fn generated_versions(scheme: VersionScheme) -> Vec<String> {
     };
     versions.extend(numbers.iter().map(|number| format!("{number}.{number}.{number}")));
     versions
+}
+
+/// Tricky requirement strings per scheme, beside the feeds' real ones:
+/// every operator, pessimistic and caret/tilde forms, wildcards, unions,
+/// pre-release bounds and some malformed strings.
+pub(crate) fn generated_requirements(scheme: VersionScheme) -> Vec<String> {
+    let requirements: &[&str] = match scheme {
+        VersionScheme::RubyGems => &[
+            "~> 1.2",
+            "~> 1.2.3",
+            "~> 1.0.a",
+            "~> 1",
+            "!= 1.0",
+            "= 1.0.0",
+            "= 1",
+            "> 1.0.a",
+            ">= 1.0.rc1, < 1.1",
+            "< 2.pre",
+            "<= 1.01",
+            "~> 0.9.9, >= 0.9.9.3",
+            ">=1.2",
+            "1.2",
+            ">= 1.a",
+            "=> 1.0",
+            "~>",
+            "1.0 2.0",
+        ],
+        VersionScheme::Composer => &[
+            "^1.2",
+            "^0.3",
+            "^0.0.3",
+            "~1.2",
+            "~1.2.3",
+            "~1",
+            "1.2.*",
+            "1.*",
+            "*",
+            "1.0 - 2.0",
+            "1.0.0 - 2.1.3",
+            ">=1.0,<1.1 || >=1.2",
+            ">=1.0 <1.1 | ^2",
+            "<1.2-dev",
+            "<1.2",
+            ">=1.0-beta1",
+            "!=1.0.0",
+            "<>1.0",
+            "==1.0",
+            "=1.0",
+            "1.0.0.0",
+            "^1.2@dev",
+            ">=v1.0",
+            "dev-master",
+            "<=1.0-p2",
+            ">1.0-RC1",
+            ">=1.0,,<2",
+            "^",
+            "1.0 -",
+            "foo",
+        ],
+        VersionScheme::Maven => &["[1.0,2.0)", "(1.0,)", "[1.0]", "1.0", "(,1.0],[1.2,)", "[1.0-alpha-1,1.0)"],
+        _ => &[],
+    };
+    requirements.iter().map(|requirement| (*requirement).to_owned()).collect()
 }

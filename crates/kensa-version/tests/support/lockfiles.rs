@@ -189,8 +189,7 @@ fn read_package_lock(text: &str, add: &mut impl FnMut(&str, &str)) {
     let Ok(document) = serde_json::from_str::<serde_json::Value>(text) else { return };
     for (key, package) in document.get("packages").and_then(|packages| packages.as_object()).into_iter().flatten() {
         let name = key.rsplit("node_modules/").next().unwrap_or_default();
-        if let (false, Some(version)) = (name.is_empty(), package.get("version").and_then(|version| version.as_str()))
-        {
+        if let (false, Some(version)) = (name.is_empty(), package.get("version").and_then(|version| version.as_str())) {
             add(name, version);
         }
     }
@@ -214,8 +213,7 @@ fn read_go_mod_or_sum(text: &str, add: &mut impl FnMut(&str, &str)) {
 /// gradle.lockfile lines are `group:artifact:version=configurations`.
 fn read_gradle_lockfile(text: &str, add: &mut impl FnMut(&str, &str)) {
     static COORDINATES: OnceLock<Regex> = OnceLock::new();
-    let coordinates =
-        COORDINATES.get_or_init(|| Regex::new(r"^\s*([^:#\s]+:[^:\s]+):([^=\s]+)=").expect("regex"));
+    let coordinates = COORDINATES.get_or_init(|| Regex::new(r"^\s*([^:#\s]+:[^:\s]+):([^=\s]+)=").expect("regex"));
     for line in text.lines() {
         if let Some(captures) = coordinates.captures(line) {
             add(&captures[1], &captures[2]);

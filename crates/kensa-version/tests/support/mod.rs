@@ -15,7 +15,7 @@ mod generated;
 pub(crate) mod lockfiles;
 pub(crate) mod oracles;
 
-pub(crate) use generated::generated_versions;
+pub(crate) use generated::{generated_requirements, generated_versions};
 
 /// Every version string in the shared data, by source: an OSV ecosystem
 /// name, `dpkg-status`, a feed or a lockfile format. Read once per test binary.
@@ -137,7 +137,6 @@ pub(crate) fn make_pairs(versions: &[String], budget: usize) -> Vec<(String, Str
     }
     pairs
 }
-
 
 /// `(version, requirement)` inputs for a requirement differential: every
 /// requirement of a package against every version that package's

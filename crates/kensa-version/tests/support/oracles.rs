@@ -12,7 +12,8 @@ pub(crate) const ORACLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ora
 
 /// Where Debian's libmaven3-core-java puts maven-artifact (the first that
 /// exists is used), and the commons-lang3 it needs for ranges.
-const MAVEN_ARTIFACT_JARS: &[&str] = &["/usr/share/java/maven3-artifact.jar", "/usr/share/maven/lib/maven-artifact-3.x.jar"];
+const MAVEN_ARTIFACT_JARS: &[&str] =
+    &["/usr/share/java/maven3-artifact.jar", "/usr/share/maven/lib/maven-artifact-3.x.jar"];
 const COMMONS_LANG3_JAR: &str = "/usr/share/java/commons-lang3.jar";
 /// Where Debian's php-composer-semver installs its autoloader.
 const COMPOSER_SEMVER_AUTOLOAD: &str = "/usr/share/php/Composer/Semver/autoload.php";
@@ -186,7 +187,13 @@ pub(crate) fn run_oracle(oracle: Oracle, mode: Mode, lines: &[(String, String)])
     assert!(output.status.success(), "oracle {oracle:?} failed: {}", String::from_utf8_lossy(&output.stderr));
     let answers: Vec<String> =
         String::from_utf8_lossy(&output.stdout).lines().filter(|line| !line.is_empty()).map(str::to_owned).collect();
-    assert_eq!(answers.len(), lines.len(), "oracle {oracle:?} answered {} lines for {} inputs", answers.len(), lines.len());
+    assert_eq!(
+        answers.len(),
+        lines.len(),
+        "oracle {oracle:?} answered {} lines for {} inputs",
+        answers.len(),
+        lines.len()
+    );
     Some(answers)
 }
 
