@@ -37,6 +37,8 @@ pub(crate) enum FeedFormat {
     DebianTrackerJson,
     /// The Debian security tracker's DSA or DLA list (`data/DSA/list`).
     DebianAdvisoryList,
+    /// CISA's Known Exploited Vulnerabilities catalog (enrichment, not advisories).
+    KnownExploitedCatalog,
 }
 
 /// The path split into its components, for looking at the directories right
@@ -160,7 +162,7 @@ fn classify_json_object(
         return Err(AdvisoryError::not_an_advisory(path, "JSON Schema document"));
     }
     if has("catalogVersion") && has("vulnerabilities") {
-        return unsupported("CISA Known Exploited Vulnerabilities catalog: enrichment data: use parse_known_exploited");
+        return Ok(FeedFormat::KnownExploitedCatalog);
     }
     if has("CVE_Items") {
         return unsupported("NVD JSON 1.1 feed: no parser here yet");

@@ -139,9 +139,33 @@ fn bounded_reason(reason: String) -> String {
 /// Most formats hold one advisory per file; the return type leaves room for
 /// feeds that bundle several.
 pub fn parse_file(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, AdvisoryError> {
+    match parse_feed_file(path, contents)? {
+        FeedFile::Advisories(advisories) => Ok(advisories),
+        FeedFile::KnownExploited(_) => Err(AdvisoryError::unsupported(
+            path,
+            "CISA Known Exploited Vulnerabilities catalog: enrichment data: use parse_known_exploited",
+        )),
+    }
+}
+
+/// What one feed file holds.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum FeedFile {
+    /// Advisories.
+    Advisories(Vec<Advisory>),
+    /// CISA KEV entries, which enrich findings rather than create them.
+    KnownExploited(Vec<kensa_model::KnownExploited>),
+}
+
+/// Parses one feed file of any kind this crate reads: advisories or KEV.
+pub fn parse_feed_file(path: &str, contents: &[u8]) -> Result<FeedFile, AdvisoryError> {
     // A UTF-8 byte order mark is legal in text files but not in JSON or YAML.
     let contents = contents.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(contents);
-    match detect::detect_format(path, contents)? {
+    let advisories = match detect::detect_format(path, contents)? {
+        detect::FeedFormat::KnownExploitedCatalog => {
+            return parse_known_exploited(path, contents).map(FeedFile::KnownExploited);
+        }
         detect::FeedFormat::OsvJson => osv::parse_json(path, contents),
         detect::FeedFormat::OsvYaml => osv::parse_yaml(path, contents),
         detect::FeedFormat::RustSec { toolchain } => rustsec::parse(path, contents, toolchain),
@@ -156,7 +180,8 @@ pub fn parse_file(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, Advisory
         detect::FeedFormat::DebianAdvisoryList => {
             debian_advisory_list::parse(path, contents).map(|parse| parse.advisories)
         }
-    }
+    };
+    advisories.map(FeedFile::Advisories)
 }
 
 /// What a Debian security tracker file gave: the advisories, and every entry

@@ -283,3 +283,34 @@ fn sqlite_row_with_a_bad_header_is_a_diagnostic() {
     }
     assert!(damaged_live_rows >= 12, "only {damaged_live_rows} of 24 damaged blobs were live rows");
 }
+
+// Proves records that overlap cannot multiply a small file into a large
+// read: every ndb slot is aimed at the same blob, and reading stops with a
+// diagnostic once the copies would exceed the file's own size.
+#[test]
+fn overlapping_records_are_bounded_by_the_file_size() {
+    let mut contents = fixture("go-rpmdb/sle15-bci/Packages.db");
+    let slot_pages = u32::from_le_bytes(contents[12..16].try_into().unwrap()) as usize;
+    let slot_count = (slot_pages * 4096 - NDB_SLOTS_START) / 16;
+    let used_slots = (0..slot_count).filter(|slot| ndb_slot_block_offset(&contents, *slot) != 0);
+    let largest = used_slots.max_by_key(|slot| ndb_blob_length(&contents, *slot)).unwrap();
+    let largest_slot: [u8; 16] =
+        contents[NDB_SLOTS_START + 16 * largest..NDB_SLOTS_START + 16 * largest + 16].try_into().unwrap();
+    let blob_length = ndb_blob_length(&contents, largest);
+    assert!(blob_length * slot_count > contents.len(), "the copies would exceed the file");
+    for slot in 0..slot_count {
+        let at = NDB_SLOTS_START + 16 * slot;
+        contents[at..at + 16].copy_from_slice(&largest_slot);
+    }
+    let found = catalog(&contents).unwrap();
+    let copies = found.packages.len();
+    assert!(copies > 1 && copies < slot_count, "{copies} of {slot_count}");
+    let total = copies * blob_length;
+    assert!(total <= contents.len(), "{total} bytes read from a {}-byte file", contents.len());
+    assert!(diagnostics_text(&found).contains("records overlap"), "{:?}", found.diagnostics);
+}
+
+fn ndb_blob_length(contents: &[u8], slot: usize) -> usize {
+    let start = ndb_slot_block_offset(contents, slot) * 16;
+    u32::from_le_bytes(contents[start + 12..start + 16].try_into().unwrap()) as usize
+}

@@ -235,12 +235,13 @@ fn build_database(from: &Path, path: &Path, verbose: bool) -> Result<ExitCode> {
     let mut stderr = std::io::stderr().lock();
     writeln!(
         stderr,
-        "built {} from {}: {} advisories ({} withdrawn, {} informational) from {} files in {:.1}s",
+        "built {} from {}: {} advisories ({} withdrawn, {} informational), {} known-exploited CVEs, from {} files in {:.1}s",
         path.display(),
         from.display(),
         report.advisories,
         report.withdrawn,
         report.informational,
+        report.known_exploited,
         report.files_read,
         started.elapsed().as_secs_f64()
     )?;
@@ -294,6 +295,7 @@ fn database_status(path: &Path) -> Result<ExitCode> {
     writeln!(stdout, "built at:        {} (unix time)", info.built_at)?;
     writeln!(stdout, "advisories:      {}", info.advisories)?;
     writeln!(stdout, "indexed packages: {}", info.packages)?;
+    writeln!(stdout, "known exploited: {} CVEs (CISA KEV)", info.known_exploited)?;
     for (ecosystem, count) in &info.advisories_per_ecosystem {
         writeln!(stdout, "  {ecosystem:<12} {count}")?;
     }

@@ -4,10 +4,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use kensa_model::Advisory;
+use kensa_model::{Advisory, KnownExploited};
 
 use crate::DbError;
-use crate::store::{ADVISORIES, DB_SCHEMA_VERSION, META, PACKAGES, package_key};
+use crate::store::{ADVISORIES, DB_SCHEMA_VERSION, KNOWN_EXPLOITED, META, PACKAGES, package_key};
 
 /// Largest single advisory file read (bytes); real ones are a few KiB, the
 /// largest OSV records (kernel CVEs) a few MiB.
@@ -39,6 +39,8 @@ pub struct BuildReport {
     pub withdrawn: u64,
     /// Informational advisories (warnings).
     pub informational: u64,
+    /// CISA KEV entries stored.
+    pub known_exploited: u64,
     /// Ids seen in more than one file; the most recently modified record was
     /// kept, with the packages only the others named added to it.
     pub duplicates: Vec<String>,
@@ -53,13 +55,22 @@ pub struct BuildReport {
 pub fn build_database(input: &Path, output: &Path) -> Result<BuildReport, DbError> {
     let mut report = BuildReport::default();
     let mut advisories: BTreeMap<String, Advisory> = BTreeMap::new();
+    let mut known_exploited: BTreeMap<String, KnownExploited> = BTreeMap::new();
     let mut accept = |path: &str, contents: &[u8], report: &mut BuildReport| {
         report.files_read += 1;
-        match kensa_advisory::parse_file(path, contents) {
-            Ok(parsed) => {
+        match kensa_advisory::parse_feed_file(path, contents) {
+            Ok(kensa_advisory::FeedFile::Advisories(parsed)) => {
                 for advisory in parsed {
                     keep_newest(&mut advisories, advisory, report);
                 }
+            }
+            Ok(kensa_advisory::FeedFile::KnownExploited(entries)) => {
+                for entry in entries {
+                    known_exploited.insert(entry.cve.clone(), entry);
+                }
+            }
+            Ok(_) => {
+                report.skipped.push(SkippedFile { path: path.to_owned(), reason: "feed kind not stored".to_owned() });
             }
             Err(kensa_advisory::AdvisoryError::NotAnAdvisory { reason, .. })
             | Err(kensa_advisory::AdvisoryError::Unsupported { reason, .. }) => {
@@ -78,7 +89,8 @@ pub fn build_database(input: &Path, output: &Path) -> Result<BuildReport, DbErro
     } else {
         read_zip(input, &mut report, &mut accept)?;
     }
-    write_database(output, &advisories, &mut report)?;
+    report.known_exploited = known_exploited.len() as u64;
+    write_database(output, &advisories, &known_exploited, &mut report)?;
     report.skipped.sort();
     report.rejected.sort();
     report.duplicates.sort();
@@ -86,10 +98,10 @@ pub fn build_database(input: &Path, output: &Path) -> Result<BuildReport, DbErro
 }
 
 /// When two files carry the same id, keep the one modified last, and carry over
-/// any package only the other one names. Both cases are real: a GHSA record
-/// present in two snapshots (the newer one's ranges win), and FriendsOfPHP or
-/// RubySec, which file one CVE once per affected package (each file adds a
-/// package; dropping one would be a missed vulnerability).
+/// any (package, release) only the other one names. Both cases are real: a GHSA
+/// record present in two snapshots (the newer one's ranges win); FriendsOfPHP
+/// and RubySec, which file one CVE once per affected package; and Alpine's
+/// secdb, one file per release, each naming the CVE for its own release.
 fn keep_newest(advisories: &mut BTreeMap<String, Advisory>, advisory: Advisory, report: &mut BuildReport) {
     let Some(existing) = advisories.remove(&advisory.id) else {
         advisories.insert(advisory.id.clone(), advisory);
@@ -99,10 +111,11 @@ fn keep_newest(advisories: &mut BTreeMap<String, Advisory>, advisory: Advisory, 
     let (mut kept, other) =
         if advisory.modified > existing.modified { (advisory, existing) } else { (existing, advisory) };
     for affected in other.affected {
-        let already_named = kept
-            .affected
-            .iter()
-            .any(|present| present.ecosystem == affected.ecosystem && present.name == affected.name);
+        let already_named = kept.affected.iter().any(|present| {
+            present.ecosystem == affected.ecosystem
+                && present.name == affected.name
+                && present.release == affected.release
+        });
         if !already_named {
             kept.affected.push(affected);
         }
@@ -202,6 +215,7 @@ fn read_zip(input: &Path, report: &mut BuildReport, accept: &mut Accept<'_>) -> 
 fn write_database(
     output: &Path,
     advisories: &BTreeMap<String, Advisory>,
+    known_exploited: &BTreeMap<String, KnownExploited>,
     report: &mut BuildReport,
 ) -> Result<(), DbError> {
     if let Some(parent) = output.parent().filter(|parent| !parent.as_os_str().is_empty()) {
@@ -213,7 +227,7 @@ fn write_database(
     }
     let temporary = temporary_path(output);
     let _ = std::fs::remove_file(&temporary);
-    let result = write_tables(&temporary, advisories, report);
+    let result = write_tables(&temporary, advisories, known_exploited, report);
     if let Err(error) = result {
         let _ = std::fs::remove_file(&temporary);
         return Err(error);
@@ -231,7 +245,12 @@ fn temporary_path(output: &Path) -> PathBuf {
     output.with_file_name(name)
 }
 
-fn write_tables(path: &Path, advisories: &BTreeMap<String, Advisory>, report: &mut BuildReport) -> Result<(), DbError> {
+fn write_tables(
+    path: &Path,
+    advisories: &BTreeMap<String, Advisory>,
+    known_exploited: &BTreeMap<String, KnownExploited>,
+    report: &mut BuildReport,
+) -> Result<(), DbError> {
     let database = redb::Database::create(path).map_err(|error| DbError::storage(path, error))?;
     let transaction = database.begin_write().map_err(|error| DbError::storage(path, error))?;
     let mut index: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -271,6 +290,17 @@ fn write_tables(path: &Path, advisories: &BTreeMap<String, Advisory>, report: &m
                 message: format!("cannot encode: {error}"),
             })?;
             table.insert(key.as_str(), bytes.as_slice()).map_err(|error| DbError::storage(path, error))?;
+        }
+    }
+    {
+        let mut table = transaction.open_table(KNOWN_EXPLOITED).map_err(|error| DbError::storage(path, error))?;
+        for (cve, entry) in known_exploited {
+            let bytes = postcard::to_allocvec(entry).map_err(|error| DbError::Corrupt {
+                path: path.display().to_string(),
+                key: cve.clone(),
+                message: format!("cannot encode: {error}"),
+            })?;
+            table.insert(cve.as_str(), bytes.as_slice()).map_err(|error| DbError::storage(path, error))?;
         }
     }
     {

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use kensa_model::{Advisory, Ecosystem};
+use kensa_model::{Advisory, Ecosystem, KnownExploited};
 use redb::{ReadableDatabase, ReadableTableMetadata, TableDefinition};
 
 use crate::DbError;
@@ -13,6 +13,8 @@ pub const DB_SCHEMA_VERSION: u32 = 2;
 pub(crate) const META: TableDefinition<'_, &str, &str> = TableDefinition::new("meta");
 pub(crate) const PACKAGES: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("packages");
 pub(crate) const ADVISORIES: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("advisories");
+/// CISA KEV entries by CVE id (postcard [`KnownExploited`]).
+pub(crate) const KNOWN_EXPLOITED: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("known_exploited");
 
 /// The key of a package in the index: ecosystem and normalised name.
 pub(crate) fn package_key(ecosystem: Ecosystem, normalized_name: &str) -> String {
@@ -34,6 +36,8 @@ pub struct DatabaseInfo {
     pub packages: u64,
     /// Advisory counts per ecosystem.
     pub advisories_per_ecosystem: BTreeMap<String, u64>,
+    /// CISA KEV entries.
+    pub known_exploited: u64,
 }
 
 /// An open, read-only advisory database.
@@ -123,6 +127,24 @@ impl Database {
         Ok(advisories)
     }
 
+    /// The CISA KEV entry for a CVE id.
+    pub fn known_exploited(&self, cve: &str) -> Result<Option<KnownExploited>, DbError> {
+        let table = match self.transaction.open_table(KNOWN_EXPLOITED) {
+            Ok(table) => table,
+            // A database built from feeds without KEV has no such table.
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(error) => return Err(DbError::storage(&self.path, error)),
+        };
+        let Some(bytes) = table.get(cve).map_err(|error| DbError::storage(&self.path, error))? else {
+            return Ok(None);
+        };
+        postcard::from_bytes(bytes.value()).map(Some).map_err(|error| DbError::Corrupt {
+            path: self.path.display().to_string(),
+            key: cve.to_owned(),
+            message: error.to_string(),
+        })
+    }
+
     /// Counts and build facts.
     pub fn info(&self) -> Result<DatabaseInfo, DbError> {
         let advisories_table =
@@ -144,6 +166,11 @@ impl Database {
             advisories: advisories_table.len().map_err(|error| DbError::storage(&self.path, error))?,
             packages: packages_table.len().map_err(|error| DbError::storage(&self.path, error))?,
             advisories_per_ecosystem: per_ecosystem,
+            known_exploited: match self.transaction.open_table(KNOWN_EXPLOITED) {
+                Ok(table) => table.len().map_err(|error| DbError::storage(&self.path, error))?,
+                Err(redb::TableError::TableDoesNotExist(_)) => 0,
+                Err(error) => return Err(DbError::storage(&self.path, error)),
+            },
         })
     }
 }
@@ -153,5 +180,9 @@ impl kensa_match::AdvisoryLookup for Database {
 
     fn advisories_for(&self, ecosystem: Ecosystem, normalized_name: &str) -> Result<Vec<Advisory>, DbError> {
         self.advisories_for_package(ecosystem, normalized_name)
+    }
+
+    fn known_exploited(&self, cve: &str) -> Result<Option<KnownExploited>, DbError> {
+        Database::known_exploited(self, cve)
     }
 }

@@ -135,3 +135,27 @@ fn same_id_for_two_packages_keeps_both() {
     assert_eq!(database.advisories_for_package(Ecosystem::Packagist, "symfony/form").unwrap().len(), 1);
     assert_eq!(database.advisories_for_package(Ecosystem::Packagist, "symfony/symfony").unwrap().len(), 1);
 }
+
+/// Alpine's secdb files one CVE per release: every release's entry is kept
+/// (regression: merging by package name alone dropped all but one release).
+#[test]
+fn same_id_for_two_releases_keeps_both() {
+    let input = tempfile::tempdir().unwrap();
+    let secdb = |release: &str| {
+        format!(
+            "distroversion: {release}\nreponame: main\nurlprefix: http://dl-cdn.alpinelinux.org/alpine\napkurl: '{{{{urlprefix}}}}/{{{{distroversion}}}}/{{{{reponame}}}}/{{{{arch}}}}/{{{{pkg.name}}}}-{{{{pkg.ver}}}}.apk'\narchs:\n  - x86_64\npackages:\n  - pkg:\n      name: musl\n      secfixes:\n        1.1.20-r5:\n          - CVE-2019-14697\n"
+        )
+    };
+    write(input.path(), "v3.9/main.yaml", &secdb("v3.9"));
+    write(input.path(), "v3.10/main.yaml", &secdb("v3.10"));
+    let output = tempfile::tempdir().unwrap();
+    let path = output.path().join("db.redb");
+    let report = build_database(input.path(), &path).unwrap();
+    assert!(report.rejected.is_empty() && report.skipped.is_empty(), "{report:?}");
+    let database = Database::open(&path).unwrap();
+    let advisories = database.advisories_for_package(Ecosystem::Alpine, "musl").unwrap();
+    assert_eq!(advisories.len(), 1);
+    let mut releases: Vec<_> = advisories[0].affected.iter().map(|affected| affected.release.clone()).collect();
+    releases.sort();
+    assert_eq!(releases, vec![Some("v3.10".to_owned()), Some("v3.9".to_owned())]);
+}

@@ -56,7 +56,9 @@ pub(crate) fn release_matches(ecosystem: Ecosystem, release: Option<&str>, distr
     let same = match ecosystem {
         Ecosystem::Debian => debian_release(distro).is_some_and(|host| host == release),
         Ecosystem::Ubuntu => ubuntu_release_matches(release, distro),
-        Ecosystem::Alpine => alpine_release(&distro.version).is_some_and(|host| host == release.trim_start_matches('v')),
+        Ecosystem::Alpine => {
+            alpine_release(&distro.version).is_some_and(|host| host == release.trim_start_matches('v'))
+        }
         Ecosystem::AlmaLinux | Ecosystem::RockyLinux | Ecosystem::Mageia => {
             major(&distro.version) == major(release) && !release.is_empty()
         }
@@ -149,7 +151,8 @@ fn suse_release_matches(release: &str, distro: &Distro) -> bool {
     let host_major = version.next().unwrap_or_default();
     let host_minor = version.next().unwrap_or("0");
     let service_pack = if host_minor == "0" { String::new() } else { format!(" SP{host_minor}") };
-    let numbers: Vec<&str> = release.split_whitespace().filter(|word| word.starts_with(|c: char| c.is_ascii_digit())).collect();
+    let numbers: Vec<&str> =
+        release.split_whitespace().filter(|word| word.starts_with(|c: char| c.is_ascii_digit())).collect();
     match numbers.as_slice() {
         [number] if number.contains('.') => *number == distro.version,
         [number] => {
@@ -195,10 +198,22 @@ mod tests {
     /// Alpine `v3.18` is every 3.18.x; RPM distributions compare major releases.
     #[test]
     fn alpine_and_rpm_releases() {
-        assert_eq!(release_matches(Ecosystem::Alpine, Some("v3.18"), Some(&distro("alpine", "3.18.4"))), ReleaseMatch::Matches);
-        assert_eq!(release_matches(Ecosystem::Alpine, Some("v3.1"), Some(&distro("alpine", "3.18.4"))), ReleaseMatch::Differs);
-        assert_eq!(release_matches(Ecosystem::AlmaLinux, Some("9"), Some(&distro("almalinux", "9.3"))), ReleaseMatch::Matches);
-        assert_eq!(release_matches(Ecosystem::AlmaLinux, Some("8"), Some(&distro("almalinux", "9.3"))), ReleaseMatch::Differs);
+        assert_eq!(
+            release_matches(Ecosystem::Alpine, Some("v3.18"), Some(&distro("alpine", "3.18.4"))),
+            ReleaseMatch::Matches
+        );
+        assert_eq!(
+            release_matches(Ecosystem::Alpine, Some("v3.1"), Some(&distro("alpine", "3.18.4"))),
+            ReleaseMatch::Differs
+        );
+        assert_eq!(
+            release_matches(Ecosystem::AlmaLinux, Some("9"), Some(&distro("almalinux", "9.3"))),
+            ReleaseMatch::Matches
+        );
+        assert_eq!(
+            release_matches(Ecosystem::AlmaLinux, Some("8"), Some(&distro("almalinux", "9.3"))),
+            ReleaseMatch::Differs
+        );
         assert_eq!(
             release_matches(Ecosystem::RedHat, Some("enterprise_linux:9::appstream"), Some(&distro("rhel", "9.2"))),
             ReleaseMatch::Matches
@@ -211,7 +226,10 @@ mod tests {
             release_matches(Ecosystem::Suse, Some("Linux Enterprise Server 15 SP4"), Some(&distro("sles", "15.5"))),
             ReleaseMatch::Differs
         );
-        assert_eq!(release_matches(Ecosystem::OpenSuse, Some("Leap 15.5"), Some(&distro("opensuse-leap", "15.5"))), ReleaseMatch::Matches);
+        assert_eq!(
+            release_matches(Ecosystem::OpenSuse, Some("Leap 15.5"), Some(&distro("opensuse-leap", "15.5"))),
+            ReleaseMatch::Matches
+        );
         assert_eq!(release_matches(Ecosystem::Wolfi, None, Some(&distro("wolfi", "20230201"))), ReleaseMatch::Matches);
     }
 

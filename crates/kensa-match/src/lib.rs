@@ -20,7 +20,8 @@ mod fingerprint;
 use std::collections::BTreeSet;
 
 use kensa_model::{
-    Advisory, Distro, Ecosystem, Finding, FixState, Inventory, KnownExploited, MatchEvidence, Package, PackageRef, Severity,
+    Advisory, Distro, Ecosystem, Finding, FixState, Inventory, KnownExploited, MatchEvidence, Package, PackageRef,
+    Severity,
 };
 use kensa_version::VersionScheme;
 

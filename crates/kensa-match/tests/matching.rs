@@ -428,7 +428,12 @@ fn upstream_records_never_match_os_packages() {
     let records = vec![advisory(
         "PYSEC-2023-192",
         &[],
-        vec![affected(Ecosystem::PyPI, "python-urllib3", vec![events_of(&[("introduced", "0"), ("fixed", "2.0")])], &[])],
+        vec![affected(
+            Ecosystem::PyPI,
+            "python-urllib3",
+            vec![events_of(&[("introduced", "0"), ("fixed", "2.0")])],
+            &[],
+        )],
     )];
     let outcome = match_inventory(&inventory, &InMemoryAdvisories::new(records)).unwrap();
     assert!(outcome.findings.is_empty());

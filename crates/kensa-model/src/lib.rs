@@ -17,7 +17,9 @@ mod inventory;
 mod package;
 mod severity;
 
-pub use advisory::{Advisory, AffectedPackage, AffectedRange, CvssVector, CvssVersion, FixState, RangeEvent, RangeKind};
+pub use advisory::{
+    Advisory, AffectedPackage, AffectedRange, CvssVector, CvssVersion, FixState, RangeEvent, RangeKind,
+};
 pub use ecosystem::{Ecosystem, UnknownEcosystem};
 pub use finding::{Finding, KnownExploited, MatchEvidence, PackageRef};
 pub use inventory::{

@@ -78,7 +78,9 @@ impl Package {
         let mut package = Package::new(ecosystem, name, version, location);
         // The purl spec puts an RPM epoch in an `epoch` qualifier, not the version.
         let rpm_epoch = match version.split_once(':') {
-            Some((epoch, rest)) if ecosystem.purl_type() == "rpm" && epoch.bytes().all(|byte| byte.is_ascii_digit()) => {
+            Some((epoch, rest))
+                if ecosystem.purl_type() == "rpm" && epoch.bytes().all(|byte| byte.is_ascii_digit()) =>
+            {
                 package.purl = purl_for(ecosystem, name, rest);
                 Some(epoch)
             }
@@ -197,7 +199,8 @@ mod tests {
         .with_source("glibc", "2.36-9+deb12u4");
         assert_eq!(package.purl, "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12");
         assert_eq!(package.source_name(), "glibc");
-        let rpm = Package::operating_system(Ecosystem::RedHat, "openssl", "1:3.0.7-24.el9", "rpmdb", Some("x86_64"), None);
+        let rpm =
+            Package::operating_system(Ecosystem::RedHat, "openssl", "1:3.0.7-24.el9", "rpmdb", Some("x86_64"), None);
         assert_eq!(rpm.purl, "pkg:rpm/redhat/openssl@3.0.7-24.el9?arch=x86_64&epoch=1");
         assert_eq!(rpm.version, "1:3.0.7-24.el9");
     }

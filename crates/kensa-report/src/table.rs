@@ -127,7 +127,11 @@ fn write_group(location: &str, findings: &[Finding], colour: bool, output: &mut 
                 [
                     finding.package.name.clone(),
                     finding.package.version.clone(),
-                    if finding.known_exploited.is_some() { format!("{} (KEV)", finding.id) } else { finding.id.clone() },
+                    if finding.known_exploited.is_some() {
+                        format!("{} (KEV)", finding.id)
+                    } else {
+                        finding.id.clone()
+                    },
                     label,
                     fixed_cell(finding),
                     truncate(&finding.summary, SUMMARY_WIDTH),

@@ -15,7 +15,7 @@
 //! are refused with a clear error), the index databases (`Name`, `Basenames`…),
 //! and the transaction log in `__db.*`.
 
-use super::{CorruptDatabase, DatabaseRecords};
+use super::{CorruptDatabase, DatabaseRecords, ReadBudget};
 
 const HASH_MAGIC: u32 = 0x0006_1561;
 const PAGE_HEADER_LENGTH: usize = 26;
@@ -76,6 +76,7 @@ struct Database<'file> {
     page_count: u32,
     /// Overflow pages already used by a value.
     claimed: Vec<bool>,
+    budget: ReadBudget,
 }
 
 /// Every header blob stored as a value, in page order.
@@ -121,7 +122,7 @@ impl<'file> Database<'file> {
         // The file's length bounds every page number, whatever the metadata says.
         let page_count = u32::try_from(contents.len() / page_size).unwrap_or(u32::MAX);
         let claimed = vec![false; usize::try_from(page_count).unwrap_or(0)];
-        Ok(Database { contents, order, page_size, page_count, claimed })
+        Ok(Database { contents, order, page_size, page_count, claimed, budget: ReadBudget::for_file(contents) })
     }
 
     fn page(&self, number: u32) -> Option<&'file [u8]> {
@@ -171,7 +172,10 @@ impl<'file> Database<'file> {
 
     fn value(&mut self, item: &[u8]) -> Result<Vec<u8>, String> {
         match item.split_first() {
-            Some((&ITEM_KEY_DATA, bytes)) => Ok(bytes.to_vec()),
+            Some((&ITEM_KEY_DATA, bytes)) => {
+                self.budget.take(bytes.len())?;
+                Ok(bytes.to_vec())
+            }
             Some((&ITEM_OFF_PAGE, _)) => {
                 let first_page = self.order.u32_at(item, 4).ok_or("off-page item is truncated")?;
                 let total_length = self.order.u32_at(item, 8).ok_or("off-page item is truncated")?;
@@ -187,6 +191,7 @@ impl<'file> Database<'file> {
             return Err(format!("value of {total_length} bytes exceeds the {MAXIMUM_VALUE_LENGTH}-byte limit"));
         }
         let total_length = usize::try_from(total_length).map_err(|_| "value length overflows")?;
+        self.budget.take(total_length)?;
         let mut value = Vec::with_capacity(total_length.min(self.contents.len()));
         let mut next = first_page;
         while value.len() < total_length {

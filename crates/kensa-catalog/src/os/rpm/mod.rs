@@ -19,6 +19,13 @@
 //! [`Ecosystem::Rpm`]. The files each package owns come from its
 //! `BASENAMES`/`DIRNAMES` tags.
 //!
+//! Untrusted input: every length and offset read from a file is checked
+//! before use, page walks keep a visited map so no chain can cycle, a header
+//! is capped at 64 MiB and 65,535 entries, and the record data read from one
+//! file never exceeds that file's size ([`ReadBudget`]). A database whose
+//! structure is broken is a parse error naming the file; one bad record is a
+//! diagnostic while the others are read.
+//!
 //! Deliberately not handled: `gpg-pubkey` pseudo-packages (imported signing
 //! keys, skipped), the index databases beside `Packages`, and rows still in
 //! an SQLite write-ahead log (a diagnostic says when one is present).
@@ -53,6 +60,29 @@ const GPG_PUBKEY_NAME: &str = "gpg-pubkey";
 pub(crate) struct DatabaseRecords {
     pub(crate) blobs: Vec<Vec<u8>>,
     pub(crate) problems: Vec<String>,
+}
+
+/// Bytes of record data read so far from one file. In a well-formed file every
+/// record occupies its own bytes, so the total never exceeds the file's size;
+/// records that overlap (cell or slot pointers aimed at the same bytes) could
+/// otherwise turn a small hostile file into gigabytes of copies.
+#[derive(Debug)]
+pub(crate) struct ReadBudget {
+    remaining: usize,
+}
+
+impl ReadBudget {
+    pub(crate) fn for_file(contents: &[u8]) -> ReadBudget {
+        ReadBudget { remaining: contents.len() }
+    }
+
+    /// Takes `length` bytes from the budget, or says why it cannot.
+    pub(crate) fn take(&mut self, length: usize) -> Result<(), String> {
+        self.remaining = self.remaining.checked_sub(length).ok_or_else(|| {
+            format!("records overlap: {length} more bytes would read more record data than the file holds")
+        })?;
+        Ok(())
+    }
 }
 
 /// A database whose structure is broken beyond reading any record.

@@ -12,7 +12,7 @@
 //! Deliberately not handled: the index files beside it (`Index.db`), and
 //! LZO-compressed blobs (a compile-time rpm option no distribution enables).
 
-use super::{CorruptDatabase, DatabaseRecords};
+use super::{CorruptDatabase, DatabaseRecords, ReadBudget};
 
 const FILE_MAGIC: &[u8; 4] = b"RpmP";
 const SUPPORTED_VERSION: u32 = 0;
@@ -74,8 +74,11 @@ pub(crate) fn read_header_blobs(contents: &[u8]) -> Result<DatabaseRecords, Corr
     }
     slots.sort_by_key(|slot| slot.block_offset);
     let mut records = DatabaseRecords::default();
+    let mut budget = ReadBudget::for_file(contents);
     for slot in &slots {
-        match read_blob(contents, slot, slot_area_length / BLOCK_LENGTH) {
+        let blob = read_blob(contents, slot, slot_area_length / BLOCK_LENGTH)
+            .and_then(|blob| budget.take(blob.len()).map(|()| blob));
+        match blob {
             Ok(blob) => records.blobs.push(blob.to_vec()),
             Err(message) => records.problems.push(format!("package index {}: {message}", slot.package_index)),
         }

@@ -16,7 +16,7 @@
 //! but not yet checkpointed are not seen (the cataloger reports a diagnostic
 //! when a non-empty log sits next to the database).
 
-use super::{CorruptDatabase, DatabaseRecords};
+use super::{CorruptDatabase, DatabaseRecords, ReadBudget};
 
 const FILE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 const FILE_HEADER_LENGTH: usize = 100;
@@ -132,13 +132,19 @@ impl<'file> Database<'file> {
 struct TableWalk<'database, 'file> {
     database: &'database Database<'file>,
     visited: Vec<bool>,
+    budget: ReadBudget,
     problems: Vec<String>,
 }
 
 impl<'database, 'file> TableWalk<'database, 'file> {
     fn new(database: &'database Database<'file>) -> TableWalk<'database, 'file> {
         let page_slots = usize::try_from(database.page_count).unwrap_or(0).saturating_add(1);
-        TableWalk { database, visited: vec![false; page_slots], problems: Vec::new() }
+        TableWalk {
+            database,
+            visited: vec![false; page_slots],
+            budget: ReadBudget::for_file(database.contents),
+            problems: Vec::new(),
+        }
     }
 
     fn claim(&mut self, number: u32) -> Result<(), String> {
@@ -212,13 +218,13 @@ impl<'database, 'file> TableWalk<'database, 'file> {
             return Err(format!("payload of {payload_length} bytes exceeds the {MAXIMUM_PAYLOAD_LENGTH}-byte limit"));
         }
         let payload_length = usize::try_from(payload_length).map_err(|_| "payload length overflows")?;
+        self.budget.take(payload_length)?;
         let (_rowid, rowid_size) =
             read_varint(cell.get(length_size..).unwrap_or_default()).ok_or("rowid is truncated")?;
         let local_start = length_size + rowid_size;
         let local_length = self.local_payload_length(payload_length);
         let local = cell.get(local_start..local_start + local_length).ok_or("cell payload runs past the page")?;
-        // Capped by the file's size: a cell may claim 64 MiB in a tiny file.
-        let mut payload = Vec::with_capacity(payload_length.min(self.database.contents.len()));
+        let mut payload = Vec::with_capacity(payload_length);
         payload.extend_from_slice(local);
         if local_length < payload_length {
             let first_overflow =
