@@ -1,10 +1,11 @@
 use std::collections::HashMap;
+use std::sync::{Mutex, mpsc};
 
 use kensa_fs::{FileEntry, FileSystem};
-use kensa_model::{Diagnostic, Inventory, Package, Resource};
+use kensa_model::{Diagnostic, Distro, Inventory, Package, Resource};
 
 use crate::os::release::detect_distro;
-use crate::{Cataloger, FileInput};
+use crate::{Cataloger, FileInput, FileProbe, Found};
 
 /// Options for one cataloging run.
 #[derive(Debug, Clone, Default)]
@@ -26,49 +27,111 @@ pub fn catalog_filesystem(
     inventory.distro = detection.distro;
     let distro = inventory.distro.clone();
     let mut file_owners: HashMap<String, String> = HashMap::new();
-    let mut wanted: Vec<(FileEntry, Vec<&dyn Cataloger>)> = Vec::new();
-    filesystem.walk(
-        &mut |entry| {
-            let interested: Vec<&dyn Cataloger> =
-                catalogers.iter().map(AsRef::as_ref).filter(|cataloger| cataloger.is_interested(entry)).collect();
-            if !interested.is_empty() {
-                wanted.push((entry.clone(), interested));
-            }
-        },
-        &mut |error| {
-            inventory.diagnostics.push(Diagnostic { path: String::new(), message: error.to_string() });
-        },
-    );
-    for (entry, interested) in wanted {
-        let limit = interested.iter().map(|cataloger| cataloger.size_limit()).max().unwrap_or(0);
-        let contents = match filesystem.read(&entry.path, limit) {
-            Ok(contents) => contents,
-            Err(error) => {
-                inventory.diagnostics.push(Diagnostic { path: entry.path.clone(), message: error.to_string() });
-                continue;
-            }
-        };
-        let input = FileInput { path: &entry.path, contents: &contents, filesystem, distro: distro.as_ref() };
-        for cataloger in interested {
-            match cataloger.catalog(&input) {
-                Ok(found) => {
-                    inventory.packages.extend(found.packages);
-                    inventory.unresolved.extend(found.unresolved);
-                    inventory.diagnostics.extend(found.diagnostics);
-                    for (path, owner) in found.file_owners {
-                        // A directory belongs to many packages; the first is as good as any.
-                        file_owners.entry(path).or_insert(owner);
-                    }
-                }
-                Err(error) => {
-                    inventory.diagnostics.push(Diagnostic { path: entry.path.clone(), message: error.to_string() })
+    let (results, walk_errors) = walk_and_catalog(filesystem, catalogers, distro.as_ref());
+    inventory.diagnostics.extend(walk_errors);
+    for result in results {
+        match result {
+            Ok(found) => {
+                inventory.packages.extend(found.packages);
+                inventory.unresolved.extend(found.unresolved);
+                inventory.diagnostics.extend(found.diagnostics);
+                for (path, owner) in found.file_owners {
+                    // A directory belongs to many packages; the first is as good as any.
+                    file_owners.entry(path).or_insert(owner);
                 }
             }
+            Err(diagnostic) => inventory.diagnostics.push(diagnostic),
         }
     }
     attribute_to_operating_system_packages(&mut inventory.packages, &file_owners);
     inventory.normalize();
     inventory
+}
+
+/// A file some cataloger wants, numbered in walk order.
+type WantedFile<'a> = (usize, FileEntry, Vec<&'a dyn Cataloger>);
+
+/// Walks the tree and, at the same time, reads every wanted file once and gives
+/// it to its catalogers on worker threads (as many as there are cores, at most
+/// four): the walk is bound by `stat` calls, the workers by reading and
+/// parsing, so the two overlap. Results come back in walk order whatever the
+/// threads' timing, so the inventory is deterministic.
+fn walk_and_catalog(
+    filesystem: &dyn FileSystem,
+    catalogers: &[Box<dyn Cataloger>],
+    distro: Option<&Distro>,
+) -> (Vec<Result<Found, Diagnostic>>, Vec<Diagnostic>) {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).clamp(1, 4);
+    let (sender, receiver) = mpsc::channel::<WantedFile<'_>>();
+    let receiver = Mutex::new(receiver);
+    let work = || {
+        // One buffer per thread, reused for every file: large binaries would
+        // otherwise cost a fresh allocation (and its page faults) each time.
+        let mut buffer = Vec::new();
+        let mut results = Vec::new();
+        loop {
+            let next = receiver.lock().ok().and_then(|receiver| receiver.recv().ok());
+            let Some((index, entry, interested)) = next else { break };
+            results.extend(
+                catalog_one_file(filesystem, distro, &entry, &interested, &mut buffer)
+                    .into_iter()
+                    .map(|result| (index, result)),
+            );
+        }
+        results
+    };
+    let mut walk_errors = Vec::new();
+    let mut results: Vec<(usize, Result<Found, Diagnostic>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+        let mut index = 0;
+        filesystem.walk(
+            &mut |entry| {
+                let interested: Vec<&dyn Cataloger> =
+                    catalogers.iter().map(AsRef::as_ref).filter(|cataloger| cataloger.is_interested(entry)).collect();
+                if !interested.is_empty() {
+                    // A send fails only when every worker has gone, which they
+                    // do not before the sender is dropped.
+                    let _ = sender.send((index, entry.clone(), interested));
+                    index += 1;
+                }
+            },
+            &mut |error| walk_errors.push(Diagnostic { path: String::new(), message: error.to_string() }),
+        );
+        drop(sender);
+        workers.into_iter().flat_map(|worker| worker.join().unwrap_or_default()).collect()
+    });
+    // Stable: several catalogers of one file keep their registry order.
+    results.sort_by_key(|(index, _)| *index);
+    (results.into_iter().map(|(_, result)| result).collect(), walk_errors)
+}
+
+/// Sniffs, reads and catalogs one file.
+fn catalog_one_file(
+    filesystem: &dyn FileSystem,
+    distro: Option<&Distro>,
+    entry: &FileEntry,
+    interested: &[&dyn Cataloger],
+    buffer: &mut Vec<u8>,
+) -> Vec<Result<Found, Diagnostic>> {
+    let mut probe = FileProbe::new(filesystem, entry);
+    let interested: Vec<&dyn Cataloger> =
+        interested.iter().copied().filter(|cataloger| cataloger.sniff(&mut probe)).collect();
+    if interested.is_empty() {
+        return Vec::new();
+    }
+    let limit = interested.iter().map(|cataloger| cataloger.size_limit()).max().unwrap_or(0);
+    if let Err(error) = filesystem.read_into(&entry.path, limit, buffer) {
+        return vec![Err(Diagnostic { path: entry.path.clone(), message: error.to_string() })];
+    }
+    let input = FileInput { path: &entry.path, contents: buffer, filesystem, distro };
+    interested
+        .iter()
+        .map(|cataloger| {
+            cataloger
+                .catalog(&input)
+                .map_err(|error| Diagnostic { path: entry.path.clone(), message: error.to_string() })
+        })
+        .collect()
 }
 
 /// Sets [`Package::installed_by`] on language packages located at a file an

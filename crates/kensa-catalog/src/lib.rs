@@ -10,6 +10,7 @@
 //! naming the file, which the driver turns into a diagnostic while the scan goes
 //! on. [`catalog_filesystem`] is the driver; [`all_catalogers`] the registry.
 
+mod binary;
 mod cargo;
 mod dart;
 mod dotnet;
@@ -90,6 +91,29 @@ impl CatalogError {
     }
 }
 
+/// A file about to be read, with what has been learnt about it so far: several
+/// catalogers may sniff one file, and the probe reads each fact once.
+pub struct FileProbe<'a> {
+    /// The tree the file is in.
+    pub filesystem: &'a dyn FileSystem,
+    /// The file.
+    pub entry: &'a FileEntry,
+    executable: Option<binary::Sniffed>,
+}
+
+impl<'a> FileProbe<'a> {
+    /// A probe of one file.
+    pub fn new(filesystem: &'a dyn FileSystem, entry: &'a FileEntry) -> FileProbe<'a> {
+        FileProbe { filesystem, entry, executable: None }
+    }
+
+    /// Its executable format and, for ELF, section names (read once).
+    pub(crate) fn executable(&mut self) -> &binary::Sniffed {
+        let (filesystem, entry) = (self.filesystem, self.entry);
+        self.executable.get_or_insert_with(|| binary::sniff_executable(filesystem, entry))
+    }
+}
+
 /// Reads packages of one format.
 pub trait Cataloger: Send + Sync {
     /// A short stable name (`cargo-lock`, `npm-package-lock`).
@@ -102,6 +126,15 @@ pub trait Cataloger: Send + Sync {
     /// The largest file this cataloger accepts.
     fn size_limit(&self) -> u64 {
         MANIFEST_SIZE_LIMIT
+    }
+
+    /// A second, cheap look before the whole file is read, for catalogers whose
+    /// path test is loose (every executable might be a Go program): read a few
+    /// bytes through the filesystem and say whether the file is worth reading.
+    /// Sources that hold a file in memory anyway may skip this and call
+    /// [`Cataloger::catalog`] directly; it must give the same answer.
+    fn sniff(&self, _probe: &mut FileProbe<'_>) -> bool {
+        true
     }
 
     /// Reads one file.

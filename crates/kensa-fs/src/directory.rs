@@ -1,6 +1,8 @@
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::RwLock;
 
 use crate::{FileEntry, FileSystem, FsError, validate_relative_path};
 
@@ -20,6 +22,15 @@ pub struct DirectoryFileSystem {
     root_name: String,
     /// When the user scans one file, the tree is that file alone.
     single_file: Option<String>,
+    /// Relative directories the walk entered (so they are real directories, not
+    /// symlinks, all the way down from the root): a file whose parent is here
+    /// needs no path resolution before it is opened. Resolving every path was
+    /// most of the cost of reading a root filesystem.
+    real_directories: RwLock<HashSet<String>>,
+    /// Relative paths of the regular files the walk found: they open without
+    /// any further check (each check is a `stat`, and a root filesystem scan
+    /// opens hundreds of files).
+    walked_files: RwLock<HashMap<String, FileEntry>>,
 }
 
 impl DirectoryFileSystem {
@@ -39,10 +50,24 @@ impl DirectoryFileSystem {
                 _ => PathBuf::from("."),
             };
             let canonical_root = canonicalize(&root)?;
-            return Ok(DirectoryFileSystem { root, canonical_root, root_name, single_file: Some(file_name) });
+            return Ok(DirectoryFileSystem {
+                root,
+                canonical_root,
+                root_name,
+                single_file: Some(file_name),
+                real_directories: RwLock::default(),
+                walked_files: RwLock::default(),
+            });
         }
         let canonical_root = canonicalize(path)?;
-        Ok(DirectoryFileSystem { root: path.to_path_buf(), canonical_root, root_name, single_file: None })
+        Ok(DirectoryFileSystem {
+            root: path.to_path_buf(),
+            canonical_root,
+            root_name,
+            single_file: None,
+            real_directories: RwLock::default(),
+            walked_files: RwLock::default(),
+        })
     }
 
     fn full_path(&self, path: &str) -> Result<PathBuf, FsError> {
@@ -57,6 +82,18 @@ impl DirectoryFileSystem {
             });
         }
         let full_path = self.root.join(path);
+        if self.walked_files.read().is_ok_and(|files| files.contains_key(path)) {
+            return Ok(full_path);
+        }
+        // Fast path: the parent is a directory the walk entered without following
+        // links, and the file itself is not a link.
+        let parent_is_real =
+            self.real_directories.read().is_ok_and(|directories| directories.contains(crate::parent(path)));
+        if parent_is_real
+            && std::fs::symlink_metadata(&full_path).is_ok_and(|metadata| !metadata.file_type().is_symlink())
+        {
+            return Ok(full_path);
+        }
         // A symlinked directory anywhere on the way could lead outside the root:
         // resolve the real location and require it to be inside.
         let resolved = canonicalize(&full_path)?;
@@ -115,6 +152,15 @@ impl FileSystem for DirectoryFileSystem {
                     continue;
                 }
             };
+            if entry.file_type().is_dir() {
+                if let Ok(relative) = entry.path().strip_prefix(&self.root)
+                    && let Some(relative) = relative.to_str()
+                    && let Ok(mut directories) = self.real_directories.write()
+                {
+                    directories.insert(relative.replace(std::path::MAIN_SEPARATOR, "/"));
+                }
+                continue;
+            }
             if !entry.file_type().is_file() {
                 continue;
             }
@@ -139,6 +185,14 @@ impl FileSystem for DirectoryFileSystem {
 
     fn open(&self, path: &str) -> Result<Box<dyn Read + Send + '_>, FsError> {
         let full_path = self.full_path(path)?;
+        if self.walked_files.read().is_ok_and(|files| files.contains_key(path)) {
+            let file = File::open(&full_path).map_err(|source| FsError::Io {
+                operation: "open",
+                path: full_path.display().to_string(),
+                source,
+            })?;
+            return Ok(Box::new(file));
+        }
         // Refuse symlinks: the walk never yields them, and a caller asking for a
         // sibling file by name must not be led outside the root.
         let metadata = std::fs::symlink_metadata(&full_path).map_err(|source| FsError::Io {
@@ -161,7 +215,27 @@ impl FileSystem for DirectoryFileSystem {
         Ok(Box::new(file))
     }
 
+    fn read_range(&self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, FsError> {
+        use std::io::{Seek, SeekFrom};
+        let full_path = self.full_path(path)?;
+        let io_error = |source| FsError::Io { operation: "read", path: full_path.display().to_string(), source };
+        if !self.walked_files.read().is_ok_and(|files| files.contains_key(path)) {
+            let metadata = std::fs::symlink_metadata(&full_path).map_err(io_error)?;
+            if !metadata.is_file() {
+                return Err(io_error(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file")));
+            }
+        }
+        let mut file = File::open(&full_path).map_err(io_error)?;
+        file.seek(SeekFrom::Start(offset)).map_err(io_error)?;
+        let mut buffer = Vec::new();
+        file.take(length).read_to_end(&mut buffer).map_err(io_error)?;
+        Ok(buffer)
+    }
+
     fn entry(&self, path: &str) -> Option<FileEntry> {
+        if let Some(entry) = self.walked_files.read().ok().and_then(|files| files.get(path).cloned()) {
+            return Some(entry);
+        }
         let full_path = self.full_path(path).ok()?;
         let metadata = std::fs::symlink_metadata(full_path).ok()?;
         metadata.is_file().then(|| FileEntry {

@@ -99,18 +99,39 @@ pub trait FileSystem: Send + Sync {
 
     /// Reads a whole file, refusing files larger than `limit` bytes.
     fn read(&self, path: &str, limit: u64) -> Result<Vec<u8>, FsError> {
-        let mut reader = self.open(path)?;
         let mut buffer = Vec::new();
+        self.read_into(path, limit, &mut buffer)?;
+        Ok(buffer)
+    }
+
+    /// Reads a whole file into `buffer` (replacing its contents, keeping its
+    /// allocation), refusing files larger than `limit` bytes.
+    fn read_into(&self, path: &str, limit: u64, buffer: &mut Vec<u8>) -> Result<(), FsError> {
+        buffer.clear();
+        let mut reader = self.open(path)?;
         // Read one byte past the limit so an over-long file is detected even when
         // its recorded size lied.
-        reader.by_ref().take(limit.saturating_add(1)).read_to_end(&mut buffer).map_err(|source| FsError::Io {
+        reader.by_ref().take(limit.saturating_add(1)).read_to_end(buffer).map_err(|source| FsError::Io {
             operation: "read",
             path: self.display_path(path),
             source,
         })?;
         if buffer.len() as u64 > limit {
-            return Err(FsError::TooLarge { path: self.display_path(path), size: buffer.len() as u64, limit });
+            let size = buffer.len() as u64;
+            buffer.clear();
+            return Err(FsError::TooLarge { path: self.display_path(path), size, limit });
         }
+        Ok(())
+    }
+
+    /// Reads at most `length` bytes starting at `offset` (fewer at the end of
+    /// the file). Sources that cannot seek read and discard up to `offset`.
+    fn read_range(&self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, FsError> {
+        let mut reader = self.open(path)?;
+        let io_error = |source| FsError::Io { operation: "read", path: self.display_path(path), source };
+        std::io::copy(&mut reader.by_ref().take(offset), &mut std::io::sink()).map_err(io_error)?;
+        let mut buffer = Vec::new();
+        reader.take(length).read_to_end(&mut buffer).map_err(io_error)?;
         Ok(buffer)
     }
 

@@ -40,6 +40,14 @@ impl Cataloger for CargoAuditableCataloger {
         BINARY_SIZE_LIMIT
     }
 
+    fn sniff(&self, probe: &mut crate::FileProbe<'_>) -> bool {
+        match probe.executable() {
+            crate::binary::Sniffed::NotExecutable => false,
+            crate::binary::Sniffed::Elf(names) => names.iter().any(|name| name == ".dep-v0"),
+            crate::binary::Sniffed::ReadWhole => true,
+        }
+    }
+
     fn catalog(&self, input: &FileInput<'_>) -> Result<Found, CatalogError> {
         if !crate::golang::is_executable_image(input.contents) {
             return Ok(Found::default());

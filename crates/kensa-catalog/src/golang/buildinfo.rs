@@ -64,10 +64,15 @@ pub(crate) fn read_build_info(contents: &[u8]) -> Result<Option<BuildInfo>, Stri
         return Ok(None);
     }
     let parsed = object::File::parse(contents).ok();
-    let header_offset = parsed
-        .as_ref()
-        .and_then(|file| find_header_in_sections(file, contents))
-        .or_else(|| find_header_anywhere(contents));
+    // The whole-file search is only a fallback for executables whose section
+    // table cannot be read (stripped or damaged): a well-formed ELF, PE or
+    // Mach-O without the header in its data sections is simply not a Go
+    // program, and searching every byte of every system binary for it was the
+    // largest cost of scanning a root filesystem.
+    let header_offset = match parsed.as_ref() {
+        Some(file) => find_header_in_sections(file, contents),
+        None => find_header_anywhere(contents),
+    };
     let Some(header_offset) = header_offset else {
         return Ok(None);
     };
@@ -126,7 +131,7 @@ fn find_header_in_sections(file: &object::File<'_>, contents: &[u8]) -> Option<u
 
 /// Scans the whole file for the header, for files `object` cannot parse.
 fn find_header_anywhere(contents: &[u8]) -> Option<usize> {
-    contents.windows(BUILD_INFO_MAGIC.len()).position(|window| window == BUILD_INFO_MAGIC)
+    memchr::memmem::find(contents, BUILD_INFO_MAGIC)
 }
 
 /// Reads an unsigned LEB128 varint; returns the value and the bytes it used.

@@ -45,6 +45,17 @@ impl Cataloger for GoBinaryCataloger {
         BINARY_SIZE_LIMIT
     }
 
+    fn sniff(&self, probe: &mut crate::FileProbe<'_>) -> bool {
+        // Go 1.13+ ELF binaries carry `.go.buildinfo`; older ones still have
+        // Go's own symbol and build-id sections.
+        const GO_SECTIONS: &[&str] = &[".go.buildinfo", ".gopclntab", ".note.go.buildid"];
+        match probe.executable() {
+            crate::binary::Sniffed::NotExecutable => false,
+            crate::binary::Sniffed::Elf(names) => names.iter().any(|name| GO_SECTIONS.contains(&name.as_str())),
+            crate::binary::Sniffed::ReadWhole => true,
+        }
+    }
+
     fn catalog(&self, input: &FileInput<'_>) -> Result<Found, CatalogError> {
         match buildinfo::read_build_info(input.contents) {
             Ok(Some(build_info)) => Ok(packages_from_build_info(&build_info, input.path)),
