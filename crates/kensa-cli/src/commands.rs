@@ -123,6 +123,16 @@ enum DbCommand {
         #[command(flatten)]
         database: DatabaseLocation,
     },
+    /// Print the stored advisories for an id, or for a package (`--package ECOSYSTEM/NAME`), as JSON.
+    Show {
+        /// Advisory id (`GHSA-…`, `RUSTSEC-…`, `DSA-…`).
+        id: Option<String>,
+        /// Every advisory indexed under a package, e.g. `Alpine/openssl` or `PyPI/requests`.
+        #[arg(long, conflicts_with = "id")]
+        package: Option<String>,
+        #[command(flatten)]
+        database: DatabaseLocation,
+    },
 }
 
 /// The database path: `--db`, `KENSA_DB`, or the per-user cache directory.
@@ -170,6 +180,9 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             build_database(&from, &database_path(&database)?, verbose)
         }
         Command::Db { command: DbCommand::Status { database } } => database_status(&database_path(&database)?),
+        Command::Db { command: DbCommand::Show { id, package, database } } => {
+            show_advisories(&database_path(&database)?, id.as_deref(), package.as_deref())
+        }
     }
 }
 
@@ -283,6 +296,27 @@ fn build_database(from: &Path, path: &Path, verbose: bool) -> Result<ExitCode> {
             }
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show_advisories(path: &Path, id: Option<&str>, package: Option<&str>) -> Result<ExitCode> {
+    let database = kensa_db::Database::open(path)?;
+    let advisories = match (id, package) {
+        (Some(id), _) => database.advisory(id)?.into_iter().collect::<Vec<_>>(),
+        (None, Some(package)) => {
+            let (ecosystem, name) =
+                package.split_once('/').context("--package takes ECOSYSTEM/NAME, e.g. PyPI/requests")?;
+            let ecosystem: kensa_model::Ecosystem = ecosystem.parse()?;
+            database.advisories_for_package(ecosystem, &ecosystem.normalize_name(name))?
+        }
+        (None, None) => bail!("give an advisory id or --package ECOSYSTEM/NAME"),
+    };
+    if advisories.is_empty() {
+        bail!("no advisory found in {}", path.display());
+    }
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut stdout, &advisories)?;
+    writeln!(stdout)?;
     Ok(ExitCode::SUCCESS)
 }
 

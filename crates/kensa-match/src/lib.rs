@@ -202,24 +202,79 @@ pub fn match_package(package: &Package, distro: Option<&Distro>, advisories: &[A
     }
     let (informational, vulnerabilities): (Vec<_>, Vec<_>) =
         matched.into_iter().partition(|matched| matched.advisory.informational.is_some());
-    for group in group_by_alias(vulnerabilities) {
+    for vulnerability in group_into_vulnerabilities(&vulnerabilities) {
         for location in &package.locations {
-            outcome.findings.push(build_finding(package, location, scheme, &group));
+            outcome.findings.push(build_finding(package, location, scheme, &vulnerability));
         }
     }
-    for group in group_by_alias(informational) {
+    for vulnerability in group_into_vulnerabilities(&informational) {
         for location in &package.locations {
-            outcome.warnings.push(build_finding(package, location, scheme, &group));
+            outcome.warnings.push(build_finding(package, location, scheme, &vulnerability));
         }
     }
 }
 
-/// Groups matched advisories that share an identifier (transitively).
-fn group_by_alias(matched: Vec<Matched<'_>>) -> Vec<Vec<Matched<'_>>> {
-    let mut groups: Vec<(BTreeSet<String>, Vec<Matched<'_>>)> = Vec::new();
+/// One vulnerability to report: its id, its other ids, and the matched
+/// advisories that describe it.
+struct Vulnerability<'m, 'a> {
+    id: String,
+    aliases: Vec<String>,
+    matched: Vec<&'m Matched<'a>>,
+}
+
+/// Turns matched advisories into vulnerabilities.
+///
+/// Advisories sharing an id (transitively) describe one vulnerability — a
+/// GHSA, a PYSEC and a RUSTSEC record of one CVE are one finding. But a
+/// distribution advisory (DSA, DLA, ALSA) bundles every CVE one update fixed:
+/// when a connected set names several CVEs, each CVE is its own finding, listing
+/// the bundles that cover it, so five fixed bugs are five findings, as the CVE
+/// trackers and other scanners count them.
+fn group_into_vulnerabilities<'m, 'a>(matched: &'m [Matched<'a>]) -> Vec<Vulnerability<'m, 'a>> {
+    let mut vulnerabilities = Vec::new();
+    for component in connected_by_shared_ids(matched) {
+        let cves: BTreeSet<&str> =
+            component.iter().flat_map(|item| item.advisory.all_ids()).filter(|id| id.starts_with("CVE-")).collect();
+        if cves.len() <= 1 {
+            let ids: BTreeSet<String> =
+                component.iter().flat_map(|item| item.advisory.all_ids().map(str::to_owned)).collect();
+            let id = primary_id(&ids);
+            let aliases = ids.into_iter().filter(|alias| *alias != id).collect();
+            vulnerabilities.push(Vulnerability { id, aliases, matched: component });
+            continue;
+        }
+        for cve in cves {
+            let members: Vec<&Matched<'a>> = component
+                .iter()
+                .copied()
+                .filter(|item| {
+                    let mut ids = item.advisory.all_ids();
+                    let names_cve = item.advisory.all_ids().any(|id| id == cve);
+                    names_cve || !ids.any(|id| id.starts_with("CVE-"))
+                })
+                .collect();
+            let aliases: BTreeSet<String> = members
+                .iter()
+                .flat_map(|item| item.advisory.all_ids())
+                .filter(|id| !id.starts_with("CVE-"))
+                .map(str::to_owned)
+                .collect();
+            vulnerabilities.push(Vulnerability {
+                id: cve.to_owned(),
+                aliases: aliases.into_iter().collect(),
+                matched: members,
+            });
+        }
+    }
+    vulnerabilities
+}
+
+/// Groups matched advisories that share an identifier (transitively), each
+/// group sorted by advisory id.
+fn connected_by_shared_ids<'m, 'a>(matched: &'m [Matched<'a>]) -> Vec<Vec<&'m Matched<'a>>> {
+    let mut groups: Vec<(BTreeSet<&'a str>, Vec<&'m Matched<'a>>)> = Vec::new();
     for item in matched {
-        let ids: BTreeSet<String> = item.advisory.all_ids().map(str::to_owned).collect();
-        let mut merged_ids = ids;
+        let mut merged_ids: BTreeSet<&'a str> = item.advisory.all_ids().collect();
         let mut merged_items = vec![item];
         // Pull in every existing group that shares an id; repeat-free because each
         // absorbed group is removed.
@@ -237,7 +292,7 @@ fn group_by_alias(matched: Vec<Matched<'_>>) -> Vec<Vec<Matched<'_>>> {
         }
         groups.push((merged_ids, merged_items));
     }
-    let mut groups: Vec<Vec<Matched<'_>>> = groups.into_iter().map(|(_, items)| items).collect();
+    let mut groups: Vec<Vec<&Matched<'a>>> = groups.into_iter().map(|(_, items)| items).collect();
     for group in &mut groups {
         group.sort_by(|left, right| left.advisory.id.cmp(&right.advisory.id));
     }
@@ -259,11 +314,15 @@ fn primary_id(ids: &BTreeSet<String>) -> String {
     ids.iter().min_by_key(|id| (rank(id), (*id).clone())).cloned().unwrap_or_default()
 }
 
-fn build_finding(package: &Package, location: &str, scheme: VersionScheme, group: &[Matched<'_>]) -> Finding {
-    let ids: BTreeSet<String> =
-        group.iter().flat_map(|matched| matched.advisory.all_ids().map(str::to_owned)).collect();
-    let id = primary_id(&ids);
-    let aliases: Vec<String> = ids.iter().filter(|alias| **alias != id).cloned().collect();
+fn build_finding(
+    package: &Package,
+    location: &str,
+    scheme: VersionScheme,
+    vulnerability: &Vulnerability<'_, '_>,
+) -> Finding {
+    let group = vulnerability.matched.as_slice();
+    let id = vulnerability.id.clone();
+    let aliases = vulnerability.aliases.clone();
 
     let assessments: Vec<kensa_score::SeverityAssessment> = group
         .iter()

@@ -438,3 +438,24 @@ fn upstream_records_never_match_os_packages() {
     let outcome = match_inventory(&inventory, &InMemoryAdvisories::new(records)).unwrap();
     assert!(outcome.findings.is_empty());
 }
+
+/// A distribution advisory bundling several CVEs gives one finding per CVE,
+/// each listing the bundle; a GHSA of one of those CVEs joins that CVE's finding.
+#[test]
+fn bundled_cves_are_separate_findings() {
+    let inventory = debian_inventory("11", &[("libssl1.1", "1.1.1n-0+deb11u3", "openssl", "1.1.1n-0+deb11u3")]);
+    let mut bundle = debian_advisory("DSA-5343-1", "11", "openssl", Some("1.1.1n-0+deb11u4"));
+    bundle.aliases = vec!["CVE-2022-4304".to_owned(), "CVE-2023-0286".to_owned()];
+    let mut single = debian_advisory("DEBIAN-CVE-2023-0286", "11", "openssl", Some("1.1.1n-0+deb11u4"));
+    single.aliases = vec!["CVE-2023-0286".to_owned()];
+    let outcome = match_inventory(&inventory, &InMemoryAdvisories::new(vec![bundle, single])).unwrap();
+    let found: Vec<(&str, Vec<&str>)> = outcome
+        .findings
+        .iter()
+        .map(|finding| (finding.id.as_str(), finding.aliases.iter().map(String::as_str).collect()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![("CVE-2022-4304", vec!["DSA-5343-1"]), ("CVE-2023-0286", vec!["DEBIAN-CVE-2023-0286", "DSA-5343-1"]),]
+    );
+}

@@ -1,0 +1,247 @@
+//! End-to-end scans of operating-system package databases from ../shared/data,
+//! laid out as root filesystems in temporary directories, against the database
+//! built from every feed in shared. Expected findings below were checked by
+//! hand against the feed files named in each test.
+
+// Test helpers outside #[test] functions are not covered by clippy.toml's test exemptions.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn shared(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(relative)
+}
+
+fn kensa(arguments: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kensa")).args(arguments).env_remove("KENSA_DB").output().unwrap()
+}
+
+fn database() -> &'static Path {
+    static DATABASE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_directory, path) = DATABASE.get_or_init(|| {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("kensa.redb");
+        let output =
+            kensa(&["db", "build", "--from", shared("advisories").to_str().unwrap(), "--db", path.to_str().unwrap()]);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        (directory, path)
+    });
+    path
+}
+
+/// A root filesystem holding the given files (relative path → contents).
+fn rootfs(files: &[(&str, String)]) -> tempfile::TempDir {
+    let directory = tempfile::tempdir().unwrap();
+    for (path, contents) in files {
+        let path = directory.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+    directory
+}
+
+fn read_shared(relative: &str) -> String {
+    std::fs::read_to_string(shared(relative)).unwrap()
+}
+
+fn scan(root: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut arguments =
+        vec!["scan", "fs", root.to_str().unwrap(), "--format", "json", "--db", database().to_str().unwrap()];
+    arguments.extend_from_slice(extra);
+    let output = kensa(&arguments);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// (package, id) of every finding.
+fn findings(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| {
+            (finding["package"]["name"].as_str().unwrap().to_owned(), finding["id"].as_str().unwrap().to_owned())
+        })
+        .collect()
+}
+
+fn finding<'a>(report: &'a serde_json::Value, package: &str, id: &str) -> Option<&'a serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| finding["package"]["name"] == package && finding["id"] == id)
+}
+
+/// The apk database of an Alpine 3.4-era image (trivy's fixture) on an Alpine
+/// 3.4 host: alpine-secdb v3.4/main.yaml fixes openssl CVE-2016-2180 in
+/// 1.0.2h-r2, so both binaries built from openssl (libssl1.0, libcrypto1.0, at
+/// 1.0.2h-r1) have it; CVE-2016-2177 was fixed in 1.0.2h-r1 itself, so neither
+/// has that. The record without a version is a diagnostic naming the file.
+#[test]
+fn alpine_packages_match_the_releases_secdb_by_origin() {
+    let root = rootfs(&[
+        ("lib/apk/db/installed", read_shared("targets/apk/trivy/installed")),
+        ("etc/alpine-release", "3.4.6\n".to_owned()),
+    ]);
+    let report = scan(root.path(), &[]);
+    assert_eq!(report["resource"]["distro"]["id"], "alpine");
+    for binary in ["libssl1.0", "libcrypto1.0"] {
+        let found = finding(&report, binary, "CVE-2016-2180").unwrap_or_else(|| panic!("{binary} CVE-2016-2180"));
+        assert_eq!(found["fixed_versions"], serde_json::json!(["1.0.2h-r2"]));
+        assert_eq!(found["fix_state"], "fixed");
+        assert!(finding(&report, binary, "CVE-2016-2177").is_none());
+    }
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    assert!(diagnostics.iter().any(|diagnostic| diagnostic["path"] == "lib/apk/db/installed"), "{diagnostics:?}");
+    insta::assert_snapshot!(
+        "alpine_3_4_findings",
+        findings(&report).iter().map(|(package, id)| format!("{package} {id}")).collect::<Vec<_>>().join("\n")
+    );
+}
+
+/// The same packages on a release the secdb snapshot does not cover (3.2)
+/// match nothing: no record of another release is ever used.
+#[test]
+fn alpine_other_release_matches_nothing() {
+    let root = rootfs(&[
+        ("lib/apk/db/installed", read_shared("targets/apk/trivy/installed")),
+        ("etc/alpine-release", "3.2.3\n".to_owned()),
+    ]);
+    assert!(findings(&scan(root.path(), &[])).is_empty());
+}
+
+fn bullseye_with_openssl(version: &str, os_release: &str) -> tempfile::TempDir {
+    let status = read_shared("targets/dpkg/debootstrap-bullseye/status")
+        .replace("Version: 1.1.1w-0+deb11u1", &format!("Version: {version}"));
+    rootfs(&[
+        ("var/lib/dpkg/status", status),
+        ("etc/os-release", read_shared(os_release)),
+        ("etc/debian_version", read_shared("targets/dpkg/debootstrap-bullseye/debian_version")),
+    ])
+}
+
+/// Real bullseye (Debian 11.11) packages against the DSA list snapshot of
+/// 2023-04: every bullseye fix in that list is older than 11.11, so there is
+/// nothing to report — a false positive here would be a backport missed.
+#[test]
+fn debian_bullseye_point_release_has_no_findings_from_older_dsas() {
+    let report =
+        scan(bullseye_with_openssl("1.1.1w-0+deb11u1", "targets/dpkg/debootstrap-bullseye/os-release").path(), &[]);
+    assert_eq!(report["resource"]["distro"]["version"], "11");
+    assert_eq!(report["summary"]["packages"], 96);
+    assert!(findings(&report).is_empty(), "{:?}", findings(&report));
+}
+
+/// With openssl rolled back to 1.1.1n-0+deb11u3, DSA-5343-1 (fixed in
+/// 1.1.1n-0+deb11u4, DSA/list) applies to both binaries of source openssl
+/// (libssl1.1 here), one finding per CVE it fixes; DSA-5169-1 (fixed in deb11u3, the installed
+/// version) does not. On a bookworm host the bullseye records never apply.
+#[test]
+fn debian_matches_by_source_package_and_release() {
+    let report =
+        scan(bullseye_with_openssl("1.1.1n-0+deb11u3", "targets/dpkg/debootstrap-bullseye/os-release").path(), &[]);
+    // minbase bullseye has libssl1.1 from source openssl, not the openssl binary.
+    for binary in ["libssl1.1"] {
+        let found = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|finding| {
+                finding["package"]["name"] == binary
+                    && finding["evidence"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|evidence| evidence["advisory_id"] == "DSA-5343-1")
+            })
+            .unwrap_or_else(|| panic!("{binary} DSA-5343-1 in {:?}", findings(&report)));
+        assert_eq!(found["fixed_versions"], serde_json::json!(["1.1.1n-0+deb11u4"]));
+        assert!(found["aliases"].as_array().unwrap().iter().any(|alias| alias == "DSA-5343-1"));
+    }
+    // DSA-5343-1 names five CVEs: five findings, each listing the DSA.
+    let from_dsa: Vec<String> = findings(&report)
+        .into_iter()
+        .filter(|(package, id)| package == "libssl1.1" && id.starts_with("CVE-"))
+        .map(|(_, id)| id)
+        .filter(|id| {
+            ["CVE-2022-2097", "CVE-2022-4304", "CVE-2022-4450", "CVE-2023-0215", "CVE-2023-0286"].contains(&id.as_str())
+        })
+        .collect();
+    assert_eq!(from_dsa.len(), 5, "{:?}", findings(&report));
+    let mentions =
+        |id: &str| {
+            report["findings"].as_array().unwrap().iter().any(|finding| {
+                finding["evidence"].as_array().unwrap().iter().any(|evidence| evidence["advisory_id"] == id)
+            })
+        };
+    assert!(!mentions("DSA-5169-1"));
+    let on_bookworm =
+        scan(bullseye_with_openssl("1.1.1n-0+deb11u3", "targets/dpkg/debootstrap-bookworm/os-release").path(), &[]);
+    assert!(findings(&on_bookworm).is_empty(), "{:?}", findings(&on_bookworm));
+}
+
+/// `--ignore-unfixed` hides vulnerabilities without a fix and keeps fixed ones.
+#[test]
+fn ignore_unfixed_keeps_only_fixable_findings() {
+    let feeds = rootfs(&[
+        (
+            "osv/DEBIAN-CVE-2099-0001.json",
+            r#"{"id": "DEBIAN-CVE-2099-0001", "modified": "2024-01-01T00:00:00Z",
+                "affected": [{"package": {"ecosystem": "Debian:11", "name": "tar"},
+                              "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]}"#
+                .to_owned(),
+        ),
+        (
+            "osv/DEBIAN-CVE-2099-0002.json",
+            r#"{"id": "DEBIAN-CVE-2099-0002", "modified": "2024-01-01T00:00:00Z",
+                "affected": [{"package": {"ecosystem": "Debian:11", "name": "tar"},
+                              "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.34+dfsg-1+deb11u2"}]}]}]}"#
+                .to_owned(),
+        ),
+    ]);
+    let database_directory = tempfile::tempdir().unwrap();
+    let database = database_directory.path().join("db.redb");
+    let built = kensa(&["db", "build", "--from", feeds.path().to_str().unwrap(), "--db", database.to_str().unwrap()]);
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let root = bullseye_with_openssl("1.1.1w-0+deb11u1", "targets/dpkg/debootstrap-bullseye/os-release");
+    let run = |extra: &[&str]| {
+        let mut arguments =
+            vec!["scan", "fs", root.path().to_str().unwrap(), "--format", "json", "--db", database.to_str().unwrap()];
+        arguments.extend_from_slice(extra);
+        let output = kensa(&arguments);
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let mut ids: Vec<String> = findings(&report).into_iter().map(|(_, id)| id).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(run(&[]), vec!["DEBIAN-CVE-2099-0001", "DEBIAN-CVE-2099-0002"]);
+    assert_eq!(run(&["--ignore-unfixed"]), vec!["DEBIAN-CVE-2099-0002"]);
+}
+
+/// A real minbase bookworm root filesystem built by debootstrap (see
+/// .ci/needs/os-rootfs.sh): detected as Debian 12, every installed package
+/// found with its source, nothing unreadable.
+#[test]
+fn debootstrap_rootfs() {
+    let fixtures = std::env::var("KENSA_FIXTURES_DIR").unwrap_or_else(|_| "/tmp/kensa-fixtures".to_owned());
+    let root = Path::new(&fixtures).join("rootfs-bookworm");
+    if !root.join("var/lib/dpkg/status").exists() {
+        assert!(std::env::var("KENSA_REQUIRE_FIXTURES").is_err(), "missing {}", root.display());
+        eprintln!("skipping: no debootstrap rootfs at {} (run .ci/needs/os-rootfs.sh)", root.display());
+        return;
+    }
+    let report = scan(&root, &[]);
+    assert_eq!(report["resource"]["distro"]["id"], "debian");
+    assert_eq!(report["resource"]["distro"]["version"], "12");
+    assert!(report["diagnostics"].as_array().unwrap().is_empty(), "{:?}", report["diagnostics"]);
+    let status = std::fs::read_to_string(root.join("var/lib/dpkg/status")).unwrap();
+    let installed = status.matches("Status: install ok installed").count();
+    let packages = report["packages"].as_array().unwrap();
+    assert_eq!(packages.iter().filter(|package| package["ecosystem"] == "Debian").count(), installed);
+    let libc = packages.iter().find(|package| package["name"] == "libc6").unwrap();
+    assert_eq!(libc["source"]["name"], "glibc");
+    assert!(libc["purl"].as_str().unwrap().starts_with("pkg:deb/debian/libc6@"));
+}
