@@ -135,51 +135,80 @@ impl FileSystem for DirectoryFileSystem {
             }
             return;
         }
-        let walker =
-            walkdir::WalkDir::new(&self.root).follow_links(false).sort_by_file_name().into_iter().filter_entry(
-                |entry| {
-                    !(entry.file_type().is_dir()
-                        && entry.depth() > 0
-                        && SKIPPED_DIRECTORIES.iter().any(|skipped| entry.file_name() == *skipped))
-                },
-            );
-        for item in walker {
-            let entry = match item {
-                Ok(entry) => entry,
-                Err(error) => {
-                    let path = error.path().map(|path| path.display().to_string()).unwrap_or_default();
-                    visit_error(FsError::Io { operation: "walk", path, source: error.into() });
+        // A hand-written walk over `std::fs::read_dir` rather than walkdir:
+        // std reads each entry's metadata relative to its open directory
+        // (`statx(dirfd, name)`), while walkdir stats the full path, which makes
+        // the kernel resolve every component again for every file — most of the
+        // cost of walking a root filesystem. Depth-first with an explicit stack
+        // (no recursion limit to hit), entries sorted by name, links not followed.
+        let mut directories: Vec<(PathBuf, String)> = vec![(self.root.clone(), String::new())];
+        while let Some((directory, relative_directory)) = directories.pop() {
+            if let Ok(mut real_directories) = self.real_directories.write() {
+                real_directories.insert(relative_directory.clone());
+            }
+            let reader = match std::fs::read_dir(&directory) {
+                Ok(reader) => reader,
+                Err(source) => {
+                    visit_error(FsError::Io { operation: "walk", path: directory.display().to_string(), source });
                     continue;
                 }
             };
-            if entry.file_type().is_dir() {
-                if let Ok(relative) = entry.path().strip_prefix(&self.root)
-                    && let Some(relative) = relative.to_str()
-                    && let Ok(mut directories) = self.real_directories.write()
-                {
-                    directories.insert(relative.replace(std::path::MAIN_SEPARATOR, "/"));
+            let mut entries: Vec<std::fs::DirEntry> = Vec::new();
+            for entry in reader {
+                match entry {
+                    Ok(entry) => entries.push(entry),
+                    Err(source) => {
+                        visit_error(FsError::Io { operation: "walk", path: directory.display().to_string(), source })
+                    }
                 }
-                continue;
             }
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let Ok(relative) = entry.path().strip_prefix(&self.root) else { continue };
-            let Some(relative) = relative.to_str() else {
-                // Non-UTF-8 names cannot name a lockfile or manifest we read.
-                continue;
-            };
-            let relative = relative.replace(std::path::MAIN_SEPARATOR, "/");
-            match entry.metadata() {
-                Ok(metadata) => {
-                    visit(&FileEntry { path: relative, size: metadata.len(), executable: is_executable(&metadata) })
+            entries.sort_by_key(std::fs::DirEntry::file_name);
+            let mut subdirectories = Vec::new();
+            for entry in entries {
+                let file_name = entry.file_name();
+                let Some(name) = file_name.to_str() else {
+                    // Non-UTF-8 names cannot name a lockfile or manifest we read.
+                    continue;
+                };
+                let relative = crate::join(&relative_directory, name);
+                let file_type = match entry.file_type() {
+                    Ok(file_type) => file_type,
+                    Err(source) => {
+                        visit_error(FsError::Io {
+                            operation: "stat",
+                            path: entry.path().display().to_string(),
+                            source,
+                        });
+                        continue;
+                    }
+                };
+                if file_type.is_dir() {
+                    if !SKIPPED_DIRECTORIES.contains(&name) {
+                        subdirectories.push((entry.path(), relative));
+                    }
+                    continue;
                 }
-                Err(error) => visit_error(FsError::Io {
-                    operation: "stat",
-                    path: entry.path().display().to_string(),
-                    source: error.into(),
-                }),
+                if !file_type.is_file() {
+                    continue;
+                }
+                match entry.metadata() {
+                    Ok(metadata) => {
+                        let file_entry =
+                            FileEntry { path: relative, size: metadata.len(), executable: is_executable(&metadata) };
+                        // Recorded before the visit: a visitor may hand the entry
+                        // to another thread that opens it at once.
+                        if let Ok(mut files) = self.walked_files.write() {
+                            files.insert(file_entry.path.clone(), file_entry.clone());
+                        }
+                        visit(&file_entry);
+                    }
+                    Err(source) => {
+                        visit_error(FsError::Io { operation: "stat", path: entry.path().display().to_string(), source })
+                    }
+                }
             }
+            // Pushed in reverse so the stack pops them in name order.
+            directories.extend(subdirectories.into_iter().rev());
         }
     }
 
