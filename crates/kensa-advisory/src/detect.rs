@@ -37,6 +37,8 @@ pub(crate) enum FeedFormat {
     DebianTrackerJson,
     /// The Debian security tracker's DSA or DLA list (`data/DSA/list`).
     DebianAdvisoryList,
+    /// One Ubuntu CVE Tracker entry in its text form.
+    UbuntuCveTracker,
     /// CISA's Known Exploited Vulnerabilities catalog (enrichment, not advisories).
     KnownExploitedCatalog,
 }
@@ -314,7 +316,7 @@ fn detect_extensionless(path: &str, parts: &PathParts<'_>, text: &str) -> Result
     let is_ubuntu_cve_tracker_entry = first_lines.iter().any(|line| line.starts_with("Candidate:"))
         && first_lines.iter().any(|line| line.starts_with("PublicDate"));
     if is_ubuntu_cve_tracker_entry {
-        return Err(AdvisoryError::unsupported(path, "Ubuntu CVE Tracker entry: no parser here yet"));
+        return Ok(FeedFormat::UbuntuCveTracker);
     }
     let lowercase_head: String = trimmed.chars().take(256).collect::<String>().to_ascii_lowercase();
     if lowercase_head.starts_with("<!doctype html") || lowercase_head.starts_with("<html") {

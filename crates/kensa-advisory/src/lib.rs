@@ -13,7 +13,8 @@
 //! - Alpine-style secdb (Alpine YAML and JSON, Wolfi, Chainguard), in `apk_secdb`;
 //! - the Debian security tracker's JSON export and DSA/DLA lists, in
 //!   `debian_tracker_json` and `debian_advisory_list` (codenames, urgencies and
-//!   states shared in `debian_release`).
+//!   states shared in `debian_release`);
+//! - Ubuntu CVE Tracker entries (the text form), in `ubuntu_cve_tracker`.
 //!
 //! CISA's KEV catalog is enrichment, not advisories: [`parse_known_exploited`]
 //! reads it into `kensa_model::KnownExploited`, and [`parse_file`] reports it as
@@ -45,6 +46,7 @@ mod normalize;
 mod osv;
 mod rubysec;
 mod rustsec;
+mod ubuntu_cve_tracker;
 
 use kensa_model::Advisory;
 
@@ -72,7 +74,7 @@ pub enum AdvisoryError {
         reason: String,
     },
     /// A real advisory, but of a kind Kensa cannot use yet: a feed format without
-    /// a parser (NVD, CVE 5, OVAL, the Ubuntu CVE Tracker, …) or enrichment data
+    /// a parser (NVD, CVE 5, OVAL, …) or enrichment data
     /// (KEV, EPSS), or an advisory whose only affected packages are in ecosystems
     /// `kensa_model::Ecosystem` does not know (Bitnami, OSS-Fuzz, Git
     /// repositories, …), or one about a
@@ -180,6 +182,7 @@ pub fn parse_feed_file(path: &str, contents: &[u8]) -> Result<FeedFile, Advisory
         detect::FeedFormat::DebianAdvisoryList => {
             debian_advisory_list::parse(path, contents).map(|parse| parse.advisories)
         }
+        detect::FeedFormat::UbuntuCveTracker => ubuntu_cve_tracker::parse(path, contents),
     };
     advisories.map(FeedFile::Advisories)
 }

@@ -243,3 +243,30 @@ fn debootstrap_rootfs() {
     assert_eq!(libc["source"]["name"], "glibc");
     assert!(libc["purl"].as_str().unwrap().starts_with("pkg:deb/debian/libc6@"));
 }
+
+/// Ubuntu 18.04 (trivy's bionic dpkg status) against the Ubuntu CVE Tracker
+/// snapshot: `bionic_systemd: released (237-3ubuntu10.38)` for CVE-2020-1712
+/// applies to libsystemd0 and libudev1 (source systemd, 237-3ubuntu10.3);
+/// `bionic_glibc: needs-triage` for CVE-2020-10029 is vulnerable with no fix.
+#[test]
+fn ubuntu_bionic_against_the_cve_tracker() {
+    let root = rootfs(&[
+        ("var/lib/dpkg/status", read_shared("targets/dpkg/trivy/ubuntu-bionic.status")),
+        ("etc/os-release", read_shared("targets/os-release/claircore-ubuntu-18.04/os-release")),
+    ]);
+    let report = scan(root.path(), &[]);
+    assert_eq!(report["resource"]["distro"]["id"], "ubuntu");
+    assert_eq!(report["resource"]["distro"]["version"], "18.04");
+    for binary in ["libsystemd0", "libudev1"] {
+        let found = finding(&report, binary, "CVE-2020-1712").unwrap_or_else(|| panic!("{binary} CVE-2020-1712"));
+        assert_eq!(found["fixed_versions"], serde_json::json!(["237-3ubuntu10.38"]));
+        assert_eq!(found["fix_state"], "fixed");
+        assert_eq!(found["distro_severity"], "medium");
+    }
+    let unfixed = finding(&report, "libc6", "CVE-2020-10029").unwrap();
+    assert_eq!(unfixed["fix_state"], "not_fixed");
+    assert_eq!(unfixed["fixed_versions"], serde_json::json!([]));
+    let with_fix_only = scan(root.path(), &["--ignore-unfixed"]);
+    assert!(finding(&with_fix_only, "libc6", "CVE-2020-10029").is_none());
+    assert!(finding(&with_fix_only, "libsystemd0", "CVE-2020-1712").is_some());
+}
