@@ -84,7 +84,16 @@ fn walk_and_catalog(
     let mut results: Vec<(usize, Result<Found, Diagnostic>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
         let mut index = 0;
-        filesystem.walk(
+        // Skip, without a `stat`, files no cataloger could want whatever their
+        // size and mode: asked with the most permissive metadata, a path-based
+        // cataloger answers exactly, and the executable-based ones still see
+        // every file outside documentation trees.
+        let wanted = |path: &str| {
+            let permissive = FileEntry { path: path.to_owned(), size: u64::MAX, executable: true };
+            catalogers.iter().any(|cataloger| cataloger.is_interested(&permissive))
+        };
+        filesystem.walk_filtered(
+            &wanted,
             &mut |entry| {
                 let interested: Vec<&dyn Cataloger> =
                     catalogers.iter().map(AsRef::as_ref).filter(|cataloger| cataloger.is_interested(entry)).collect();

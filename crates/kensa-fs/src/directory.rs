@@ -129,6 +129,15 @@ impl FileSystem for DirectoryFileSystem {
     }
 
     fn walk(&self, visit: &mut dyn FnMut(&FileEntry), visit_error: &mut dyn FnMut(FsError)) {
+        self.walk_filtered(&|_| true, visit, visit_error);
+    }
+
+    fn walk_filtered(
+        &self,
+        wanted: &dyn Fn(&str) -> bool,
+        visit: &mut dyn FnMut(&FileEntry),
+        visit_error: &mut dyn FnMut(FsError),
+    ) {
         if let Some(single_file) = &self.single_file {
             if let Some(entry) = self.entry(single_file) {
                 visit(&entry);
@@ -188,7 +197,7 @@ impl FileSystem for DirectoryFileSystem {
                     }
                     continue;
                 }
-                if !file_type.is_file() {
+                if !file_type.is_file() || !wanted(&relative) {
                     continue;
                 }
                 match entry.metadata() {
@@ -308,6 +317,25 @@ mod tests {
         #[cfg(unix)]
         assert!(filesystem.open("etc-link/passwd").is_err());
         assert!(filesystem.open("../x").is_err());
+    }
+
+    /// A filtered walk skips files the filter rejects (they are not visited and
+    /// their metadata is not read) and still opens the others.
+    #[test]
+    fn filtered_walk_visits_only_wanted_files() {
+        let directory = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(directory.path().join("docs")).unwrap();
+        std::fs::write(directory.path().join("docs/readme"), "x").unwrap();
+        std::fs::write(directory.path().join("Cargo.lock"), "x").unwrap();
+        let filesystem = DirectoryFileSystem::new(directory.path()).unwrap();
+        let mut paths = Vec::new();
+        filesystem.walk_filtered(
+            &|path| !path.starts_with("docs/"),
+            &mut |entry| paths.push(entry.path.clone()),
+            &mut |_| {},
+        );
+        assert_eq!(paths, vec!["Cargo.lock"]);
+        assert_eq!(filesystem.read("docs/readme", 10).unwrap(), b"x");
     }
 
     /// A read past the caller's limit is refused with the path in the message.

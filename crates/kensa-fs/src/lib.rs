@@ -91,6 +91,25 @@ pub trait FileSystem: Send + Sync {
     /// individual entries are returned through `visit_error` and the walk goes on.
     fn walk(&self, visit: &mut dyn FnMut(&FileEntry), visit_error: &mut dyn FnMut(FsError));
 
+    /// Like [`FileSystem::walk`], but a file whose path `wanted` rejects is
+    /// skipped before anything else is read about it (its metadata costs a
+    /// `stat` on a directory, a header parse in an image layer).
+    fn walk_filtered(
+        &self,
+        wanted: &dyn Fn(&str) -> bool,
+        visit: &mut dyn FnMut(&FileEntry),
+        visit_error: &mut dyn FnMut(FsError),
+    ) {
+        self.walk(
+            &mut |entry| {
+                if wanted(&entry.path) {
+                    visit(entry);
+                }
+            },
+            visit_error,
+        );
+    }
+
     /// Opens a file for streaming reads.
     fn open(&self, path: &str) -> Result<Box<dyn Read + Send + '_>, FsError>;
 

@@ -70,8 +70,22 @@ impl Cataloger for GoBinaryCataloger {
 /// (image layers and archives often lose the mode bits).
 pub(crate) fn is_possible_executable(entry: &FileEntry) -> bool {
     const EXTENSIONS: &[&str] = &[".exe", ".dll", ".so", ".dylib"];
+    // Documentation, manual, locale and time-zone trees hold thousands of data
+    // files and, by the FHS, no programs: skipping them spares a `stat` each.
+    const DATA_TREES: &[&str] = &[
+        "usr/share/doc/",
+        "usr/share/man/",
+        "usr/share/info/",
+        "usr/share/locale/",
+        "usr/share/zoneinfo/",
+        "usr/share/i18n/",
+    ];
     // Nothing shorter than an ELF header can be an executable.
     if entry.size < 64 {
+        return false;
+    }
+    let path = entry.path.as_str();
+    if path.starts_with("usr/share/") && DATA_TREES.iter().any(|tree| path.starts_with(tree)) {
         return false;
     }
     let name = entry.file_name().to_ascii_lowercase();
