@@ -270,3 +270,24 @@ fn ubuntu_bionic_against_the_cve_tracker() {
     assert!(finding(&with_fix_only, "libc6", "CVE-2020-10029").is_none());
     assert!(finding(&with_fix_only, "libsystemd0", "CVE-2020-1712").is_some());
 }
+
+/// The bookworm "host" fixture (152 packages: nginx, openssh-server, python3,
+/// git, curl, sudo…): detected as Debian 12, every installed package found with
+/// its source, and no finding — the DSA/DLA snapshot (2023-04) has no bookworm
+/// fix newer than these 12.x point-release packages.
+#[test]
+fn debian_bookworm_host_fixture() {
+    let root = rootfs(&[
+        ("var/lib/dpkg/status", read_shared("targets/dpkg/debootstrap-bookworm-host/status")),
+        ("etc/os-release", read_shared("targets/dpkg/debootstrap-bookworm-host/os-release")),
+    ]);
+    let report = scan(root.path(), &[]);
+    assert_eq!(report["resource"]["distro"]["version"], "12");
+    assert_eq!(report["summary"]["packages"], 152);
+    let packages = report["packages"].as_array().unwrap();
+    let nginx = packages.iter().find(|package| package["name"] == "nginx").unwrap();
+    assert_eq!(nginx["source"]["name"], "nginx");
+    let ssh = packages.iter().find(|package| package["name"] == "openssh-server").unwrap();
+    assert_eq!(ssh["source"]["name"], "openssh");
+    assert!(findings(&report).is_empty(), "{:?}", findings(&report));
+}
