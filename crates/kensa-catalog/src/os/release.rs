@@ -172,17 +172,16 @@ fn unusable(path: &str, reason: &str) -> Diagnostic {
     Diagnostic { path: path.to_owned(), message: format!("cannot tell the distribution from {path}: {reason}") }
 }
 
+/// The value of the last non-empty `key` line: as with shell sourcing, a later
+/// assignment wins.
+fn last_value<'a>(fields: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    fields.iter().rev().find(|(name, _)| name == key).map(|(_, value)| value.as_str()).filter(|value| !value.is_empty())
+}
+
 /// Parses `os-release` text (`KEY=value` lines, shell quoting) into a distribution.
 pub(crate) fn distro_from_os_release(text: &str, path: &str) -> Result<Distro, String> {
     let fields = parse_key_value_lines(text);
-    let field = |key: &str| -> Option<&str> {
-        fields
-            .iter()
-            .rev()
-            .find(|(name, _)| name == key)
-            .map(|(_, value)| value.as_str())
-            .filter(|value| !value.is_empty())
-    };
+    let field = |key: &str| last_value(&fields, key);
     let Some(id) = field("ID") else {
         return Err("it has no ID field".to_owned());
     };
@@ -199,14 +198,7 @@ pub(crate) fn distro_from_os_release(text: &str, path: &str) -> Result<Distro, S
 
 fn distro_from_lsb_release(text: &str) -> Result<Distro, String> {
     let fields = parse_key_value_lines(text);
-    let field = |key: &str| -> Option<&str> {
-        fields
-            .iter()
-            .rev()
-            .find(|(name, _)| name == key)
-            .map(|(_, value)| value.as_str())
-            .filter(|value| !value.is_empty())
-    };
+    let field = |key: &str| last_value(&fields, key);
     let Some(id) = field("DISTRIB_ID") else {
         return Err("it has no DISTRIB_ID field".to_owned());
     };
