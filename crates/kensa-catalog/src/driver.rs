@@ -48,6 +48,24 @@ pub fn catalog_filesystem(
     inventory
 }
 
+/// Whether any cataloger could want the file at `path`, whatever its size and
+/// mode: asked with the most permissive metadata, a path-based cataloger
+/// answers exactly, and the executable-based ones still see every file
+/// outside documentation trees. The driver skips other files without a
+/// `stat`; an image source uses it to decide which files to keep in memory.
+/// Distribution-detection files are always wanted, since the driver reads
+/// them before any cataloger runs.
+pub fn wanted_path(catalogers: &[Box<dyn Cataloger>], path: &str) -> bool {
+    wanted_file(catalogers, &FileEntry { path: path.to_owned(), size: u64::MAX, executable: true })
+}
+
+/// Whether any cataloger wants this file (or distribution detection needs it),
+/// for sources that know a file's size and mode before reading it (a tar header).
+pub fn wanted_file(catalogers: &[Box<dyn Cataloger>], entry: &FileEntry) -> bool {
+    crate::os::release::is_release_file(&entry.path)
+        || catalogers.iter().any(|cataloger| cataloger.is_interested(entry))
+}
+
 /// A file some cataloger wants, numbered in walk order.
 type WantedFile<'a> = (usize, FileEntry, Vec<&'a dyn Cataloger>);
 
@@ -84,14 +102,7 @@ fn walk_and_catalog(
     let mut results: Vec<(usize, Result<Found, Diagnostic>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
         let mut index = 0;
-        // Skip, without a `stat`, files no cataloger could want whatever their
-        // size and mode: asked with the most permissive metadata, a path-based
-        // cataloger answers exactly, and the executable-based ones still see
-        // every file outside documentation trees.
-        let wanted = |path: &str| {
-            let permissive = FileEntry { path: path.to_owned(), size: u64::MAX, executable: true };
-            catalogers.iter().any(|cataloger| cataloger.is_interested(&permissive))
-        };
+        let wanted = |path: &str| wanted_path(catalogers, path);
         filesystem.walk_filtered(
             &wanted,
             &mut |entry| {

@@ -45,6 +45,17 @@ enum ScanTarget {
         #[command(flatten)]
         options: ScanOptions,
     },
+    /// Scan a container image: `--input FILE` (a `docker save` tar or tar.gz) or `oci-dir:PATH` (an OCI image layout directory).
+    Image {
+        /// `oci-dir:PATH` for an OCI image layout directory (registries are not supported yet).
+        #[arg(required_unless_present = "input", conflicts_with = "input")]
+        reference: Option<String>,
+        /// A `docker save` archive, plain or gzipped.
+        #[arg(long)]
+        input: Option<PathBuf>,
+        #[command(flatten)]
+        options: ScanOptions,
+    },
     /// Match a stored inventory (written by `kensa inventory`) without touching the scanned system.
     Inventory {
         /// Inventory JSON file.
@@ -154,6 +165,10 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             let inventory = collect_inventory(&path)?;
             scan_inventory(&inventory, &options)
         }
+        Command::Scan { target: ScanTarget::Image { reference, input, options } } => {
+            let inventory = collect_image_inventory(reference.as_deref(), input.as_deref())?;
+            scan_inventory(&inventory, &options)
+        }
         Command::Scan { target: ScanTarget::Inventory { file, options } } => {
             let text = std::fs::read(&file).with_context(|| format!("cannot read inventory {}", file.display()))?;
             let inventory: Inventory = serde_json::from_slice(&text)
@@ -195,6 +210,34 @@ fn collect_inventory(path: &Path) -> Result<Inventory> {
         &filesystem,
         &catalogers,
         Resource { kind, name: path.display().to_string() },
+        &kensa_catalog::CatalogOptions::default(),
+    ))
+}
+
+/// Reads an image, keeping in memory only the files some cataloger could
+/// want, and catalogs it like a directory.
+fn collect_image_inventory(reference: Option<&str>, input: Option<&Path>) -> Result<Inventory> {
+    let catalogers = kensa_catalog::all_catalogers();
+    let wanted = |entry: &kensa_fs::FileEntry| kensa_catalog::wanted_file(&catalogers, entry);
+    let image = match (reference, input) {
+        (_, Some(archive)) => kensa_source::ImageFileSystem::from_docker_archive(archive, &wanted)
+            .with_context(|| format!("cannot scan image archive {}", archive.display()))?,
+        (Some(reference), None) => {
+            let Some(directory) = reference.strip_prefix("oci-dir:") else {
+                bail!(
+                    "cannot scan image {reference}: only --input FILE and oci-dir:PATH are supported (registries are not yet)"
+                )
+            };
+            kensa_source::ImageFileSystem::from_oci_layout(Path::new(directory), &wanted)
+                .with_context(|| format!("cannot scan OCI image layout {directory}"))?
+        }
+        (None, None) => bail!("give an image: --input FILE or oci-dir:PATH"),
+    };
+    let name = kensa_fs::FileSystem::root_name(&image).to_owned();
+    Ok(kensa_catalog::catalog_filesystem(
+        &image,
+        &catalogers,
+        Resource { kind: ResourceKind::Image, name },
         &kensa_catalog::CatalogOptions::default(),
     ))
 }

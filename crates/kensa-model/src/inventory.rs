@@ -83,6 +83,8 @@ pub enum ResourceKind {
     Directory,
     /// A single file (lockfile, binary, archive).
     File,
+    /// A container image (`docker save` archive, OCI layout).
+    Image,
 }
 
 /// The scanned resource.

@@ -214,6 +214,7 @@ pub fn write_json(report: &Report<'_>, output: &mut dyn Write) -> std::io::Resul
             kind: match inventory.resource.kind {
                 kensa_model::ResourceKind::Directory => "directory",
                 kensa_model::ResourceKind::File => "file",
+                kensa_model::ResourceKind::Image => "image",
                 _ => "other",
             },
             name: &inventory.resource.name,

@@ -46,6 +46,21 @@ const DISTROLESS_BASE_FILES_PATH: &str = "var/lib/dpkg/status.d/base-files";
 /// Where the Ubuntu Pro (formerly Ubuntu Advantage) client writes its status.
 pub(crate) const UBUNTU_PRO_STATUS_PATH: &str = "var/lib/ubuntu-advantage/status.json";
 
+/// Whether [`detect_distro`] may read `path`: a source that keeps only
+/// wanted files must keep these.
+pub(crate) fn is_release_file(path: &str) -> bool {
+    OS_RELEASE_PATHS.contains(&path)
+        || REDHAT_FAMILY_RELEASE_PATHS.contains(&path)
+        || [
+            LSB_RELEASE_PATH,
+            ALPINE_RELEASE_PATH,
+            DEBIAN_VERSION_PATH,
+            DISTROLESS_BASE_FILES_PATH,
+            UBUNTU_PRO_STATUS_PATH,
+        ]
+        .contains(&path)
+}
+
 /// What distribution detection found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DistroDetection {

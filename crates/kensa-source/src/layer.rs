@@ -1,0 +1,185 @@
+//! One image layer: a tar stream (plain or gzip) read once, in order, into
+//! the changes it makes — wanted regular files with their bytes, whiteouts,
+//! opaque directories, paths it replaces with something that is not a file,
+//! and hard links whose target lies in a lower layer.
+//!
+//! Deliberately not handled here: the order of layers and how their changes
+//! stack (see `merge`), zstd layers (refused with an error naming the layer),
+//! and following symlinks (a symlink only hides what a lower layer had there).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::sync::Arc;
+
+use crate::{Limits, Problem, SourceError};
+
+/// The prefix of a whiteout entry: `dir/.wh.name` deletes `dir/name` below.
+const WHITEOUT_PREFIX: &str = ".wh.";
+/// The entry that makes its directory opaque: nothing below shows through.
+const OPAQUE_WHITEOUT: &str = ".wh..wh..opq";
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+/// A regular file kept from a layer.
+#[derive(Debug, Clone)]
+pub(crate) struct LayerFile {
+    pub(crate) contents: Arc<[u8]>,
+    pub(crate) mode: u32,
+}
+
+/// What one layer changes, before it is stacked on the layers below.
+#[derive(Debug, Default)]
+pub(crate) struct LayerChanges {
+    /// Wanted regular files (and hard links to them) this layer writes.
+    pub(crate) files: BTreeMap<String, LayerFile>,
+    /// Paths whiteouts delete from lower layers, with everything under them.
+    pub(crate) deleted: Vec<String>,
+    /// Directories made opaque: everything lower layers had under them goes.
+    pub(crate) opaque_directories: Vec<String>,
+    /// Paths this layer turns into a directory, symlink or device: a lower
+    /// layer's regular file there is gone, but what is under it is not.
+    pub(crate) replaced: Vec<String>,
+    /// Wanted hard links (link, target) whose target is not in this layer.
+    pub(crate) hard_links_to_lower_layers: Vec<(String, String)>,
+    /// Entries skipped, each with the reason.
+    pub(crate) problems: Vec<Problem>,
+}
+
+/// Wraps `reader` in a gzip decoder when the stream starts with the gzip
+/// magic; refuses zstd, which needs a decoder this crate does not carry yet.
+pub(crate) fn decompressed<'a>(reader: impl Read + 'a, layer: &str) -> Result<Box<dyn Read + 'a>, SourceError> {
+    let mut buffered = BufReader::with_capacity(256 * 1024, reader);
+    let start = buffered.fill_buf().map_err(|source| SourceError::corrupt(layer, source))?;
+    if start.starts_with(&GZIP_MAGIC) {
+        return Ok(Box::new(flate2::read::MultiGzDecoder::new(buffered)));
+    }
+    if start.starts_with(&ZSTD_MAGIC) {
+        return Err(SourceError::UnsupportedCompression { layer: layer.to_owned(), compression: "zstd" });
+    }
+    Ok(Box::new(buffered))
+}
+
+/// Normalises a tar entry name to a relative `/`-separated path: leading `./`
+/// and `/`, empty and `.` components go. `None` for the root itself;
+/// `Err` when a `..` component would climb out of the image root.
+pub(crate) fn normalise_entry_path(raw: &str) -> Result<Option<String>, ()> {
+    let mut components = Vec::new();
+    for component in raw.split('/') {
+        match component {
+            "" | "." => {}
+            ".." => return Err(()),
+            other => components.push(other),
+        }
+    }
+    Ok(if components.is_empty() { None } else { Some(components.join("/")) })
+}
+
+/// Reads one layer tar stream (already decompressed) to its end.
+pub(crate) fn read_layer(
+    stream: impl Read,
+    layer: &str,
+    wanted: &dyn Fn(&kensa_fs::FileEntry) -> bool,
+    limits: &Limits,
+    kept_bytes: &mut u64,
+) -> Result<LayerChanges, SourceError> {
+    let mut changes = LayerChanges::default();
+    let mut archive = tar::Archive::new(stream);
+    let entries = archive.entries().map_err(|source| SourceError::corrupt(layer, source))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|source| SourceError::corrupt(layer, source))?;
+        let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let path = match normalise_entry_path(&raw_path) {
+            Ok(Some(path)) => path,
+            Ok(None) => continue,
+            Err(()) => {
+                changes.problems.push(Problem::OutsideRoot { path: format!("{raw_path} (layer {layer})") });
+                continue;
+            }
+        };
+        let name = kensa_fs::file_name(&path);
+        if let Some(hidden) = name.strip_prefix(WHITEOUT_PREFIX) {
+            let directory = kensa_fs::parent(&path);
+            if name == OPAQUE_WHITEOUT {
+                changes.opaque_directories.push(directory.to_owned());
+            } else if !hidden.is_empty() {
+                changes.deleted.push(kensa_fs::join(directory, hidden));
+            }
+            continue;
+        }
+        let kind = entry.header().entry_type();
+        // The tar header gives size and mode for free, so catalogers judge the
+        // file as they would on disk (an executable bit decides whether a
+        // binary cataloger wants it).
+        let executable = entry.header().mode().is_ok_and(|mode| mode & 0o111 != 0);
+        let described = |size: u64| kensa_fs::FileEntry { path: path.clone(), size, executable };
+        if kind.is_file() {
+            changes.replaced.push(path.clone());
+            if wanted(&described(entry.header().size().unwrap_or(u64::MAX))) {
+                keep_file(&mut entry, path, layer, limits, kept_bytes, &mut changes)?;
+            } else {
+                changes.files.remove(&path);
+            }
+        } else if kind.is_hard_link() {
+            changes.replaced.push(path.clone());
+            changes.files.remove(&path);
+            // A hard link's own header carries no size: the target's is unknown here.
+            if !wanted(&described(u64::MAX)) {
+                continue;
+            }
+            let raw_target = entry.link_name_bytes().map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+            match raw_target.as_deref().map(normalise_entry_path) {
+                Some(Ok(Some(target))) => match changes.files.get(&target) {
+                    Some(file) => {
+                        let file = file.clone();
+                        changes.files.insert(path, file);
+                    }
+                    None => changes.hard_links_to_lower_layers.push((path, target)),
+                },
+                _ => changes.problems.push(Problem::OutsideRoot {
+                    path: format!("{path} -> {} (hard link, layer {layer})", raw_target.unwrap_or_default()),
+                }),
+            }
+        } else {
+            // Directories, symlinks, devices and FIFOs are never kept; they
+            // only hide a lower layer's regular file at the same path.
+            changes.replaced.push(path.clone());
+            changes.files.remove(&path);
+        }
+    }
+    // Read past the end-of-archive blocks so a truncated gzip stream (or a
+    // bad CRC) is noticed instead of silently ignored.
+    let mut rest = archive.into_inner();
+    std::io::copy(&mut rest, &mut std::io::sink()).map_err(|source| SourceError::corrupt(layer, source))?;
+    Ok(changes)
+}
+
+fn keep_file<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    path: String,
+    layer: &str,
+    limits: &Limits,
+    kept_bytes: &mut u64,
+    changes: &mut LayerChanges,
+) -> Result<(), SourceError> {
+    let mode = entry.header().mode().unwrap_or(0o644);
+    let entry_size = entry.header().size().unwrap_or(0);
+    let mut contents = Vec::new();
+    entry
+        .take(limits.file_size.saturating_add(1))
+        .read_to_end(&mut contents)
+        .map_err(|source| SourceError::corrupt(layer, source))?;
+    let size = contents.len() as u64;
+    if size > limits.file_size {
+        // Skip the rest of this entry: the tar reader does it before the next header.
+        // Report the size the header declares; only `limit + 1` bytes were read.
+        let declared = entry_size.max(size);
+        changes.problems.push(Problem::TooLarge { path, size: declared, limit: limits.file_size });
+        return Ok(());
+    }
+    *kept_bytes = kept_bytes.saturating_add(size);
+    if *kept_bytes > limits.total_kept_bytes {
+        return Err(SourceError::TooMuchKept { limit: limits.total_kept_bytes, layer: layer.to_owned() });
+    }
+    changes.files.insert(path, LayerFile { contents: contents.into(), mode });
+    Ok(())
+}

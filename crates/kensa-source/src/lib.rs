@@ -1,0 +1,255 @@
+//! Scan targets that are not plain directories, presented to the catalogers
+//! as a [`kensa_fs::FileSystem`].
+//!
+//! Today that is a container image: a `docker save` archive (plain or gzip)
+//! or an OCI image layout directory. Its layers are streamed once, in order,
+//! and only regular files whose path the caller's `wanted` predicate accepts
+//! are kept, in memory; nothing is ever written to disk. Whiteouts and opaque
+//! directories are applied, and each kept file remembers the layer that last
+//! wrote it.
+//!
+//! Deliberately not handled yet: registries, OCI archives (a tar of a
+//! layout), zstd layers, digest verification, following symlinks (a symlink
+//! is never a file here), hard links whose target was not wanted, and
+//! parallel decompression of layers.
+
+mod archive;
+mod layer;
+mod merge;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::Arc;
+
+use kensa_fs::{FileEntry, FileSystem, FsError};
+
+/// Bounds on what an image may make this process hold in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// A wanted file larger than this is skipped with a diagnostic.
+    pub file_size: u64,
+    /// Once the kept files of all layers together exceed this, the scan fails.
+    pub total_kept_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { file_size: 512 * 1024 * 1024, total_kept_bytes: 2 * 1024 * 1024 * 1024 }
+    }
+}
+
+/// Errors opening an image.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SourceError {
+    /// An I/O error on a file of the image.
+    #[error("cannot {operation} {path}: {source}")]
+    Io {
+        /// What was being done.
+        operation: &'static str,
+        /// The file.
+        path: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A layer (or the archive holding it) that is not a readable tar/gzip stream.
+    #[error("layer {layer} is truncated or corrupt: {source}")]
+    CorruptLayer {
+        /// The layer, as the manifest or archive names it.
+        layer: String,
+        /// What the tar or gzip reader said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A layer compressed in a format this build cannot read.
+    #[error("layer {layer} is {compression}-compressed, which kensa cannot read yet")]
+    UnsupportedCompression {
+        /// The layer.
+        layer: String,
+        /// The compression found.
+        compression: &'static str,
+    },
+    /// The wanted files of the image exceed [`Limits::total_kept_bytes`].
+    #[error("the files kept from the image exceed the {limit}-byte limit (reached in layer {layer})")]
+    TooMuchKept {
+        /// The limit.
+        limit: u64,
+        /// The layer being read when it was reached.
+        layer: String,
+    },
+    /// A manifest, index or config that is not what it should be.
+    #[error("{path} is not a valid {what}: {message}")]
+    Malformed {
+        /// The file.
+        path: String,
+        /// What it should have been (`docker save manifest`, `OCI index`).
+        what: &'static str,
+        /// Why it is not.
+        message: String,
+    },
+    /// A manifest names a layer or blob the image does not contain.
+    #[error("{image} names {blob}, which it does not contain")]
+    MissingBlob {
+        /// The image.
+        image: String,
+        /// The missing layer or blob.
+        blob: String,
+    },
+}
+
+impl SourceError {
+    pub(crate) fn corrupt(layer: &str, source: std::io::Error) -> SourceError {
+        SourceError::CorruptLayer { layer: layer.to_owned(), source }
+    }
+}
+
+/// An entry skipped while reading the layers; reported through the walk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Problem {
+    /// A `..` path (or hard-link target) that would leave the image root.
+    OutsideRoot { path: String },
+    /// A wanted file over [`Limits::file_size`].
+    TooLarge { path: String, size: u64, limit: u64 },
+    /// Anything else, already phrased.
+    Other { path: String, message: String },
+}
+
+impl Problem {
+    fn to_fs_error(&self) -> FsError {
+        match self {
+            Problem::OutsideRoot { path } => FsError::OutsideRoot { path: path.clone() },
+            Problem::TooLarge { path, size, limit } => {
+                FsError::TooLarge { path: path.clone(), size: *size, limit: *limit }
+            }
+            Problem::Other { path, message } => {
+                FsError::Io { operation: "read", path: path.clone(), source: std::io::Error::other(message.clone()) }
+            }
+        }
+    }
+}
+
+/// One layer of an image, bottom first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerInfo {
+    /// The layer's digest: the uncompressed `diff_id` from the config when
+    /// known, else the blob digest or archive path the manifest gives.
+    pub digest: String,
+    /// The command that created it, from the config history.
+    pub created_by: Option<String>,
+}
+
+/// A regular file of the image, as the top layer shows it.
+#[derive(Debug, Clone)]
+struct ImageFile {
+    contents: Arc<[u8]>,
+    mode: u32,
+    /// Index into [`ImageFileSystem::layers`] of the layer that last wrote it.
+    layer: usize,
+}
+
+/// The wanted regular files of a container image, in memory.
+#[derive(Debug)]
+pub struct ImageFileSystem {
+    name: String,
+    files: BTreeMap<String, ImageFile>,
+    layers: Vec<LayerInfo>,
+    problems: Vec<Problem>,
+}
+
+impl ImageFileSystem {
+    /// Reads a `docker save` archive (tar, or tar.gz), keeping the regular
+    /// files whose path `wanted` accepts.
+    pub fn from_docker_archive(
+        path: &std::path::Path,
+        wanted: &dyn Fn(&kensa_fs::FileEntry) -> bool,
+    ) -> Result<ImageFileSystem, SourceError> {
+        archive::read_docker_archive(path, wanted, &Limits::default())
+    }
+
+    /// Like [`ImageFileSystem::from_docker_archive`] with explicit limits.
+    pub fn from_docker_archive_with_limits(
+        path: &std::path::Path,
+        wanted: &dyn Fn(&kensa_fs::FileEntry) -> bool,
+        limits: &Limits,
+    ) -> Result<ImageFileSystem, SourceError> {
+        archive::read_docker_archive(path, wanted, limits)
+    }
+
+    /// Reads an OCI image layout directory (`oci-layout`, `index.json`,
+    /// `blobs/`): the linux/amd64 image of its index, or its only image.
+    pub fn from_oci_layout(
+        directory: &std::path::Path,
+        wanted: &dyn Fn(&kensa_fs::FileEntry) -> bool,
+    ) -> Result<ImageFileSystem, SourceError> {
+        archive::read_oci_layout(directory, wanted, &Limits::default())
+    }
+
+    /// The image's layers, bottom first.
+    pub fn layers(&self) -> &[LayerInfo] {
+        &self.layers
+    }
+
+    /// The layer that last wrote a kept file.
+    pub fn layer_of(&self, path: &str) -> Option<&LayerInfo> {
+        self.files.get(path).and_then(|file| self.layers.get(file.layer))
+    }
+
+    /// Stacks layer changes, bottom first, into the final view.
+    pub(crate) fn from_layers(
+        name: String,
+        layers: Vec<(LayerInfo, layer::LayerChanges)>,
+        mut problems: Vec<Problem>,
+    ) -> ImageFileSystem {
+        let mut files = BTreeMap::new();
+        let mut infos = Vec::with_capacity(layers.len());
+        for (index, (info, changes)) in layers.into_iter().enumerate() {
+            merge::apply_layer(&mut files, changes, index, &info.digest, &mut problems);
+            infos.push(info);
+        }
+        ImageFileSystem { name, files, layers: infos, problems }
+    }
+}
+
+impl FileSystem for ImageFileSystem {
+    fn root_name(&self) -> &str {
+        &self.name
+    }
+
+    fn walk(&self, visit: &mut dyn FnMut(&FileEntry), visit_error: &mut dyn FnMut(FsError)) {
+        for problem in &self.problems {
+            visit_error(problem.to_fs_error());
+        }
+        for (path, file) in &self.files {
+            visit(&FileEntry {
+                path: path.clone(),
+                size: file.contents.len() as u64,
+                executable: file.mode & 0o111 != 0,
+            });
+        }
+    }
+
+    fn open(&self, path: &str) -> Result<Box<dyn Read + Send + '_>, FsError> {
+        kensa_fs::validate_relative_path(path)?;
+        let file = self.files.get(path).ok_or_else(|| FsError::Io {
+            operation: "open",
+            path: self.display_path(path),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        })?;
+        Ok(Box::new(std::io::Cursor::new(Arc::clone(&file.contents))))
+    }
+
+    fn entry(&self, path: &str) -> Option<FileEntry> {
+        self.files.get(path).map(|file| FileEntry {
+            path: path.to_owned(),
+            size: file.contents.len() as u64,
+            executable: file.mode & 0o111 != 0,
+        })
+    }
+
+    fn display_path(&self, path: &str) -> String {
+        format!("{path} (in {})", self.name)
+    }
+}

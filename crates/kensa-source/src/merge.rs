@@ -1,0 +1,67 @@
+//! Stacking one layer's changes on the files of the layers below it, as the
+//! overlay filesystem of a container runtime would: opaque directories and
+//! whiteouts remove lower files, then the layer's own files are written.
+//!
+//! Deliberately not handled: anything about reading tar streams (`layer`).
+
+use std::collections::BTreeMap;
+
+use crate::layer::LayerChanges;
+use crate::{ImageFile, Problem};
+
+/// Applies `changes` (layer number `index`) on top of `files`.
+pub(crate) fn apply_layer(
+    files: &mut BTreeMap<String, ImageFile>,
+    changes: LayerChanges,
+    index: usize,
+    layer_name: &str,
+    problems: &mut Vec<Problem>,
+) {
+    // Hard links see the lower layers as they were before this layer's
+    // deletions, which is what the link pointed at when it was made.
+    let mut linked = Vec::new();
+    for (link, target) in changes.hard_links_to_lower_layers {
+        match files.get(&target) {
+            Some(file) => linked.push((link, file.contents.clone(), file.mode)),
+            None => problems.push(Problem::Other {
+                path: link,
+                message: format!("hard link to {target} (layer {layer_name}), whose contents were not kept"),
+            }),
+        }
+    }
+    for directory in &changes.opaque_directories {
+        remove_below(files, directory);
+    }
+    for path in &changes.deleted {
+        files.remove(path);
+        remove_below(files, path);
+    }
+    for path in &changes.replaced {
+        files.remove(path);
+    }
+    for (path, file) in changes.files {
+        files.insert(path, ImageFile { contents: file.contents, mode: file.mode, layer: index });
+    }
+    for (path, contents, mode) in linked {
+        files.insert(path, ImageFile { contents, mode, layer: index });
+    }
+    problems.extend(changes.problems);
+}
+
+/// Removes every file strictly under `directory` (all files for the root).
+fn remove_below(files: &mut BTreeMap<String, ImageFile>, directory: &str) {
+    if directory.is_empty() {
+        files.clear();
+        return;
+    }
+    let prefix = format!("{directory}/");
+    let doomed: Vec<String> = files
+        .range(prefix.clone()..)
+        .map(|(path, _)| path)
+        .take_while(|path| path.starts_with(&prefix))
+        .cloned()
+        .collect();
+    for path in doomed {
+        files.remove(&path);
+    }
+}
