@@ -234,12 +234,31 @@ fn collect_image_inventory(reference: Option<&str>, input: Option<&Path>) -> Res
         (None, None) => bail!("give an image: --input FILE or oci-dir:PATH"),
     };
     let name = kensa_fs::FileSystem::root_name(&image).to_owned();
-    Ok(kensa_catalog::catalog_filesystem(
+    let mut inventory = kensa_catalog::catalog_filesystem(
         &image,
         &catalogers,
         Resource { kind: ResourceKind::Image, name },
         &kensa_catalog::CatalogOptions::default(),
-    ))
+    );
+    // Each package is attributed to the layer that last wrote the file it was
+    // found in, as Inspector and Trivy report it.
+    for package in &mut inventory.packages {
+        let layer = package.locations.iter().find_map(|location| image.layer_of(location.split("!/").next()?));
+        package.layer = layer.map(|layer| layer.digest.clone());
+    }
+    let details = image.details();
+    inventory.image = Some(kensa_model::ImageMetadata {
+        tags: details.tags.clone(),
+        os: details.os.clone(),
+        architecture: details.architecture.clone(),
+        created: details.created.clone(),
+        layers: image
+            .layers()
+            .iter()
+            .map(|layer| kensa_model::ImageLayer { digest: layer.digest.clone(), created_by: layer.created_by.clone() })
+            .collect(),
+    });
+    Ok(inventory)
 }
 
 fn scan_inventory(inventory: &Inventory, options: &ScanOptions) -> Result<ExitCode> {

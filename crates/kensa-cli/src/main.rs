@@ -12,9 +12,24 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(code) => code,
         Err(error) => {
-            // `{:#}` prints the whole context chain on one line: what failed and why.
-            let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("kensa: error: {error:#}\n"));
+            let _ =
+                std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("kensa: error: {}\n", one_line(&error)));
             ExitCode::from(2)
         }
     }
+}
+
+/// The whole context chain on one line — what failed and why — without
+/// repeating a cause that an outer message already quotes (the library errors
+/// name their cause in their own message as well as exposing it as a source).
+fn one_line(error: &anyhow::Error) -> String {
+    let mut message = error.to_string();
+    for cause in error.chain().skip(1) {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+    }
+    message
 }

@@ -202,3 +202,25 @@ fn truncated_archive_and_registry_reference_are_clear_errors() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("registries are not"));
 }
+
+/// The report carries the image's tags, platform, creation time and layers
+/// (from the archive's manifest and config), and each package names the layer
+/// that wrote the file it was found in: alpine:3.10 has one layer, made by
+/// `ADD file:… in /`.
+#[test]
+fn image_metadata_and_layer_attribution() {
+    let report = scan_image(&["--input", shared("targets/images/docker-save/alpine-3.10.tar.gz").to_str().unwrap()]);
+    let image = &report["resource"]["image"];
+    assert_eq!(image["tags"], serde_json::json!(["alpine:3.10"]));
+    assert_eq!(image["os"], "linux");
+    assert_eq!(image["architecture"], "amd64");
+    assert!(image["created"].as_str().unwrap().starts_with("2020-01-23"));
+    let layers = image["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 1);
+    assert!(layers[0]["created_by"].as_str().unwrap().contains("ADD file:"));
+    let digest = layers[0]["digest"].as_str().unwrap();
+    assert!(digest.starts_with("sha256:"));
+    for package in report["packages"].as_array().unwrap() {
+        assert_eq!(package["layer"], digest, "{package}");
+    }
+}

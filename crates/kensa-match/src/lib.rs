@@ -384,6 +384,7 @@ fn build_finding(
         ecosystem: package.ecosystem,
         purl: package.purl.clone(),
         location: location.to_owned(),
+        layer: package.layer.clone(),
     };
     Finding {
         fingerprint: fingerprint(&package_ref, &id),

@@ -13,8 +13,10 @@ pub struct PackageRef {
     pub ecosystem: Ecosystem,
     /// Package URL.
     pub purl: String,
-    /// The first location the package was found at.
+    /// The location this finding is about.
     pub location: String,
+    /// In a container image: the layer that introduced the package.
+    pub layer: Option<String>,
 }
 
 /// An entry of CISA's Known Exploited Vulnerabilities catalog.

@@ -19,6 +19,9 @@ pub struct Inventory {
     /// The operating-system distribution, when one was detected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distro: Option<Distro>,
+    /// Facts about a container image, when the resource is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageMetadata>,
     /// Packages found, sorted by ecosystem, name, version.
     pub packages: Vec<Package>,
     /// Declared dependencies whose version could not be determined.
@@ -36,6 +39,7 @@ impl Inventory {
             schema_version: INVENTORY_SCHEMA_VERSION,
             resource,
             distro: None,
+            image: None,
             packages: Vec::new(),
             unresolved: Vec::new(),
             diagnostics: Vec::new(),
@@ -85,6 +89,9 @@ pub enum ResourceKind {
     File,
     /// A container image (`docker save` archive, OCI layout).
     Image,
+    /// A function bundle or other zip/tar archive scanned as a tree (a Lambda
+    /// deployment package or layer).
+    Archive,
 }
 
 /// The scanned resource.
@@ -94,6 +101,35 @@ pub struct Resource {
     pub kind: ResourceKind,
     /// Its name as the user gave it (a path, later an image reference).
     pub name: String,
+}
+
+/// A container image's configuration and layers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ImageMetadata {
+    /// Repository tags the archive recorded (`alpine:3.10`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Operating system from the image config (`linux`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
+    /// Architecture from the image config (`amd64`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    /// Creation time from the image config (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// Layers, bottom first.
+    pub layers: Vec<ImageLayer>,
+}
+
+/// One layer of a container image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageLayer {
+    /// The layer's `diff_id` (digest of the uncompressed layer), or the blob digest.
+    pub digest: String,
+    /// The command that created it, from the config history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
 }
 
 /// An operating-system distribution and release, as detected on the resource.

@@ -23,7 +23,8 @@ pub use advisory::{
 pub use ecosystem::{Ecosystem, UnknownEcosystem};
 pub use finding::{Finding, KnownExploited, MatchEvidence, PackageRef};
 pub use inventory::{
-    Diagnostic, Distro, INVENTORY_SCHEMA_VERSION, Inventory, Resource, ResourceKind, UnresolvedDependency,
+    Diagnostic, Distro, INVENTORY_SCHEMA_VERSION, ImageLayer, ImageMetadata, Inventory, Resource, ResourceKind,
+    UnresolvedDependency,
 };
 pub use package::{Package, SourcePackage};
 pub use severity::Severity;

@@ -35,6 +35,10 @@ pub struct Package {
     /// a package is patched and tracked by the distribution.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub installed_by: Option<String>,
+    /// In a container image: the digest of the layer that last wrote the file
+    /// the package was found in (the layer that introduced it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
 }
 
 /// The source package an operating-system package was built from.
@@ -62,6 +66,7 @@ impl Package {
             architecture: None,
             module: None,
             installed_by: None,
+            layer: None,
         }
     }
 

@@ -37,6 +37,8 @@ struct JsonResource<'a> {
     name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     distro: Option<JsonDistro<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<&'a kensa_model::ImageMetadata>,
 }
 
 #[derive(Serialize)]
@@ -74,6 +76,8 @@ struct JsonPackage<'a> {
     architecture: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     installed_by: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layer: Option<&'a str>,
     version: &'a str,
     ecosystem: &'static str,
     purl: &'a str,
@@ -87,6 +91,8 @@ struct JsonFindingPackage<'a> {
     ecosystem: &'static str,
     purl: &'a str,
     location: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layer: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -158,6 +164,7 @@ fn json_finding(finding: &Finding) -> JsonFinding<'_> {
             ecosystem: finding.package.ecosystem.as_str(),
             purl: &finding.package.purl,
             location: &finding.package.location,
+            layer: finding.package.layer.as_deref(),
         },
         fixed_versions: &finding.fixed_versions,
         fix_state: finding.fix_state.as_str(),
@@ -215,6 +222,7 @@ pub fn write_json(report: &Report<'_>, output: &mut dyn Write) -> std::io::Resul
                 kensa_model::ResourceKind::Directory => "directory",
                 kensa_model::ResourceKind::File => "file",
                 kensa_model::ResourceKind::Image => "image",
+                kensa_model::ResourceKind::Archive => "archive",
                 _ => "other",
             },
             name: &inventory.resource.name,
@@ -224,6 +232,7 @@ pub fn write_json(report: &Report<'_>, output: &mut dyn Write) -> std::io::Resul
                 codename: distro.codename.as_deref(),
                 extended_support: distro.extended_support,
             }),
+            image: inventory.image.as_ref(),
         },
         summary: JsonSummary {
             packages: inventory.packages.len(),
@@ -240,6 +249,7 @@ pub fn write_json(report: &Report<'_>, output: &mut dyn Write) -> std::io::Resul
                 source: package.source.as_ref(),
                 architecture: package.architecture.as_deref(),
                 installed_by: package.installed_by.as_deref(),
+                layer: package.layer.as_deref(),
                 version: &package.version,
                 ecosystem: package.ecosystem.as_str(),
                 purl: &package.purl,

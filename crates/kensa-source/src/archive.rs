@@ -33,6 +33,12 @@ struct DockerManifestEntry {
 #[derive(Debug, Default, Deserialize)]
 struct ImageConfig {
     #[serde(default)]
+    os: Option<String>,
+    #[serde(default)]
+    architecture: Option<String>,
+    #[serde(default)]
+    created: Option<String>,
+    #[serde(default)]
     rootfs: Option<RootFs>,
     #[serde(default)]
     history: Vec<HistoryEntry>,
@@ -173,8 +179,20 @@ pub(crate) fn read_docker_archive(
         };
         layers.push((info, changes));
     }
-    let name = image.repo_tags.and_then(|tags| tags.into_iter().next()).unwrap_or(archive_name);
-    Ok(ImageFileSystem::from_layers(name, layers, problems))
+    let tags = image.repo_tags.unwrap_or_default();
+    let name = tags.first().cloned().unwrap_or(archive_name);
+    let details = image_details(&config, tags);
+    Ok(ImageFileSystem::from_layers(name, layers, problems).with_details(details))
+}
+
+/// What the report says about an image besides its layers.
+fn image_details(config: &ImageConfig, tags: Vec<String>) -> crate::ImageDetails {
+    crate::ImageDetails {
+        tags,
+        os: config.os.clone(),
+        architecture: config.architecture.clone(),
+        created: config.created.clone(),
+    }
 }
 
 /// Each layer's digest (`diff_id` when the config lists one per layer) and
@@ -289,5 +307,6 @@ pub(crate) fn read_oci_layout(
         let changes = read_layer(stream, &layer_name, wanted, limits, &mut kept_bytes)?;
         layers.push((info, changes));
     }
-    Ok(ImageFileSystem::from_layers(directory.display().to_string(), layers, Vec::new()))
+    let details = image_details(&config, Vec::new());
+    Ok(ImageFileSystem::from_layers(directory.display().to_string(), layers, Vec::new()).with_details(details))
 }

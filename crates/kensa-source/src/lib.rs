@@ -141,6 +141,19 @@ pub struct LayerInfo {
     pub created_by: Option<String>,
 }
 
+/// An image's configuration facts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImageDetails {
+    /// Repository tags recorded in a `docker save` manifest.
+    pub tags: Vec<String>,
+    /// `os` from the image config.
+    pub os: Option<String>,
+    /// `architecture` from the image config.
+    pub architecture: Option<String>,
+    /// `created` from the image config.
+    pub created: Option<String>,
+}
+
 /// A regular file of the image, as the top layer shows it.
 #[derive(Debug, Clone)]
 struct ImageFile {
@@ -157,6 +170,7 @@ pub struct ImageFileSystem {
     files: BTreeMap<String, ImageFile>,
     layers: Vec<LayerInfo>,
     problems: Vec<Problem>,
+    details: ImageDetails,
 }
 
 impl ImageFileSystem {
@@ -209,7 +223,17 @@ impl ImageFileSystem {
             merge::apply_layer(&mut files, changes, index, &info.digest, &mut problems);
             infos.push(info);
         }
-        ImageFileSystem { name, files, layers: infos, problems }
+        ImageFileSystem { name, files, layers: infos, problems, details: ImageDetails::default() }
+    }
+
+    pub(crate) fn with_details(mut self, details: ImageDetails) -> ImageFileSystem {
+        self.details = details;
+        self
+    }
+
+    /// The image's configuration facts (tags, OS, architecture, creation time).
+    pub fn details(&self) -> &ImageDetails {
+        &self.details
     }
 }
 
