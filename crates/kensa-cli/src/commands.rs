@@ -45,7 +45,7 @@ enum ScanTarget {
         #[command(flatten)]
         options: ScanOptions,
     },
-    /// Scan a container image: `--input FILE` (a `docker save` tar or tar.gz) or `oci-dir:PATH` (an OCI image layout directory).
+    /// Scan a container image: `--input FILE` (a `docker save` archive or an OCI image archive, tar or tar.gz) or `oci-dir:PATH` (an OCI image layout directory).
     Image {
         /// `oci-dir:PATH` for an OCI image layout directory (registries are not supported yet).
         #[arg(required_unless_present = "input", conflicts_with = "input")]
@@ -53,6 +53,13 @@ enum ScanTarget {
         /// A `docker save` archive, plain or gzipped.
         #[arg(long)]
         input: Option<PathBuf>,
+        #[command(flatten)]
+        options: ScanOptions,
+    },
+    /// Scan a function bundle: a zip (Lambda deployment package or layer), tar or tar.gz.
+    Archive {
+        /// The zip, tar or tar.gz file.
+        path: PathBuf,
         #[command(flatten)]
         options: ScanOptions,
     },
@@ -169,6 +176,10 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             let inventory = collect_image_inventory(reference.as_deref(), input.as_deref())?;
             scan_inventory(&inventory, &options)
         }
+        Command::Scan { target: ScanTarget::Archive { path, options } } => {
+            let inventory = collect_archive_inventory(&path)?;
+            scan_inventory(&inventory, &options)
+        }
         Command::Scan { target: ScanTarget::Inventory { file, options } } => {
             let text = std::fs::read(&file).with_context(|| format!("cannot read inventory {}", file.display()))?;
             let inventory: Inventory = serde_json::from_slice(&text)
@@ -259,6 +270,21 @@ fn collect_image_inventory(reference: Option<&str>, input: Option<&Path>) -> Res
             .collect(),
     });
     Ok(inventory)
+}
+
+/// Reads a zip or tar bundle, keeping in memory only the files some
+/// cataloger could want, and catalogs it like a directory.
+fn collect_archive_inventory(path: &Path) -> Result<Inventory> {
+    let catalogers = kensa_catalog::all_catalogers();
+    let wanted = |entry: &kensa_fs::FileEntry| kensa_catalog::wanted_file(&catalogers, entry);
+    let bundle = kensa_source::BundleFileSystem::from_archive(path, &wanted)
+        .with_context(|| format!("cannot scan archive {}", path.display()))?;
+    Ok(kensa_catalog::catalog_filesystem(
+        &bundle,
+        &catalogers,
+        Resource { kind: ResourceKind::Archive, name: path.display().to_string() },
+        &kensa_catalog::CatalogOptions::default(),
+    ))
 }
 
 fn scan_inventory(inventory: &Inventory, options: &ScanOptions) -> Result<ExitCode> {

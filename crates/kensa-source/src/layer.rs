@@ -1,16 +1,17 @@
-//! One image layer: a tar stream (plain or gzip) read once, in order, into
+//! One image layer: a tar stream (plain, gzip or zstd) read once, in order, into
 //! the changes it makes — wanted regular files with their bytes, whiteouts,
 //! opaque directories, paths it replaces with something that is not a file,
 //! and hard links whose target lies in a lower layer.
 //!
 //! Deliberately not handled here: the order of layers and how their changes
-//! stack (see `merge`), zstd layers (refused with an error naming the layer),
-//! and following symlinks (a symlink only hides what a lower layer had there).
+//! stack (see `merge`), and following symlinks (a symlink only hides what a
+//! lower layer had there, so no link can lead a read outside the image).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::sync::Arc;
 
+use crate::digest::HashingReader;
 use crate::{Limits, Problem, SourceError};
 
 /// The prefix of a whiteout entry: `dir/.wh.name` deletes `dir/name` below.
@@ -43,20 +44,88 @@ pub(crate) struct LayerChanges {
     pub(crate) hard_links_to_lower_layers: Vec<(String, String)>,
     /// Entries skipped, each with the reason.
     pub(crate) problems: Vec<Problem>,
+    /// The `sha256:` digest of the uncompressed tar stream, to compare with
+    /// the config's `rootfs.diff_ids`.
+    pub(crate) diff_id: String,
 }
 
-/// Wraps `reader` in a gzip decoder when the stream starts with the gzip
-/// magic; refuses zstd, which needs a decoder this crate does not carry yet.
+/// Wraps `reader` in a gzip or zstd decoder when the stream starts with that
+/// format's magic bytes.
 pub(crate) fn decompressed<'a>(reader: impl Read + 'a, layer: &str) -> Result<Box<dyn Read + 'a>, SourceError> {
+    decompressed_as(reader, layer, None)
+}
+
+/// Like [`decompressed`], and when a descriptor's media type promises a
+/// compression, a stream that does not start with its magic is an error: the
+/// blob is not what its manifest says.
+pub(crate) fn decompressed_as<'a>(
+    reader: impl Read + 'a,
+    layer: &str,
+    media_type: Option<&str>,
+) -> Result<Box<dyn Read + 'a>, SourceError> {
     let mut buffered = BufReader::with_capacity(256 * 1024, reader);
     let start = buffered.fill_buf().map_err(|source| SourceError::corrupt(layer, source))?;
-    if start.starts_with(&GZIP_MAGIC) {
+    let is_gzip = start.starts_with(&GZIP_MAGIC);
+    let is_zstd = start.starts_with(&ZSTD_MAGIC);
+    let promised = media_type.and_then(|media_type| {
+        if media_type.ends_with("+zstd") || media_type.ends_with(".zstd") {
+            Some(("zstd", is_zstd))
+        } else if media_type.ends_with("+gzip") || media_type.ends_with(".gzip") {
+            Some(("gzip", is_gzip))
+        } else {
+            None
+        }
+    });
+    if let Some((compression, false)) = promised {
+        let message =
+            format!("its media type {} promises {compression}, but it is not", media_type.unwrap_or_default());
+        return Err(SourceError::corrupt(layer, std::io::Error::new(std::io::ErrorKind::InvalidData, message)));
+    }
+    if is_gzip {
         return Ok(Box::new(flate2::read::MultiGzDecoder::new(buffered)));
     }
-    if start.starts_with(&ZSTD_MAGIC) {
-        return Err(SourceError::UnsupportedCompression { layer: layer.to_owned(), compression: "zstd" });
+    if is_zstd {
+        let decoder = new_zstd_decoder(buffered).map_err(|source| SourceError::corrupt(layer, source))?;
+        return Ok(Box::new(ZstdFrames { decoder: Some(decoder), layer: layer.to_owned() }));
     }
     Ok(Box::new(buffered))
+}
+
+type ZstdDecoder<R> = ruzstd::decoding::StreamingDecoder<R, ruzstd::decoding::FrameDecoder>;
+
+/// ruzstd refuses frames asking for a window over 128 MiB, which bounds the
+/// memory a hostile frame can make the decoder hold.
+fn new_zstd_decoder<R: BufRead>(source: R) -> Result<ZstdDecoder<R>, std::io::Error> {
+    ruzstd::decoding::StreamingDecoder::new(source)
+        .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidData, error.to_string()))
+}
+
+/// A zstd stream of one or more frames, one after the other (the format
+/// allows several; a parallel compressor may write them).
+struct ZstdFrames<R: BufRead> {
+    decoder: Option<ZstdDecoder<R>>,
+    layer: String,
+}
+
+impl<R: BufRead> Read for ZstdFrames<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let Some(decoder) = self.decoder.as_mut() else { return Ok(0) };
+            let count = decoder.read(buffer)?;
+            if count > 0 || buffer.is_empty() {
+                return Ok(count);
+            }
+            let Some(finished) = self.decoder.take() else { return Ok(0) };
+            let mut source = finished.into_inner();
+            if source.fill_buf()?.is_empty() {
+                return Ok(0);
+            }
+            let next = new_zstd_decoder(source).map_err(|error| {
+                std::io::Error::new(error.kind(), format!("zstd frame after the first in {}: {error}", self.layer))
+            })?;
+            self.decoder = Some(next);
+        }
+    }
 }
 
 /// Normalises a tar entry name to a relative `/`-separated path: leading `./`
@@ -83,7 +152,7 @@ pub(crate) fn read_layer(
     kept_bytes: &mut u64,
 ) -> Result<LayerChanges, SourceError> {
     let mut changes = LayerChanges::default();
-    let mut archive = tar::Archive::new(stream);
+    let mut archive = tar::Archive::new(HashingReader::new(stream));
     let entries = archive.entries().map_err(|source| SourceError::corrupt(layer, source))?;
     for entry in entries {
         let mut entry = entry.map_err(|source| SourceError::corrupt(layer, source))?;
@@ -148,8 +217,7 @@ pub(crate) fn read_layer(
     }
     // Read past the end-of-archive blocks so a truncated gzip stream (or a
     // bad CRC) is noticed instead of silently ignored.
-    let mut rest = archive.into_inner();
-    std::io::copy(&mut rest, &mut std::io::sink()).map_err(|source| SourceError::corrupt(layer, source))?;
+    changes.diff_id = archive.into_inner().finish(layer)?;
     Ok(changes)
 }
 
@@ -163,17 +231,24 @@ fn keep_file<R: Read>(
 ) -> Result<(), SourceError> {
     let mode = entry.header().mode().unwrap_or(0o644);
     let entry_size = entry.header().size().unwrap_or(0);
+    let too_large = |size: u64| Problem::TooLarge { path: path.clone(), size, limit: limits.file_size };
+    // The tar reader yields at most the declared size, so a file declared too
+    // large is skipped unread (the reader skips it before the next header).
+    if entry_size > limits.file_size {
+        changes.problems.push(too_large(entry_size));
+        return Ok(());
+    }
+    // Never read more than the total limit allows, so a highly compressible
+    // layer cannot make this hold more than the limit before it fails.
+    let allowance = limits.file_size.min(limits.total_kept_bytes.saturating_sub(*kept_bytes));
     let mut contents = Vec::new();
     entry
-        .take(limits.file_size.saturating_add(1))
+        .take(allowance.saturating_add(1))
         .read_to_end(&mut contents)
         .map_err(|source| SourceError::corrupt(layer, source))?;
     let size = contents.len() as u64;
     if size > limits.file_size {
-        // Skip the rest of this entry: the tar reader does it before the next header.
-        // Report the size the header declares; only `limit + 1` bytes were read.
-        let declared = entry_size.max(size);
-        changes.problems.push(Problem::TooLarge { path, size: declared, limit: limits.file_size });
+        changes.problems.push(too_large(entry_size.max(size)));
         return Ok(());
     }
     *kept_bytes = kept_bytes.saturating_add(size);

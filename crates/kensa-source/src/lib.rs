@@ -1,21 +1,25 @@
 //! Scan targets that are not plain directories, presented to the catalogers
 //! as a [`kensa_fs::FileSystem`].
 //!
-//! Today that is a container image: a `docker save` archive (plain or gzip)
-//! or an OCI image layout directory. Its layers are streamed once, in order,
+//! Today that is a container image: a `docker save` archive or an OCI archive
+//! (plain or gzip), or an OCI image layout directory, with gzip, zstd or
+//! uncompressed layers, every blob checked against its sha256 digest (and
+//! each layer against its config `diff_id`). Its layers are streamed once, in order,
 //! and only regular files whose path the caller's `wanted` predicate accepts
 //! are kept, in memory; nothing is ever written to disk. Whiteouts and opaque
 //! directories are applied, and each kept file remembers the layer that last
 //! wrote it.
 //!
-//! Deliberately not handled yet: registries, OCI archives (a tar of a
-//! layout), zstd layers, digest verification, following symlinks (a symlink
+//! Deliberately not handled yet: registries, following symlinks (a symlink
 //! is never a file here), hard links whose target was not wanted, and
 //! parallel decompression of layers.
 
 mod archive;
+mod bundle;
+mod digest;
 mod layer;
 mod merge;
+mod oci;
 #[cfg(test)]
 mod tests;
 
@@ -24,6 +28,8 @@ use std::io::Read;
 use std::sync::Arc;
 
 use kensa_fs::{FileEntry, FileSystem, FsError};
+
+pub use bundle::{BundleError, BundleFileSystem, BundleLimits, detect_runtime};
 
 /// Bounds on what an image may make this process hold in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +95,16 @@ pub enum SourceError {
         what: &'static str,
         /// Why it is not.
         message: String,
+    },
+    /// A blob whose bytes do not hash to the digest its manifest or config gives.
+    #[error("{blob} does not match its digest: expected {expected}, found {actual}")]
+    DigestMismatch {
+        /// The blob, as the manifest or archive names it.
+        blob: String,
+        /// The digest promised.
+        expected: String,
+        /// The digest of the bytes read.
+        actual: String,
     },
     /// A manifest names a layer or blob the image does not contain.
     #[error("{image} names {blob}, which it does not contain")]
@@ -174,8 +190,9 @@ pub struct ImageFileSystem {
 }
 
 impl ImageFileSystem {
-    /// Reads a `docker save` archive (tar, or tar.gz), keeping the regular
-    /// files whose path `wanted` accepts.
+    /// Reads a `docker save` archive or an OCI archive (a tar of an OCI image
+    /// layout; either plain or gzip), keeping the regular files whose path
+    /// `wanted` accepts.
     pub fn from_docker_archive(
         path: &std::path::Path,
         wanted: &dyn Fn(&kensa_fs::FileEntry) -> bool,
@@ -198,7 +215,7 @@ impl ImageFileSystem {
         directory: &std::path::Path,
         wanted: &dyn Fn(&kensa_fs::FileEntry) -> bool,
     ) -> Result<ImageFileSystem, SourceError> {
-        archive::read_oci_layout(directory, wanted, &Limits::default())
+        oci::read_oci_layout(directory, wanted, &Limits::default())
     }
 
     /// The image's layers, bottom first.

@@ -1,7 +1,7 @@
 //! Images built in memory with `tar::Builder`: whiteouts, opaque
 //! directories, links, escapes, limits and damaged streams.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use kensa_fs::FileSystem;
@@ -16,6 +16,8 @@ enum Item<'a> {
     HardLink(&'a str, &'a str),
     /// A name written into the header as is, bypassing the builder's checks.
     RawName(&'a str, &'a [u8]),
+    /// A device file or FIFO.
+    Special(&'a str, tar::EntryType),
 }
 
 fn layer_tar(items: &[Item<'_>]) -> Vec<u8> {
@@ -43,6 +45,12 @@ fn layer_tar(items: &[Item<'_>]) -> Vec<u8> {
                 header.set_entry_type(kind);
                 builder.append_link(&mut header, path, target).unwrap();
             }
+            Item::Special(path, kind) => {
+                header.set_size(0);
+                header.set_mode(0o600);
+                header.set_entry_type(*kind);
+                builder.append_data(&mut header, path, std::io::empty()).unwrap();
+            }
             Item::RawName(name, contents) => {
                 header.set_size(contents.len() as u64);
                 header.set_mode(0o644);
@@ -63,11 +71,21 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     encoder.finish().unwrap()
 }
 
+/// The `diff_id` of a layer blob: the sha256 of its uncompressed tar, or of
+/// the bytes as they are when they do not decompress (a damaged layer).
+fn diff_id(blob: &[u8]) -> String {
+    let mut uncompressed = Vec::new();
+    match layer::decompressed(blob, "test").map(|mut stream| stream.read_to_end(&mut uncompressed)) {
+        Ok(Ok(_)) => digest::sha256_of(&uncompressed),
+        _ => digest::sha256_of(blob),
+    }
+}
+
 /// A `docker save` archive of the given layers, manifest last as Docker writes it.
 fn docker_archive(layers: &[Vec<u8>]) -> Vec<u8> {
     let layer_names: Vec<String> = (0..layers.len()).map(|index| format!("layer{index}/layer.tar")).collect();
     let config = serde_json::json!({
-        "rootfs": {"type": "layers", "diff_ids": (0..layers.len()).map(|index| format!("sha256:{index:064x}")).collect::<Vec<_>>()},
+        "rootfs": {"type": "layers", "diff_ids": layers.iter().map(|layer| diff_id(layer)).collect::<Vec<_>>()},
         "history": [{"created_by": "ADD base"}, {"created_by": "ENV x=1", "empty_layer": true}, {"created_by": "RUN change"}, {"created_by": "RUN again"}],
     })
     .to_string();
@@ -119,10 +137,10 @@ fn whiteouts_delete_files_and_directories_of_lower_layers() {
         Item::File("usr/lib/xy", b"xy", 0o644),
     ]);
     let change = layer_tar(&[Item::File("etc/.wh.a", b"", 0o644), Item::File("usr/lib/.wh.x", b"", 0o644)]);
-    let image = open_archive(&gzip(&docker_archive(&[base, gzip(&change)]))).unwrap();
+    let image = open_archive(&gzip(&docker_archive(&[base.clone(), gzip(&change)]))).unwrap();
     assert_eq!(paths(&image), ["etc/b", "usr/lib/xy"]);
     assert_eq!(image.root_name(), "test:1");
-    assert_eq!(image.layer_of("etc/b").unwrap().digest, format!("sha256:{:064x}", 0));
+    assert_eq!(image.layer_of("etc/b").unwrap().digest, diff_id(&base));
     assert_eq!(image.layer_of("etc/b").unwrap().created_by.as_deref(), Some("ADD base"));
     assert_eq!(image.layers()[1].created_by.as_deref(), Some("RUN change"));
 }
@@ -137,10 +155,10 @@ fn opaque_directory_hides_lower_contents_only() {
         Item::File("d/.wh..wh..opq", b"", 0o644),
         Item::File("d/sub/newer", b"y", 0o644),
     ]);
-    let image = open_archive(&docker_archive(&[base, change])).unwrap();
+    let image = open_archive(&docker_archive(&[base, change.clone()])).unwrap();
     assert_eq!(paths(&image), ["d/new", "d/sub/newer"]);
     assert_eq!(image.read("d/new", 100).unwrap(), b"new");
-    assert_eq!(image.layer_of("d/new").unwrap().digest, format!("sha256:{:064x}", 1));
+    assert_eq!(image.layer_of("d/new").unwrap().digest, diff_id(&change));
 }
 
 /// An upper layer rewriting a file wins; a symlink or directory replacing a
@@ -160,13 +178,13 @@ fn overwrites_symlinks_and_hard_links() {
         Item::HardLink("bin/tool-copy", "bin/tool"),
         Item::HardLink("lib/base-copy.so", "./lib/base.so"),
     ]);
-    let image = open_archive(&docker_archive(&[base, change])).unwrap();
+    let image = open_archive(&docker_archive(&[base, change.clone()])).unwrap();
     assert_eq!(paths(&image), ["bin/tool", "bin/tool-copy", "lib/base-copy.so", "lib/base.so"]);
     assert_eq!(image.read("bin/tool", 10).unwrap(), b"v2");
     assert_eq!(image.read("bin/tool-copy", 10).unwrap(), b"v2");
     assert!(image.entry("bin/tool-copy").unwrap().executable);
     assert_eq!(image.read("lib/base-copy.so", 10).unwrap(), b"base");
-    assert_eq!(image.layer_of("lib/base-copy.so").unwrap().digest, format!("sha256:{:064x}", 1));
+    assert_eq!(image.layer_of("lib/base-copy.so").unwrap().digest, diff_id(&change));
     assert!(image.entry("etc/conf").is_none());
 }
 
@@ -243,13 +261,10 @@ fn missing_layers_and_manifests_are_errors() {
 }
 
 fn write_blob(directory: &Path, bytes: &[u8]) -> String {
-    let digest = format!(
-        "{:064x}",
-        bytes.iter().fold(17_u64, |hash, byte| hash.wrapping_mul(31).wrapping_add(u64::from(*byte)))
-    );
+    let digest = digest::sha256_of(bytes);
     std::fs::create_dir_all(directory.join("blobs/sha256")).unwrap();
-    std::fs::write(directory.join("blobs/sha256").join(&digest), bytes).unwrap();
-    format!("sha256:{digest}")
+    std::fs::write(directory.join("blobs/sha256").join(digest.trim_start_matches("sha256:")), bytes).unwrap();
+    digest
 }
 
 /// An OCI layout whose index lists several platforms: the linux/amd64 image
@@ -259,9 +274,12 @@ fn write_blob(directory: &Path, bytes: &[u8]) -> String {
 fn oci_layout_picks_linux_amd64_and_refuses_odd_digests() {
     let directory = tempfile::tempdir().unwrap();
     let root = directory.path();
-    let config = write_blob(root, br#"{"rootfs":{"diff_ids":["sha256:aa"]},"history":[{"created_by":"COPY x"}]}"#);
     let image_for = |content: &[u8]| {
-        let layer = write_blob(root, &gzip(&layer_tar(&[Item::File("which", content, 0o644)])));
+        let tar = layer_tar(&[Item::File("which", content, 0o644)]);
+        let config =
+            serde_json::json!({"rootfs": {"diff_ids": [diff_id(&tar)]}, "history": [{"created_by": "COPY x"}]});
+        let config = write_blob(root, config.to_string().as_bytes());
+        let layer = write_blob(root, &gzip(&tar));
         let manifest = serde_json::json!({"config": {"digest": config}, "layers": [{"digest": layer}]});
         write_blob(root, manifest.to_string().as_bytes())
     };
@@ -277,7 +295,8 @@ fn oci_layout_picks_linux_amd64_and_refuses_odd_digests() {
     std::fs::write(root.join("index.json"), index.to_string()).unwrap();
     let image = ImageFileSystem::from_oci_layout(root, &everything).unwrap();
     assert_eq!(image.read("which", 10).unwrap(), b"amd64");
-    assert_eq!(image.layer_of("which").unwrap().digest, "sha256:aa");
+    let amd_tar = layer_tar(&[Item::File("which", b"amd64", 0o644)]);
+    assert_eq!(image.layer_of("which").unwrap().digest, diff_id(&amd_tar));
     std::fs::write(root.join("index.json"), r#"{"manifests":[{"digest":"sha256:../../../etc/passwd"}]}"#).unwrap();
     let error = ImageFileSystem::from_oci_layout(root, &everything).unwrap_err();
     assert!(error.to_string().contains("invalid digest"), "{error}");
@@ -317,4 +336,350 @@ fn real_docker_archive_keeps_only_wanted_files() {
     assert!(image.read("etc/alpine-release", 100).unwrap().starts_with(b"3.10."));
     assert_eq!(image.layers().len(), 1);
     assert!(image.layers()[0].digest.starts_with("sha256:"));
+}
+
+fn zstd(bytes: &[u8]) -> Vec<u8> {
+    ruzstd::encoding::compress_to_vec(bytes, ruzstd::encoding::CompressionLevel::Fastest)
+}
+
+const GZIP_LAYER: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+const ZSTD_LAYER: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
+
+/// An OCI layout of one image (blobs, then `index.json` last), as the
+/// members of an archive: `(name, bytes)`. `layers` are `(media type, blob,
+/// uncompressed tar)`.
+fn oci_members(layers: &[(&str, Vec<u8>, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
+    let mut members = vec![("oci-layout".to_owned(), br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec())];
+    let mut add_blob = |bytes: Vec<u8>| {
+        let digest = digest::sha256_of(&bytes);
+        members.push((format!("blobs/sha256/{}", digest.trim_start_matches("sha256:")), bytes));
+        digest
+    };
+    let config = serde_json::json!({
+        "os": "linux", "architecture": "amd64",
+        "rootfs": {"type": "layers", "diff_ids": layers.iter().map(|(_, _, tar)| digest::sha256_of(tar)).collect::<Vec<_>>()},
+        "history": [{"created_by": "ADD rootfs"}],
+    });
+    let config_size = config.to_string().len();
+    let config = add_blob(config.to_string().into_bytes());
+    let layer_descriptors: Vec<serde_json::Value> = layers
+        .iter()
+        .map(|(media_type, blob, _)| {
+            let size = blob.len();
+            serde_json::json!({"mediaType": media_type, "digest": add_blob(blob.clone()), "size": size})
+        })
+        .collect();
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": config_size},
+        "layers": layer_descriptors,
+    })
+    .to_string();
+    let manifest_size = manifest.len();
+    let manifest = add_blob(manifest.into_bytes());
+    let index = serde_json::json!({"schemaVersion": 2, "manifests": [
+        {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifest, "size": manifest_size},
+    ]});
+    members.push(("index.json".to_owned(), index.to_string().into_bytes()));
+    members
+}
+
+fn archive_of(members: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let items: Vec<Item<'_>> = members.iter().map(|(name, contents)| Item::File(name, contents, 0o644)).collect();
+    layer_tar(&items)
+}
+
+fn layout_directory(members: &[(String, Vec<u8>)]) -> tempfile::TempDir {
+    let directory = tempfile::tempdir().unwrap();
+    for (name, bytes) in members {
+        let path = directory.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    directory
+}
+
+/// The single layer.tar of the real alpine:3.10 `docker save` archive.
+fn real_alpine_layer() -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/targets/images/docker-save/alpine-3.10.tar.gz");
+    let file = std::fs::File::open(path).unwrap();
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        if entry.path().unwrap().to_string_lossy().ends_with("layer.tar") {
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).unwrap();
+            return bytes;
+        }
+    }
+    panic!("alpine-3.10.tar.gz has no layer.tar");
+}
+
+/// Replaces the bytes of the member named `name` (keeping its name, so its
+/// digest no longer matches).
+fn replace_member(members: &mut [(String, Vec<u8>)], name: &str, bytes: Vec<u8>) {
+    let member = members.iter_mut().find(|(member, _)| member == name).unwrap();
+    member.1 = bytes;
+}
+
+fn blob_member(digest: &str) -> String {
+    format!("blobs/sha256/{}", digest.trim_start_matches("sha256:"))
+}
+
+/// A tar (and a tar.gz) of an OCI layout holding the real alpine:3.10 layer
+/// is read like a `docker save` archive: index → manifest → config → layer,
+/// the layer's digest being its config `diff_id`.
+#[test]
+fn oci_archive_of_the_real_alpine_layer_is_read() {
+    let layer = real_alpine_layer();
+    let members = oci_members(&[(GZIP_LAYER, gzip(&layer), layer.clone())]);
+    let wanted =
+        |entry: &kensa_fs::FileEntry| entry.path == "etc/alpine-release" || entry.path == "lib/apk/db/installed";
+    for archive in [archive_of(&members), gzip(&archive_of(&members))] {
+        let file = write_temp(&archive);
+        let image = ImageFileSystem::from_docker_archive(file.path(), &wanted).unwrap();
+        assert_eq!(paths(&image), ["etc/alpine-release", "lib/apk/db/installed"]);
+        assert!(image.read("etc/alpine-release", 100).unwrap().starts_with(b"3.10."));
+        assert_eq!(image.layer_of("etc/alpine-release").unwrap().digest, digest::sha256_of(&layer));
+        assert_eq!(image.details().architecture.as_deref(), Some("amd64"));
+        assert!(problems(&image).is_empty());
+    }
+}
+
+/// Every blob of an OCI layout (directory or archive) is checked against its
+/// digest: an altered layer, config or manifest is an error naming the blob.
+#[test]
+fn altered_oci_blobs_fail_their_digest_check() {
+    let tar = layer_tar(&[Item::File("etc/os-release", b"ID=alpine\n", 0o644)]);
+    let members = oci_members(&[(GZIP_LAYER, gzip(&tar), tar.clone())]);
+    let manifest: serde_json::Value = serde_json::from_slice(&members[3].1).unwrap();
+    let layer_digest = manifest["layers"][0]["digest"].as_str().unwrap().to_owned();
+    let config_digest = manifest["config"]["digest"].as_str().unwrap().to_owned();
+    let other_tar = layer_tar(&[Item::File("etc/os-release", b"ID=debian\n", 0o644)]);
+    for (altered, bytes) in [(&layer_digest, gzip(&other_tar)), (&config_digest, b"{}".to_vec())] {
+        let mut damaged = members.clone();
+        replace_member(&mut damaged, &blob_member(altered), bytes);
+        let directory = layout_directory(&damaged);
+        let error = ImageFileSystem::from_oci_layout(directory.path(), &everything).unwrap_err();
+        assert!(matches!(error, SourceError::DigestMismatch { .. }), "{error}");
+        assert!(error.to_string().contains(altered.trim_start_matches("sha256:")), "{error}");
+        let error = open_archive(&archive_of(&damaged)).unwrap_err();
+        assert!(matches!(error, SourceError::DigestMismatch { .. }), "{error}");
+    }
+    let directory = layout_directory(&members);
+    assert_eq!(paths(&ImageFileSystem::from_oci_layout(directory.path(), &everything).unwrap()), ["etc/os-release"]);
+}
+
+/// A `docker save` layer whose uncompressed bytes differ from the config's
+/// `diff_id` is refused, naming the layer.
+#[test]
+fn docker_layer_not_matching_its_diff_id_is_refused() {
+    let honest = layer_tar(&[Item::File("etc/a", b"a", 0o644)]);
+    let tampered = layer_tar(&[Item::File("etc/a", b"b", 0o644)]);
+    let archive = docker_archive(&[honest]);
+    let mut members = Vec::new();
+    let mut outer = tar::Archive::new(archive.as_slice());
+    for entry in outer.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().to_string_lossy().into_owned();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        members.push((name, bytes));
+    }
+    replace_member(&mut members, "layer0/layer.tar", gzip(&tampered));
+    let error = open_archive(&archive_of(&members)).unwrap_err();
+    assert!(matches!(error, SourceError::DigestMismatch { .. }), "{error}");
+    assert!(error.to_string().contains("layer0/layer.tar"), "{error}");
+}
+
+/// zstd layers are read whether the media type or only the magic bytes say
+/// so; a blob that is not what its media type promises, or a zstd stream cut
+/// short, is an error naming the layer.
+#[test]
+fn zstd_layers_are_read_and_checked() {
+    let base = layer_tar(&[Item::File("lib/apk/db/installed", b"P:musl\n", 0o644), Item::File("x", &[9; 5000], 0o644)]);
+    let upper =
+        layer_tar(&[Item::File("etc/alpine-release", b"3.10.4\n", 0o644), Item::File("etc/.wh.gone", b"", 0o644)]);
+    let members = oci_members(&[(ZSTD_LAYER, zstd(&base), base.clone()), (GZIP_LAYER, gzip(&upper), upper.clone())]);
+    let directory = layout_directory(&members);
+    let image = ImageFileSystem::from_oci_layout(directory.path(), &everything).unwrap();
+    assert_eq!(paths(&image), ["etc/alpine-release", "lib/apk/db/installed", "x"]);
+    assert_eq!(image.read("x", 10_000).unwrap(), [9; 5000]);
+    assert_eq!(image.layer_of("x").unwrap().digest, digest::sha256_of(&base));
+    // Magic bytes alone: a docker archive has no media types.
+    let image = open_archive(&docker_archive(&[zstd(&base), upper.clone()])).unwrap();
+    assert_eq!(image.read("lib/apk/db/installed", 100).unwrap(), b"P:musl\n");
+    // A gzip blob described as zstd.
+    let mislabelled = oci_members(&[(ZSTD_LAYER, gzip(&base), base.clone())]);
+    let error = ImageFileSystem::from_oci_layout(layout_directory(&mislabelled).path(), &everything).unwrap_err();
+    assert!(matches!(error, SourceError::CorruptLayer { .. }), "{error}");
+    assert!(error.to_string().contains("promises zstd"), "{error}");
+    // A zstd stream cut short.
+    let compressed = zstd(&base);
+    let cut = compressed[..compressed.len() / 2].to_vec();
+    let error = open_archive(&docker_archive(&[cut])).unwrap_err();
+    assert!(matches!(error, SourceError::CorruptLayer { .. }), "{error}");
+    assert!(error.to_string().contains("layer0/layer.tar"), "{error}");
+}
+
+/// Device files and FIFOs are never files to read, and like any non-file
+/// they hide a lower layer's regular file at the same path.
+#[test]
+fn devices_and_fifos_are_ignored_and_hide_lower_files() {
+    let base = layer_tar(&[Item::File("etc/x", b"lower", 0o644), Item::File("etc/kept", b"k", 0o644)]);
+    let upper = layer_tar(&[
+        Item::Special("etc/x", tar::EntryType::Char),
+        Item::Special("dev/sda", tar::EntryType::Block),
+        Item::Special("run/pipe", tar::EntryType::Fifo),
+    ]);
+    let image = open_archive(&docker_archive(&[base, upper])).unwrap();
+    assert_eq!(paths(&image), ["etc/kept"]);
+    assert!(image.open("dev/sda").is_err());
+    assert!(problems(&image).is_empty());
+}
+
+/// A path written twice in one layer shows its last entry, whether that is
+/// another file, a file no longer wanted, or something that is not a file.
+#[test]
+fn duplicate_entries_last_one_wins() {
+    let layer = layer_tar(&[
+        Item::File("etc/a", b"first", 0o644),
+        Item::File("etc/a", b"second", 0o755),
+        Item::File("etc/b", b"file", 0o644),
+        Item::Directory("etc/b"),
+        Item::File("etc/c", b"wanted", 0o644),
+        Item::File("etc/c", b"unwanted now", 0o600),
+    ]);
+    let archive = write_temp(&docker_archive(&[layer]));
+    // The wanted filter sees the header: the second etc/c is refused by its mode.
+    let wanted = |entry: &kensa_fs::FileEntry| entry.path != "etc/c" || entry.size == 6;
+    let image = ImageFileSystem::from_docker_archive(archive.path(), &wanted).unwrap();
+    assert_eq!(paths(&image), ["etc/a"]);
+    assert_eq!(image.read("etc/a", 100).unwrap(), b"second");
+    assert!(image.entry("etc/a").unwrap().executable);
+}
+
+/// Symlinks are never followed, so one pointing out of the root (relative or
+/// absolute) or a file "under" a symlinked directory reads nothing of the
+/// host; an absolute hard-link target means the image's own root.
+#[test]
+fn symlink_escapes_are_never_followed() {
+    let layer = layer_tar(&[
+        Item::Symlink("etc/passwd", "../../../../../etc/passwd"),
+        Item::Symlink("etc/hostname", "/etc/hostname"),
+        Item::Symlink("escape", "/"),
+        Item::File("escape/etc/os-release", b"ID=inside\n", 0o644),
+        Item::File("etc/os-release", b"ID=alpine\n", 0o644),
+        Item::HardLink("usr/lib/os-release", "/etc/os-release"),
+    ]);
+    let image = open_archive(&docker_archive(&[layer])).unwrap();
+    assert_eq!(paths(&image), ["escape/etc/os-release", "etc/os-release", "usr/lib/os-release"]);
+    assert!(image.open("etc/passwd").is_err());
+    assert!(image.open("etc/hostname").is_err());
+    assert_eq!(image.read("escape/etc/os-release", 100).unwrap(), b"ID=inside\n");
+    assert_eq!(image.read("usr/lib/os-release", 100).unwrap(), b"ID=alpine\n");
+    assert!(image.open("../etc/passwd").is_err());
+    assert!(problems(&image).is_empty());
+}
+
+/// A gzip layer of 32 MiB of zeros (a ~1000:1 bomb): wanted, it fails at the
+/// kept-bytes limit having read only up to it; unwanted, it streams through
+/// and nothing is kept.
+#[test]
+fn gzip_bomb_stops_at_the_kept_bytes_limit() {
+    const BOMB_SIZE: u64 = 32 * 1024 * 1024;
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best()));
+    let mut header = tar::Header::new_gnu();
+    header.set_size(BOMB_SIZE);
+    header.set_mode(0o644);
+    header.set_entry_type(tar::EntryType::Regular);
+    builder.append_data(&mut header, "var/bomb", std::io::repeat(0).take(BOMB_SIZE)).unwrap();
+    let layer = builder.into_inner().unwrap().finish().unwrap();
+    assert!((layer.len() as u64) < BOMB_SIZE / 500, "{} bytes is no bomb", layer.len());
+    let archive = write_temp(&docker_archive(&[layer]));
+    let limits = Limits { file_size: u64::MAX, total_kept_bytes: 1024 * 1024 };
+    let error = ImageFileSystem::from_docker_archive_with_limits(archive.path(), &everything, &limits).unwrap_err();
+    assert!(matches!(error, SourceError::TooMuchKept { limit: 1_048_576, .. }), "{error}");
+    assert!(error.to_string().contains("layer0/layer.tar"), "{error}");
+    let nothing = |_: &kensa_fs::FileEntry| false;
+    let image = ImageFileSystem::from_docker_archive_with_limits(archive.path(), &nothing, &limits).unwrap();
+    assert!(paths(&image).is_empty());
+}
+
+/// An OCI manifest naming a layer or config blob that is not there, or a
+/// layer blob cut short, is an error naming the blob — for a layout
+/// directory and for an archive.
+#[test]
+fn oci_blobs_missing_or_truncated_are_errors() {
+    let tar = layer_tar(&[Item::File("etc/a", &[1; 3000], 0o644)]);
+    let members = oci_members(&[(GZIP_LAYER, gzip(&tar), tar.clone())]);
+    let manifest: serde_json::Value = serde_json::from_slice(&members[3].1).unwrap();
+    for field in ["layers", "config"] {
+        let descriptor = if field == "layers" { &manifest["layers"][0] } else { &manifest["config"] };
+        let digest = descriptor["digest"].as_str().unwrap();
+        let without: Vec<(String, Vec<u8>)> =
+            members.iter().filter(|(name, _)| *name != blob_member(digest)).cloned().collect();
+        let error = ImageFileSystem::from_oci_layout(layout_directory(&without).path(), &everything).unwrap_err();
+        assert!(matches!(error, SourceError::MissingBlob { .. }), "{error}");
+        assert!(error.to_string().contains(digest), "{error}");
+        let error = open_archive(&archive_of(&without)).unwrap_err();
+        assert!(matches!(error, SourceError::MissingBlob { .. }), "{error}");
+        assert!(error.to_string().contains(digest), "{error}");
+    }
+    let layer_digest = manifest["layers"][0]["digest"].as_str().unwrap();
+    let mut cut = members.clone();
+    let compressed = gzip(&tar);
+    replace_member(&mut cut, &blob_member(layer_digest), compressed[..compressed.len() - 8].to_vec());
+    let error = ImageFileSystem::from_oci_layout(layout_directory(&cut).path(), &everything).unwrap_err();
+    assert!(matches!(error, SourceError::CorruptLayer { .. }), "{error}");
+    assert!(error.to_string().contains(layer_digest), "{error}");
+    // An archive cut inside the layer blob, then cut cleanly between members
+    // before index.json (a tar has no length: only the index is missing).
+    let whole = archive_of(&members);
+    let layer_start = whole.windows(2).position(|window| window == [0x1f, 0x8b]).unwrap();
+    let error = open_archive(&whole[..layer_start + 20]).unwrap_err();
+    assert!(matches!(error, SourceError::CorruptLayer { .. }), "{error}");
+    let without_index = archive_of(&members[..members.len() - 1]);
+    let error = open_archive(&without_index).unwrap_err();
+    assert!(matches!(error, SourceError::MissingBlob { .. }), "{error}");
+    assert!(error.to_string().contains("index.json"), "{error}");
+}
+
+fn recompressed_harder(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).unwrap();
+    let harder = encoder.finish().unwrap();
+    assert_ne!(harder, gzip(bytes));
+    harder
+}
+
+/// Docker 25 and later write `docker save` members as `blobs/sha256/<hex>`:
+/// such a layer is checked against the digest in its name as well as its
+/// `diff_id`, so an altered one is refused naming it.
+#[test]
+fn docker_save_members_named_by_digest_are_verified() {
+    let tar = layer_tar(&[Item::File("etc/a", b"a", 0o644)]);
+    let layer = gzip(&tar);
+    let config = serde_json::json!({"rootfs": {"type": "layers", "diff_ids": [diff_id(&layer)]}}).to_string();
+    let layer_name = blob_member(&digest::sha256_of(&layer));
+    let config_name = blob_member(&digest::sha256_of(config.as_bytes()));
+    let manifest = serde_json::json!([{"Config": config_name, "Layers": [layer_name]}]).to_string();
+    let members = vec![
+        (layer_name.clone(), layer),
+        (config_name.clone(), config.into_bytes()),
+        ("manifest.json".to_owned(), manifest.into_bytes()),
+    ];
+    assert_eq!(paths(&open_archive(&archive_of(&members)).unwrap()), ["etc/a"]);
+    for altered in [&layer_name, &config_name] {
+        let mut damaged = members.clone();
+        // The same tar compressed harder: its diff_id still matches, only the
+        // digest in its name does not.
+        let replacement = if altered == &layer_name { recompressed_harder(&tar) } else { b"{}".to_vec() };
+        replace_member(&mut damaged, altered, replacement);
+        let error = open_archive(&archive_of(&damaged)).unwrap_err();
+        assert!(matches!(error, SourceError::DigestMismatch { .. }), "{error}");
+        assert!(error.to_string().contains(altered.as_str()), "{error}");
+    }
 }
