@@ -13,15 +13,44 @@ use sha2::{Digest as _, Sha256};
 
 use crate::SourceError;
 
+/// Bytes are handed to the hashing thread in batches of this size: small
+/// enough to bound memory, large enough that a tar reader's 512-byte header
+/// reads do not become one message each.
+const BATCH: usize = 256 * 1024;
+
 /// Passes reads through while hashing every byte handed out.
+///
+/// The hashing runs on a thread of its own: an image scan is otherwise one
+/// core inflating and hashing in turn (SHA-256 was 29 % of the time of a
+/// 432 MB image), and the two overlap cleanly.
 pub(crate) struct HashingReader<R> {
     inner: R,
-    hasher: Sha256,
+    batch: Vec<u8>,
+    hasher: Hasher,
+}
+
+enum Hasher {
+    /// A thread receives batches and returns the finished hasher.
+    Threaded { sender: std::sync::mpsc::SyncSender<Vec<u8>>, worker: std::thread::JoinHandle<Sha256> },
+    /// No thread could be started: hash inline.
+    Inline(Sha256),
 }
 
 impl<R: Read> HashingReader<R> {
     pub(crate) fn new(inner: R) -> HashingReader<R> {
-        HashingReader { inner, hasher: Sha256::new() }
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        let spawned = std::thread::Builder::new().name("kensa-sha256".to_owned()).spawn(move || {
+            let mut hasher = Sha256::new();
+            for batch in receiver {
+                hasher.update(&batch);
+            }
+            hasher
+        });
+        let hasher = match spawned {
+            Ok(worker) => Hasher::Threaded { sender, worker },
+            Err(_) => Hasher::Inline(Sha256::new()),
+        };
+        HashingReader { inner, batch: Vec::with_capacity(BATCH), hasher }
     }
 
     /// Reads what the consumer left unread (a decompressor may stop at the
@@ -29,14 +58,44 @@ impl<R: Read> HashingReader<R> {
     /// stream's `sha256:<hex>` digest.
     pub(crate) fn finish(mut self, blob: &str) -> Result<String, SourceError> {
         std::io::copy(&mut self, &mut std::io::sink()).map_err(|source| SourceError::corrupt(blob, source))?;
-        Ok(hex_digest(self.hasher))
+        self.flush_batch();
+        let hasher = match self.hasher {
+            Hasher::Inline(hasher) => hasher,
+            Hasher::Threaded { sender, worker } => {
+                drop(sender);
+                worker.join().map_err(|_| {
+                    SourceError::corrupt(blob, std::io::Error::other("the hashing thread stopped unexpectedly"))
+                })?
+            }
+        };
+        Ok(hex_digest(hasher))
+    }
+
+    fn flush_batch(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        match &mut self.hasher {
+            Hasher::Inline(hasher) => {
+                hasher.update(&self.batch);
+                self.batch.clear();
+            }
+            Hasher::Threaded { sender, .. } => {
+                let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+                // A send fails only if the thread is gone; `finish` then reports it.
+                let _ = sender.send(batch);
+            }
+        }
     }
 }
 
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
         let count = self.inner.read(buffer)?;
-        self.hasher.update(buffer.get(..count).unwrap_or_default());
+        self.batch.extend_from_slice(buffer.get(..count).unwrap_or_default());
+        if self.batch.len() >= BATCH {
+            self.flush_batch();
+        }
         Ok(count)
     }
 }
