@@ -89,7 +89,7 @@ pub(crate) enum Member {
 
 pub(crate) fn read_docker_archive(
     path: &Path,
-    wanted: &dyn Fn(&kensa_fs::FileEntry) -> bool,
+    wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
     limits: &Limits,
 ) -> Result<ImageFileSystem, SourceError> {
     let archive_name = path.display().to_string();
@@ -98,7 +98,7 @@ pub(crate) fn read_docker_archive(
     let mut outer = tar::Archive::new(stream);
     let mut members: HashMap<String, Member> = HashMap::new();
     let mut problems = Vec::new();
-    let mut kept_bytes = 0;
+    let kept_bytes = std::sync::atomic::AtomicU64::new(0);
     let entries = outer.entries().map_err(|source| SourceError::corrupt(&archive_name, source))?;
     for entry in entries {
         let mut entry = entry.map_err(|source| SourceError::corrupt(&archive_name, source))?;
@@ -125,7 +125,7 @@ pub(crate) fn read_docker_archive(
         if looks_like_layer {
             let mut stored = HashingReader::new(whole);
             let stream = decompressed(&mut stored, &layer_name)?;
-            let changes = read_layer(stream, &layer_name, wanted, limits, &mut kept_bytes)?;
+            let changes = read_layer(stream, &layer_name, wanted, limits, &kept_bytes)?;
             let blob_digest = stored.finish(&layer_name)?;
             members.insert(name, Member::Layer { changes, blob_digest });
         } else if size <= METADATA_SIZE_LIMIT {

@@ -38,7 +38,7 @@ enum Hasher {
 
 impl<R: Read> HashingReader<R> {
     pub(crate) fn new(inner: R) -> HashingReader<R> {
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
         let spawned = std::thread::Builder::new().name("kensa-sha256".to_owned()).spawn(move || {
             let mut hasher = Sha256::new();
             for batch in receiver {

@@ -147,9 +147,9 @@ pub(crate) fn normalise_entry_path(raw: &str) -> Result<Option<String>, ()> {
 pub(crate) fn read_layer(
     stream: impl Read,
     layer: &str,
-    wanted: &dyn Fn(&kensa_fs::FileEntry) -> bool,
+    wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
     limits: &Limits,
-    kept_bytes: &mut u64,
+    kept_bytes: &std::sync::atomic::AtomicU64,
 ) -> Result<LayerChanges, SourceError> {
     let mut changes = LayerChanges::default();
     let mut archive = tar::Archive::new(HashingReader::new(stream));
@@ -226,7 +226,7 @@ fn keep_file<R: Read>(
     path: String,
     layer: &str,
     limits: &Limits,
-    kept_bytes: &mut u64,
+    kept_bytes: &std::sync::atomic::AtomicU64,
     changes: &mut LayerChanges,
 ) -> Result<(), SourceError> {
     let mode = entry.header().mode().unwrap_or(0o644);
@@ -240,7 +240,8 @@ fn keep_file<R: Read>(
     }
     // Never read more than the total limit allows, so a highly compressible
     // layer cannot make this hold more than the limit before it fails.
-    let allowance = limits.file_size.min(limits.total_kept_bytes.saturating_sub(*kept_bytes));
+    let already_kept = kept_bytes.load(std::sync::atomic::Ordering::Relaxed);
+    let allowance = limits.file_size.min(limits.total_kept_bytes.saturating_sub(already_kept));
     let mut contents = Vec::new();
     entry
         .take(allowance.saturating_add(1))
@@ -251,8 +252,9 @@ fn keep_file<R: Read>(
         changes.problems.push(too_large(entry_size.max(size)));
         return Ok(());
     }
-    *kept_bytes = kept_bytes.saturating_add(size);
-    if *kept_bytes > limits.total_kept_bytes {
+    // Layers may be read on several threads: the total is shared.
+    let total = kept_bytes.fetch_add(size, std::sync::atomic::Ordering::Relaxed).saturating_add(size);
+    if total > limits.total_kept_bytes {
         return Err(SourceError::TooMuchKept { limit: limits.total_kept_bytes, layer: layer.to_owned() });
     }
     changes.files.insert(path, LayerFile { contents: contents.into(), mode });

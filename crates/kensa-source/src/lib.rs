@@ -195,7 +195,7 @@ impl ImageFileSystem {
     /// `wanted` accepts.
     pub fn from_docker_archive(
         path: &std::path::Path,
-        wanted: &dyn Fn(&kensa_fs::FileEntry) -> bool,
+        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
     ) -> Result<ImageFileSystem, SourceError> {
         archive::read_docker_archive(path, wanted, &Limits::default())
     }
@@ -203,7 +203,7 @@ impl ImageFileSystem {
     /// Like [`ImageFileSystem::from_docker_archive`] with explicit limits.
     pub fn from_docker_archive_with_limits(
         path: &std::path::Path,
-        wanted: &dyn Fn(&kensa_fs::FileEntry) -> bool,
+        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
         limits: &Limits,
     ) -> Result<ImageFileSystem, SourceError> {
         archive::read_docker_archive(path, wanted, limits)
@@ -213,7 +213,7 @@ impl ImageFileSystem {
     /// `blobs/`): the linux/amd64 image of its index, or its only image.
     pub fn from_oci_layout(
         directory: &std::path::Path,
-        wanted: &dyn Fn(&kensa_fs::FileEntry) -> bool,
+        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
     ) -> Result<ImageFileSystem, SourceError> {
         oci::read_oci_layout(directory, wanted, &Limits::default())
     }

@@ -75,10 +75,22 @@ trait BlobStore {
     fn layer(
         &mut self,
         descriptor: &OciDescriptor,
-        wanted: &dyn Fn(&kensa_fs::FileEntry) -> bool,
+        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
         limits: &Limits,
-        kept_bytes: &mut u64,
+        kept_bytes: &std::sync::atomic::AtomicU64,
     ) -> Result<LayerChanges, SourceError>;
+
+    /// Every layer, in order; stores that can read blobs independently do so
+    /// on several threads.
+    fn layers(
+        &mut self,
+        descriptors: &[OciDescriptor],
+        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+        limits: &Limits,
+        kept_bytes: &std::sync::atomic::AtomicU64,
+    ) -> Vec<Result<LayerChanges, SourceError>> {
+        descriptors.iter().map(|descriptor| self.layer(descriptor, wanted, limits, kept_bytes)).collect()
+    }
 }
 
 struct LayoutDirectory<'a> {
@@ -109,9 +121,54 @@ impl BlobStore for LayoutDirectory<'_> {
     fn layer(
         &mut self,
         descriptor: &OciDescriptor,
-        wanted: &dyn Fn(&kensa_fs::FileEntry) -> bool,
+        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
         limits: &Limits,
-        kept_bytes: &mut u64,
+        kept_bytes: &std::sync::atomic::AtomicU64,
+    ) -> Result<LayerChanges, SourceError> {
+        self.read_layer_blob(descriptor, wanted, limits, kept_bytes)
+    }
+
+    /// Layers are separate files: each is inflated on its own thread (up to
+    /// the number of cores), since inflating is what an image scan waits on.
+    fn layers(
+        &mut self,
+        descriptors: &[OciDescriptor],
+        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+        limits: &Limits,
+        kept_bytes: &std::sync::atomic::AtomicU64,
+    ) -> Vec<Result<LayerChanges, SourceError>> {
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).clamp(1, 4);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let this = &*self;
+        let work = || {
+            let mut done = Vec::new();
+            loop {
+                let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(descriptor) = descriptors.get(index) else { break };
+                done.push((index, this.read_layer_blob(descriptor, wanted, limits, kept_bytes)));
+            }
+            done
+        };
+        let mut results: Vec<(usize, Result<LayerChanges, SourceError>)> = if threads == 1 || descriptors.len() < 2 {
+            work()
+        } else {
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = (0..threads.min(descriptors.len())).map(|_| scope.spawn(work)).collect();
+                workers.into_iter().flat_map(|worker| worker.join().unwrap_or_default()).collect()
+            })
+        };
+        results.sort_by_key(|(index, _)| *index);
+        results.into_iter().map(|(_, result)| result).collect()
+    }
+}
+
+impl LayoutDirectory<'_> {
+    fn read_layer_blob(
+        &self,
+        descriptor: &OciDescriptor,
+        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+        limits: &Limits,
+        kept_bytes: &std::sync::atomic::AtomicU64,
     ) -> Result<LayerChanges, SourceError> {
         let path = self.directory.join(blob_name(&descriptor.digest, &self.image_name())?);
         let file = match std::fs::File::open(&path) {
@@ -153,9 +210,9 @@ impl BlobStore for ArchiveMembers {
     fn layer(
         &mut self,
         descriptor: &OciDescriptor,
-        _wanted: &dyn Fn(&kensa_fs::FileEntry) -> bool,
+        _wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
         _limits: &Limits,
-        _kept_bytes: &mut u64,
+        _kept_bytes: &std::sync::atomic::AtomicU64,
     ) -> Result<LayerChanges, SourceError> {
         let name = blob_name(&descriptor.digest, &self.archive_name)?;
         match self.members.remove(&name) {
@@ -208,7 +265,7 @@ fn read_layout(
     store: &mut dyn BlobStore,
     index_bytes: &[u8],
     index_name: String,
-    wanted: &dyn Fn(&kensa_fs::FileEntry) -> bool,
+    wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
     limits: &Limits,
     problems: Vec<Problem>,
 ) -> Result<ImageFileSystem, SourceError> {
@@ -231,10 +288,13 @@ fn read_layout(
     let config_name = format!("{} in {image_name}", manifest.config.digest);
     let config: ImageConfig = parse_json(&store.small_blob(&manifest.config.digest)?, &config_name, "image config")?;
     let digests: Vec<String> = manifest.layers.iter().map(|layer| layer.digest.clone()).collect();
-    let mut kept_bytes = 0;
+    let kept_bytes = std::sync::atomic::AtomicU64::new(0);
     let mut layers = Vec::with_capacity(digests.len());
-    for (index, (descriptor, info)) in manifest.layers.iter().zip(layer_infos(&config, &digests)).enumerate() {
-        let changes = store.layer(descriptor, wanted, limits, &mut kept_bytes)?;
+    let read = store.layers(&manifest.layers, wanted, limits, &kept_bytes);
+    for (index, ((descriptor, info), changes)) in
+        manifest.layers.iter().zip(layer_infos(&config, &digests)).zip(read).enumerate()
+    {
+        let changes = changes?;
         verify_diff_id(&config, index, &changes, &format!("{} of {image_name}", descriptor.digest))?;
         layers.push((info, changes));
     }
@@ -245,7 +305,7 @@ fn read_layout(
 /// Reads an OCI image layout directory.
 pub(crate) fn read_oci_layout(
     directory: &Path,
-    wanted: &dyn Fn(&kensa_fs::FileEntry) -> bool,
+    wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
     limits: &Limits,
 ) -> Result<ImageFileSystem, SourceError> {
     let index_path = directory.join("index.json");
