@@ -138,6 +138,16 @@ struct BundleFile {
     executable: bool,
 }
 
+impl crate::memory::KeptFile for BundleFile {
+    fn contents(&self) -> &Arc<[u8]> {
+        &self.contents
+    }
+
+    fn executable(&self) -> bool {
+        self.executable
+    }
+}
+
 /// What the entry names (not contents, except `bootstrap`) say about the
 /// runtime; gathered while reading because unwanted entries are not kept.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -550,27 +560,15 @@ impl FileSystem for BundleFileSystem {
         for problem in &self.problems {
             visit_error(copy_problem(problem));
         }
-        for (path, file) in &self.files {
-            visit(&FileEntry { path: path.clone(), size: file.contents.len() as u64, executable: file.executable });
-        }
+        crate::memory::visit_all(&self.files, visit);
     }
 
     fn open(&self, path: &str) -> Result<Box<dyn Read + Send + '_>, FsError> {
-        kensa_fs::validate_relative_path(path)?;
-        let file = self.files.get(path).ok_or_else(|| FsError::Io {
-            operation: "open",
-            path: self.display_path(path),
-            source: std::io::Error::from(std::io::ErrorKind::NotFound),
-        })?;
-        Ok(Box::new(std::io::Cursor::new(Arc::clone(&file.contents))))
+        crate::memory::open(&self.files, path, || self.display_path(path))
     }
 
     fn entry(&self, path: &str) -> Option<FileEntry> {
-        self.files.get(path).map(|file| FileEntry {
-            path: path.to_owned(),
-            size: file.contents.len() as u64,
-            executable: file.executable,
-        })
+        crate::memory::entry(&self.files, path)
     }
 
     fn display_path(&self, path: &str) -> String {

@@ -18,6 +18,7 @@ mod archive;
 mod bundle;
 mod digest;
 mod layer;
+mod memory;
 mod merge;
 mod oci;
 #[cfg(test)]
@@ -179,6 +180,16 @@ struct ImageFile {
     layer: usize,
 }
 
+impl memory::KeptFile for ImageFile {
+    fn contents(&self) -> &Arc<[u8]> {
+        &self.contents
+    }
+
+    fn executable(&self) -> bool {
+        self.mode & 0o111 != 0
+    }
+}
+
 /// The wanted regular files of a container image, in memory.
 #[derive(Debug)]
 pub struct ImageFileSystem {
@@ -263,31 +274,15 @@ impl FileSystem for ImageFileSystem {
         for problem in &self.problems {
             visit_error(problem.to_fs_error());
         }
-        for (path, file) in &self.files {
-            visit(&FileEntry {
-                path: path.clone(),
-                size: file.contents.len() as u64,
-                executable: file.mode & 0o111 != 0,
-            });
-        }
+        memory::visit_all(&self.files, visit);
     }
 
     fn open(&self, path: &str) -> Result<Box<dyn Read + Send + '_>, FsError> {
-        kensa_fs::validate_relative_path(path)?;
-        let file = self.files.get(path).ok_or_else(|| FsError::Io {
-            operation: "open",
-            path: self.display_path(path),
-            source: std::io::Error::from(std::io::ErrorKind::NotFound),
-        })?;
-        Ok(Box::new(std::io::Cursor::new(Arc::clone(&file.contents))))
+        memory::open(&self.files, path, || self.display_path(path))
     }
 
     fn entry(&self, path: &str) -> Option<FileEntry> {
-        self.files.get(path).map(|file| FileEntry {
-            path: path.to_owned(),
-            size: file.contents.len() as u64,
-            executable: file.mode & 0o111 != 0,
-        })
+        memory::entry(&self.files, path)
     }
 
     fn display_path(&self, path: &str) -> String {
