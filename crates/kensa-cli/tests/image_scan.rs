@@ -7,31 +7,19 @@
 // Test helpers outside #[test] functions are not covered by clippy.toml's test exemptions.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-fn shared(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(relative)
-}
+use common::{kensa, shared};
 
-fn kensa(arguments: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kensa")).args(arguments).env_remove("KENSA_DB").output().unwrap()
-}
-
+/// The database of the Alpine secdb in shared alone, once per test binary.
 fn database() -> &'static Path {
     static DATABASE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_directory, path) = DATABASE.get_or_init(|| {
-        let directory = tempfile::tempdir().unwrap();
-        let path = directory.path().join("kensa.redb");
-        let from = shared("advisories/alpine-secdb");
-        let output = kensa(&["db", "build", "--from", from.to_str().unwrap(), "--db", path.to_str().unwrap()]);
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        (directory, path)
-    });
-    path
+    &DATABASE.get_or_init(|| common::build_database("advisories/alpine-secdb")).1
 }
 
 fn scan_image(arguments: &[&str]) -> serde_json::Value {

@@ -6,30 +6,11 @@
 // Test helpers outside #[test] functions are not covered by clippy.toml's test exemptions.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
+mod common;
 
-fn shared(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(relative)
-}
+use std::path::Path;
 
-fn kensa(arguments: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kensa")).args(arguments).env_remove("KENSA_DB").output().unwrap()
-}
-
-fn database() -> &'static Path {
-    static DATABASE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_directory, path) = DATABASE.get_or_init(|| {
-        let directory = tempfile::tempdir().unwrap();
-        let path = directory.path().join("kensa.redb");
-        let output =
-            kensa(&["db", "build", "--from", shared("advisories").to_str().unwrap(), "--db", path.to_str().unwrap()]);
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        (directory, path)
-    });
-    path
-}
+use common::{database, kensa, shared};
 
 /// A root filesystem holding the given files (relative path → contents).
 fn rootfs(files: &[(&str, String)]) -> tempfile::TempDir {
