@@ -4,39 +4,27 @@
 // Test helpers unwrap freely: a failure there is a broken fixture, and should fail loudly.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-use std::collections::BTreeSet;
-use std::path::Path;
+mod common;
 
-use kensa_catalog::{CatalogError, Cataloger, FileInput, Found, all_catalogers};
+use std::collections::BTreeSet;
+
+use common::{LOCKFILES, package_set, set_of};
+use kensa_catalog::{CatalogError, FileInput, Found};
 use kensa_fs::{DirectoryFileSystem, FileEntry};
 use kensa_model::Ecosystem;
 
-const LOCKFILES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/targets/lockfiles");
-
-fn bun_cataloger() -> Box<dyn Cataloger> {
-    all_catalogers().into_iter().find(|cataloger| cataloger.name() == "bun-lock").unwrap()
+fn bun_cataloger() -> Box<dyn kensa_catalog::Cataloger> {
+    common::cataloger_named("bun-lock")
 }
 
 /// Runs the cataloger on one fixture under the name `bun.lock` (fixtures have
 /// other names; `is_interested` is tested separately).
 fn catalog_fixture(relative_path: &str) -> Result<Found, CatalogError> {
-    let full_path = Path::new(LOCKFILES).join(relative_path);
-    let contents = std::fs::read(&full_path).unwrap();
-    let filesystem = DirectoryFileSystem::new(full_path.parent().unwrap()).unwrap();
-    let file_name = full_path.file_name().unwrap().to_str().unwrap();
-    bun_cataloger().catalog(&FileInput { path: file_name, contents: &contents, filesystem: &filesystem, distro: None })
-}
-
-fn package_set(found: &Found) -> BTreeSet<String> {
-    found.packages.iter().map(|package| format!("{}@{}", package.name, package.version)).collect()
+    common::catalog_fixture_in_its_directory("bun-lock", LOCKFILES, relative_path)
 }
 
 fn unresolved_set(found: &Found) -> BTreeSet<String> {
     found.unresolved.iter().map(|dependency| format!("{} {}", dependency.name, dependency.requirement)).collect()
-}
-
-fn set_of(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|item| (*item).to_owned()).collect()
 }
 
 /// Exact package sets of the registry packages in every well-formed fixture.

@@ -4,33 +4,17 @@
 // Test helpers unwrap freely: a failure there is a broken fixture, and should fail loudly.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-use std::collections::BTreeSet;
-use std::path::Path;
+mod common;
 
-use kensa_catalog::{CatalogError, FileInput, Found, all_catalogers};
-use kensa_fs::DirectoryFileSystem;
+use common::{LOCKFILES, package_set, set_of};
+use kensa_catalog::{CatalogError, Found};
+
 use kensa_model::Ecosystem;
-
-const LOCKFILES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/targets/lockfiles");
 
 /// Runs the named cataloger on one fixture (fixtures have non-standard names, so
 /// `is_interested` is bypassed here and tested in the module's unit tests).
 fn catalog_fixture(cataloger_name: &str, relative_path: &str) -> Result<Found, CatalogError> {
-    let full_path = Path::new(LOCKFILES).join(relative_path);
-    let contents = std::fs::read(&full_path).unwrap();
-    let filesystem = DirectoryFileSystem::new(full_path.parent().unwrap()).unwrap();
-    let file_name = full_path.file_name().unwrap().to_str().unwrap();
-    let catalogers = all_catalogers();
-    let cataloger = catalogers.iter().find(|cataloger| cataloger.name() == cataloger_name).unwrap();
-    cataloger.catalog(&FileInput { path: file_name, contents: &contents, filesystem: &filesystem, distro: None })
-}
-
-fn package_set(found: &Found) -> BTreeSet<String> {
-    found.packages.iter().map(|package| format!("{}@{}", package.name, package.version)).collect()
-}
-
-fn set_of(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|item| (*item).to_owned()).collect()
+    common::catalog_fixture_in_its_directory(cataloger_name, LOCKFILES, relative_path)
 }
 
 /// Exact package sets of every gradle.lockfile fixture: comments (indented ones

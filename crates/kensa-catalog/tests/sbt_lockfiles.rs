@@ -4,41 +4,27 @@
 // Test helpers unwrap freely: a failure there is a broken fixture, and should fail loudly.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-use std::collections::BTreeSet;
-use std::path::Path;
+mod common;
 
-use kensa_catalog::{CatalogError, FileInput, Found, all_catalogers};
+use common::{LOCKFILES, package_set, set_of};
+use kensa_catalog::{CatalogError, FileInput, Found};
 use kensa_fs::{DirectoryFileSystem, FileEntry};
 use kensa_model::Ecosystem;
 
-const LOCKFILES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/targets/lockfiles");
-
 fn sbt_cataloger() -> Box<dyn kensa_catalog::Cataloger> {
-    all_catalogers().into_iter().find(|cataloger| cataloger.name() == "sbt-dependency-lock").unwrap()
+    common::cataloger_named("sbt-dependency-lock")
 }
 
 /// Runs the cataloger on one fixture (fixtures have non-standard names, so
 /// `is_interested` is bypassed here and tested separately).
 fn catalog_fixture(relative_path: &str) -> Result<Found, CatalogError> {
-    let full_path = Path::new(LOCKFILES).join(relative_path);
-    let contents = std::fs::read(&full_path).unwrap();
-    let filesystem = DirectoryFileSystem::new(full_path.parent().unwrap()).unwrap();
-    let file_name = full_path.file_name().unwrap().to_str().unwrap();
-    sbt_cataloger().catalog(&FileInput { path: file_name, contents: &contents, filesystem: &filesystem, distro: None })
+    common::catalog_fixture_in_its_directory("sbt-dependency-lock", LOCKFILES, relative_path)
 }
 
 fn catalog_text(path: &str, text: &str) -> Result<Found, CatalogError> {
     let directory = tempfile::tempdir().unwrap();
     let filesystem = DirectoryFileSystem::new(directory.path()).unwrap();
     sbt_cataloger().catalog(&FileInput { path, contents: text.as_bytes(), filesystem: &filesystem, distro: None })
-}
-
-fn package_set(found: &Found) -> BTreeSet<String> {
-    found.packages.iter().map(|package| format!("{}@{}", package.name, package.version)).collect()
-}
-
-fn set_of(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|item| (*item).to_owned()).collect()
 }
 
 /// Exact package sets: `org:name` is the Maven name, Scala suffixes are kept,
