@@ -45,14 +45,10 @@ enum ScanTarget {
         #[command(flatten)]
         options: ScanOptions,
     },
-    /// Scan a container image: `--input FILE` (a `docker save` archive or an OCI image archive, tar or tar.gz) or `oci-dir:PATH` (an OCI image layout directory).
+    /// Scan a container image: `REGISTRY/REPOSITORY[:TAG][@DIGEST]` (pulled through the OCI distribution API), `--input FILE` (a `docker save` archive or an OCI image archive, tar or tar.gz) or `oci-dir:PATH` (an OCI image layout directory).
     Image {
-        /// `oci-dir:PATH` for an OCI image layout directory (registries are not supported yet).
-        #[arg(required_unless_present = "input", conflicts_with = "input")]
-        reference: Option<String>,
-        /// A `docker save` archive, plain or gzipped.
-        #[arg(long)]
-        input: Option<PathBuf>,
+        #[command(flatten)]
+        image: ImageSource,
         #[command(flatten)]
         options: ScanOptions,
     },
@@ -70,6 +66,29 @@ enum ScanTarget {
         #[command(flatten)]
         options: ScanOptions,
     },
+}
+
+/// Where an image comes from, and how to reach its registry.
+#[derive(Debug, Args)]
+struct ImageSource {
+    /// `[REGISTRY/]REPOSITORY[:TAG][@DIGEST]` (Docker Hub when no registry is named), or `oci-dir:PATH` for an OCI image layout directory.
+    #[arg(required_unless_present = "input", conflicts_with = "input")]
+    reference: Option<String>,
+    /// A `docker save` archive or an OCI image archive, plain or gzipped.
+    #[arg(long)]
+    input: Option<PathBuf>,
+    /// The platform to take from a multi-platform image, `OS/ARCH[/VARIANT]` [default: linux/amd64, or the only one].
+    #[arg(long)]
+    platform: Option<String>,
+    /// Registry user name (otherwise Docker's config.json or Podman's auth.json is used).
+    #[arg(long, env = "KENSA_REGISTRY_USERNAME", requires = "password")]
+    username: Option<String>,
+    /// Registry password or token.
+    #[arg(long, env = "KENSA_REGISTRY_PASSWORD", hide_env_values = true, requires = "username")]
+    password: Option<String>,
+    /// Speak plain HTTP to the registry (registries on this machine always get plain HTTP).
+    #[arg(long)]
+    plain_http: bool,
 }
 
 #[derive(Debug, Args)]
@@ -172,8 +191,8 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             let inventory = collect_inventory(&path)?;
             scan_inventory(&inventory, &options)
         }
-        Command::Scan { target: ScanTarget::Image { reference, input, options } } => {
-            let inventory = collect_image_inventory(reference.as_deref(), input.as_deref())?;
+        Command::Scan { target: ScanTarget::Image { image, options } } => {
+            let inventory = collect_image_inventory(&image)?;
             scan_inventory(&inventory, &options)
         }
         Command::Scan { target: ScanTarget::Archive { path, options } } => {
@@ -227,22 +246,37 @@ fn collect_inventory(path: &Path) -> Result<Inventory> {
 
 /// Reads an image, keeping in memory only the files some cataloger could
 /// want, and catalogs it like a directory.
-fn collect_image_inventory(reference: Option<&str>, input: Option<&Path>) -> Result<Inventory> {
+fn collect_image_inventory(source: &ImageSource) -> Result<Inventory> {
     let catalogers = kensa_catalog::all_catalogers();
     let wanted = |entry: &kensa_fs::FileEntry| kensa_catalog::wanted_file(&catalogers, entry);
-    let image = match (reference, input) {
-        (_, Some(archive)) => kensa_source::ImageFileSystem::from_docker_archive(archive, &wanted)
-            .with_context(|| format!("cannot scan image archive {}", archive.display()))?,
-        (Some(reference), None) => {
-            let Some(directory) = reference.strip_prefix("oci-dir:") else {
-                bail!(
-                    "cannot scan image {reference}: only --input FILE and oci-dir:PATH are supported (registries are not yet)"
-                )
-            };
-            kensa_source::ImageFileSystem::from_oci_layout(Path::new(directory), &wanted)
-                .with_context(|| format!("cannot scan OCI image layout {directory}"))?
+    let platform = source.platform.as_deref().map(kensa_source::Platform::parse).transpose()?;
+    let image = match (source.reference.as_deref(), source.input.as_deref()) {
+        (_, Some(archive)) => {
+            kensa_source::ImageFileSystem::from_docker_archive_for_platform(archive, platform.as_ref(), &wanted)
+                .with_context(|| format!("cannot scan image archive {}", archive.display()))?
         }
-        (None, None) => bail!("give an image: --input FILE or oci-dir:PATH"),
+        (Some(reference), None) => match reference.strip_prefix("oci-dir:") {
+            Some(directory) => kensa_source::ImageFileSystem::from_oci_layout_for_platform(
+                Path::new(directory),
+                platform.as_ref(),
+                &wanted,
+            )
+            .with_context(|| format!("cannot scan OCI image layout {directory}"))?,
+            None => {
+                // `docker://` is how skopeo and Syft spell a registry image.
+                let reference = reference.strip_prefix("docker://").unwrap_or(reference);
+                let credentials = match (&source.username, &source.password) {
+                    (Some(username), Some(password)) => {
+                        Some(kensa_source::Credentials { username: username.clone(), password: password.clone() })
+                    }
+                    _ => None,
+                };
+                let options = kensa_source::RegistryOptions { platform, credentials, plain_http: source.plain_http };
+                kensa_source::ImageFileSystem::from_registry(reference, &options, &wanted)
+                    .with_context(|| format!("cannot scan image {reference}"))?
+            }
+        },
+        (None, None) => bail!("give an image: REFERENCE, --input FILE or oci-dir:PATH"),
     };
     let name = kensa_fs::FileSystem::root_name(&image).to_owned();
     let mut inventory = kensa_catalog::catalog_filesystem(
@@ -263,6 +297,8 @@ fn collect_image_inventory(reference: Option<&str>, input: Option<&Path>) -> Res
         os: details.os.clone(),
         architecture: details.architecture.clone(),
         created: details.created.clone(),
+        repository_digest: details.repository_digest.clone(),
+        config_digest: details.config_digest.clone(),
         layers: image
             .layers()
             .iter()

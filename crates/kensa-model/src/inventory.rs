@@ -118,6 +118,12 @@ pub struct ImageMetadata {
     /// Creation time from the image config (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
+    /// `registry/repository@sha256:…` of the manifest, for images pulled from a registry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository_digest: Option<String>,
+    /// Digest of the image config: the image ID `docker images` shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_digest: Option<String>,
     /// Layers, bottom first.
     pub layers: Vec<ImageLayer>,
 }

@@ -89,6 +89,7 @@ pub(crate) enum Member {
 
 pub(crate) fn read_docker_archive(
     path: &Path,
+    platform: Option<&crate::Platform>,
     wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
     limits: &Limits,
 ) -> Result<ImageFileSystem, SourceError> {
@@ -139,7 +140,7 @@ pub(crate) fn read_docker_archive(
     }
     let Some(Member::Small(manifest)) = members.remove("manifest.json") else {
         if matches!(members.get("index.json"), Some(Member::Small(_))) {
-            return crate::oci::read_oci_archive(members, archive_name, problems);
+            return crate::oci::read_oci_archive(members, platform, archive_name, problems);
         }
         let blob = "manifest.json (docker save) or index.json (OCI), so it is no image or was cut short";
         return Err(SourceError::MissingBlob { image: archive_name, blob: blob.to_owned() });
@@ -155,8 +156,10 @@ pub(crate) fn read_docker_archive(
     }
     let image = images.swap_remove(0);
     let config_member = normalise_entry_path(&image.config).ok().flatten();
-    let config = match config_member.as_ref().and_then(|name| members.get(name)) {
+    let config_digest;
+    let config: ImageConfig = match config_member.as_ref().and_then(|name| members.get(name)) {
         Some(Member::Small(bytes)) => {
+            config_digest = Some(sha256_of(bytes));
             let config_name = format!("{} in {archive_name}", image.config);
             // Docker names the config `<sha256 hex>.json` (or, since 25, `blobs/sha256/<hex>`).
             let named_hex = config_member
@@ -189,7 +192,8 @@ pub(crate) fn read_docker_archive(
     }
     let tags = image.repo_tags.unwrap_or_default();
     let name = tags.first().cloned().unwrap_or(archive_name);
-    let details = image_details(&config, tags);
+    let mut details = image_details(&config, tags);
+    details.config_digest = config_digest;
     Ok(ImageFileSystem::from_layers(name, layers, problems).with_details(details))
 }
 
@@ -214,6 +218,7 @@ pub(crate) fn image_details(config: &ImageConfig, tags: Vec<String>) -> crate::I
         os: config.os.clone(),
         architecture: config.architecture.clone(),
         created: config.created.clone(),
+        ..crate::ImageDetails::default()
     }
 }
 

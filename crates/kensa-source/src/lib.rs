@@ -1,8 +1,9 @@
 //! Scan targets that are not plain directories, presented to the catalogers
 //! as a [`kensa_fs::FileSystem`].
 //!
-//! Today that is a container image: a `docker save` archive or an OCI archive
-//! (plain or gzip), or an OCI image layout directory, with gzip, zstd or
+//! Today that is a container image — a `docker save` archive or an OCI archive
+//! (plain or gzip), an OCI image layout directory, or an image in a registry
+//! (OCI distribution API, see `registry`) — with gzip, zstd or
 //! uncompressed layers, every blob checked against its sha256 digest (and
 //! each layer against its config `diff_id`). Its layers are streamed once, in order,
 //! and only regular files whose path the caller's `wanted` predicate accepts
@@ -10,9 +11,8 @@
 //! directories are applied, and each kept file remembers the layer that last
 //! wrote it.
 //!
-//! Deliberately not handled yet: registries, following symlinks (a symlink
-//! is never a file here), hard links whose target was not wanted, and
-//! parallel decompression of layers.
+//! Deliberately not handled yet: following symlinks (a symlink is never a
+//! file here) and hard links whose target was not wanted.
 
 mod archive;
 mod bundle;
@@ -21,6 +21,8 @@ mod layer;
 mod memory;
 mod merge;
 mod oci;
+mod reference;
+mod registry;
 #[cfg(test)]
 mod tests;
 
@@ -31,6 +33,8 @@ use std::sync::Arc;
 use kensa_fs::{FileEntry, FileSystem, FsError};
 
 pub use bundle::{BundleError, BundleFileSystem, BundleLimits, detect_runtime};
+pub use reference::{ImageReference, Platform};
+pub use registry::{Credentials, RegistryOptions};
 
 /// Bounds on what an image may make this process hold in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +111,28 @@ pub enum SourceError {
         /// The digest of the bytes read.
         actual: String,
     },
+    /// An image reference that is not `[registry/]repository[:tag][@digest]`.
+    #[error("{reference:?} is not a valid image reference: {message}")]
+    InvalidReference {
+        /// The reference as given.
+        reference: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A platform that is not `os/architecture[/variant]`.
+    #[error("{platform:?} is not a platform like linux/amd64 or linux/arm64/v8")]
+    InvalidPlatform {
+        /// The platform as given.
+        platform: String,
+    },
+    /// A registry request that failed: refused, not found, unreachable.
+    #[error("registry request {url} failed: {message}")]
+    Registry {
+        /// The URL requested.
+        url: String,
+        /// What went wrong, with the registry's own error when it gave one.
+        message: String,
+    },
     /// A manifest names a layer or blob the image does not contain.
     #[error("{image} names {blob}, which it does not contain")]
     MissingBlob {
@@ -169,6 +195,10 @@ pub struct ImageDetails {
     pub architecture: Option<String>,
     /// `created` from the image config.
     pub created: Option<String>,
+    /// `repository@sha256:…` of the manifest, for images read from a registry.
+    pub repository_digest: Option<String>,
+    /// The config blob's digest: the image ID `docker images` shows.
+    pub config_digest: Option<String>,
 }
 
 /// A regular file of the image, as the top layer shows it.
@@ -208,7 +238,17 @@ impl ImageFileSystem {
         path: &std::path::Path,
         wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
     ) -> Result<ImageFileSystem, SourceError> {
-        archive::read_docker_archive(path, wanted, &Limits::default())
+        archive::read_docker_archive(path, None, wanted, &Limits::default())
+    }
+
+    /// Like [`ImageFileSystem::from_docker_archive`], taking `platform` from
+    /// a multi-platform OCI archive.
+    pub fn from_docker_archive_for_platform(
+        path: &std::path::Path,
+        platform: Option<&Platform>,
+        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+    ) -> Result<ImageFileSystem, SourceError> {
+        archive::read_docker_archive(path, platform, wanted, &Limits::default())
     }
 
     /// Like [`ImageFileSystem::from_docker_archive`] with explicit limits.
@@ -217,7 +257,7 @@ impl ImageFileSystem {
         wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
         limits: &Limits,
     ) -> Result<ImageFileSystem, SourceError> {
-        archive::read_docker_archive(path, wanted, limits)
+        archive::read_docker_archive(path, None, wanted, limits)
     }
 
     /// Reads an OCI image layout directory (`oci-layout`, `index.json`,
@@ -226,7 +266,27 @@ impl ImageFileSystem {
         directory: &std::path::Path,
         wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
     ) -> Result<ImageFileSystem, SourceError> {
-        oci::read_oci_layout(directory, wanted, &Limits::default())
+        oci::read_oci_layout(directory, None, wanted, &Limits::default())
+    }
+
+    /// Like [`ImageFileSystem::from_oci_layout`], taking `platform` from a
+    /// multi-platform index.
+    pub fn from_oci_layout_for_platform(
+        directory: &std::path::Path,
+        platform: Option<&Platform>,
+        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+    ) -> Result<ImageFileSystem, SourceError> {
+        oci::read_oci_layout(directory, platform, wanted, &Limits::default())
+    }
+
+    /// Pulls an image from a registry (`registry/repository[:tag][@digest]`;
+    /// Docker Hub when no registry is named), streaming its layers.
+    pub fn from_registry(
+        reference: &str,
+        options: &RegistryOptions,
+        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+    ) -> Result<ImageFileSystem, SourceError> {
+        registry::read_registry_image(reference, options, wanted, &Limits::default())
     }
 
     /// The image's layers, bottom first.

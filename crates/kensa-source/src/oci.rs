@@ -2,10 +2,13 @@
 //! `index.json` → (nested index) → manifest → config → layers, every blob
 //! checked against the digest that names it as it is read.
 //!
-//! Deliberately not handled: choosing a platform other than linux/amd64 (or
-//! the only image), foreign or non-distributable layers (read like any other
-//! when present, missing otherwise), and reading an archive's members (see
-//! `archive`, which hands the already-read members over).
+//! The same walk serves registries (see `registry`), through [`BlobStore`].
+//! Foreign (non-distributable) layers are skipped with a note, as Docker
+//! itself does not ship them: they live at the URLs their descriptor names.
+//!
+//! Deliberately not handled: fetching foreign layers from their URLs, and
+//! reading an archive's members (see `archive`, which hands the already-read
+//! members over).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -17,6 +20,7 @@ use crate::archive::{
 };
 use crate::digest::{HashingReader, sha256_of, verify};
 use crate::layer::{LayerChanges, decompressed_as, read_layer};
+use crate::reference::Platform;
 use crate::{ImageFileSystem, Limits, Problem, SourceError};
 
 #[derive(Debug, Deserialize)]
@@ -24,20 +28,46 @@ struct OciIndex {
     manifests: Vec<OciDescriptor>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct OciDescriptor {
+pub(crate) struct OciDescriptor {
     #[serde(default)]
-    media_type: Option<String>,
-    digest: String,
+    pub(crate) media_type: Option<String>,
+    pub(crate) digest: String,
     #[serde(default)]
-    platform: Option<OciPlatform>,
+    pub(crate) platform: Option<OciPlatform>,
+    #[serde(default)]
+    pub(crate) size: Option<u64>,
+    /// Where a foreign layer is fetched from instead of the registry.
+    #[serde(default)]
+    pub(crate) urls: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
-struct OciPlatform {
+impl OciDescriptor {
+    /// A layer Docker and registries do not distribute (Windows base layers):
+    /// its media type says so, or it names URLs of its own.
+    fn is_foreign(&self) -> bool {
+        !self.urls.is_empty()
+            || self
+                .media_type
+                .as_deref()
+                .is_some_and(|media_type| media_type.contains(".foreign.") || media_type.contains(".nondistributable."))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct OciPlatform {
     architecture: String,
     os: String,
+    #[serde(default)]
+    variant: Option<String>,
+}
+
+impl OciPlatform {
+    /// BuildKit files attestations in the index under `unknown/unknown`.
+    fn is_attestation(&self) -> bool {
+        self.os == "unknown" && self.architecture == "unknown"
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,11 +96,16 @@ fn blob_name(digest: &str, image: &str) -> Result<String, SourceError> {
 }
 
 /// Where the blobs of a layout come from.
-trait BlobStore {
+pub(crate) trait BlobStore {
     /// The layout's name in messages.
     fn image_name(&self) -> String;
-    /// A manifest, index or config blob, its digest verified.
+    /// A config blob (or, in a layout, any small blob), its digest verified.
     fn small_blob(&mut self, digest: &str) -> Result<Vec<u8>, SourceError>;
+    /// A manifest or index, its digest verified: registries serve these
+    /// apart from other blobs.
+    fn manifest(&mut self, digest: &str) -> Result<Vec<u8>, SourceError> {
+        self.small_blob(digest)
+    }
     /// A layer blob read into its changes, its stored digest verified.
     fn layer(
         &mut self,
@@ -137,29 +172,38 @@ impl BlobStore for LayoutDirectory<'_> {
         limits: &Limits,
         kept_bytes: &std::sync::atomic::AtomicU64,
     ) -> Vec<Result<LayerChanges, SourceError>> {
-        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).clamp(1, 4);
-        let next = std::sync::atomic::AtomicUsize::new(0);
         let this = &*self;
-        let work = || {
-            let mut done = Vec::new();
-            loop {
-                let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(descriptor) = descriptors.get(index) else { break };
-                done.push((index, this.read_layer_blob(descriptor, wanted, limits, kept_bytes)));
-            }
-            done
-        };
-        let mut results: Vec<(usize, Result<LayerChanges, SourceError>)> = if threads == 1 || descriptors.len() < 2 {
-            work()
-        } else {
-            std::thread::scope(|scope| {
-                let workers: Vec<_> = (0..threads.min(descriptors.len())).map(|_| scope.spawn(work)).collect();
-                workers.into_iter().flat_map(|worker| worker.join().unwrap_or_default()).collect()
-            })
-        };
-        results.sort_by_key(|(index, _)| *index);
-        results.into_iter().map(|(_, result)| result).collect()
+        read_in_parallel(descriptors, |descriptor| this.read_layer_blob(descriptor, wanted, limits, kept_bytes))
     }
+}
+
+/// Reads every layer with `read`, on up to four threads (inflating is what
+/// an image scan waits on), returning the results in the layers' order.
+pub(crate) fn read_in_parallel(
+    descriptors: &[OciDescriptor],
+    read: impl Fn(&OciDescriptor) -> Result<LayerChanges, SourceError> + Sync,
+) -> Vec<Result<LayerChanges, SourceError>> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).clamp(1, 4);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(descriptor) = descriptors.get(index) else { break };
+            done.push((index, read(descriptor)));
+        }
+        done
+    };
+    let mut results: Vec<(usize, Result<LayerChanges, SourceError>)> = if threads == 1 || descriptors.len() < 2 {
+        work()
+    } else {
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads.min(descriptors.len())).map(|_| scope.spawn(work)).collect();
+            workers.into_iter().flat_map(|worker| worker.join().unwrap_or_default()).collect()
+        })
+    };
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
 }
 
 impl LayoutDirectory<'_> {
@@ -232,32 +276,49 @@ fn is_index(media_type: Option<&str>) -> bool {
     )
 }
 
-/// The one descriptor to follow in an index: its only entry, else linux/amd64.
-fn choose_manifest(index: OciIndex, index_name: &str) -> Result<OciDescriptor, SourceError> {
-    let mut manifests = index.manifests;
-    if manifests.len() == 1 {
+/// The one descriptor to follow in an index: the requested platform's, else
+/// its only image, else linux/amd64. Attestation entries are never images.
+fn choose_manifest(
+    index: OciIndex,
+    index_name: &str,
+    platform: Option<&Platform>,
+) -> Result<OciDescriptor, SourceError> {
+    let mut manifests: Vec<OciDescriptor> = index
+        .manifests
+        .into_iter()
+        .filter(|descriptor| !descriptor.platform.as_ref().is_some_and(OciPlatform::is_attestation))
+        .collect();
+    let describe = |descriptor: &OciDescriptor| match &descriptor.platform {
+        Some(platform) => match &platform.variant {
+            Some(variant) => format!("{}/{}/{variant}", platform.os, platform.architecture),
+            None => format!("{}/{}", platform.os, platform.architecture),
+        },
+        None => descriptor.digest.clone(),
+    };
+    let available: Vec<String> = manifests.iter().map(describe).collect();
+    if platform.is_none() && manifests.len() == 1 {
         return Ok(manifests.swap_remove(0));
     }
-    let available: Vec<String> = manifests
-        .iter()
-        .map(|descriptor| match &descriptor.platform {
-            Some(platform) => format!("{}/{}", platform.os, platform.architecture),
-            None => descriptor.digest.clone(),
-        })
-        .collect();
-    manifests
-        .into_iter()
-        .find(|descriptor| {
-            descriptor
-                .platform
-                .as_ref()
-                .is_some_and(|platform| platform.os == "linux" && platform.architecture == "amd64")
-        })
-        .ok_or_else(|| SourceError::Malformed {
+    let wanted = platform.cloned().unwrap_or_default();
+    let position = manifests.iter().position(|descriptor| match &descriptor.platform {
+        Some(found) => wanted.matches(&found.os, &found.architecture, found.variant.as_deref()),
+        // An entry without a platform is taken only when it is the only one.
+        None => available.len() == 1,
+    });
+    match position {
+        Some(position) => Ok(manifests.swap_remove(position)),
+        None => Err(SourceError::Malformed {
             path: index_name.to_owned(),
             what: "OCI index",
-            message: format!("no single image and no linux/amd64 one among: {}", available.join(", ")),
-        })
+            message: match platform {
+                Some(platform) => format!("no image for platform {platform}; it has: {}", available.join(", ")),
+                None => format!(
+                    "no single image and no linux/amd64 one (choose with --platform) among: {}",
+                    available.join(", ")
+                ),
+            },
+        }),
+    }
 }
 
 /// Follows `index.json` down to the layers and stacks them.
@@ -265,59 +326,100 @@ fn read_layout(
     store: &mut dyn BlobStore,
     index_bytes: &[u8],
     index_name: String,
+    platform: Option<&Platform>,
     wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
     limits: &Limits,
     problems: Vec<Problem>,
 ) -> Result<ImageFileSystem, SourceError> {
+    let index: OciIndex = parse_json(index_bytes, &index_name, "OCI index")?;
+    let descriptor = choose_manifest(index, &index_name, platform)?;
+    read_image(store, descriptor, platform, wanted, limits, problems)
+}
+
+fn is_index_bytes(bytes: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct Probe {
+        #[serde(default)]
+        manifests: Option<serde::de::IgnoredAny>,
+    }
+    serde_json::from_slice::<Probe>(bytes).is_ok_and(|probe| probe.manifests.is_some())
+}
+
+/// Follows a manifest or index descriptor down to the layers and stacks them.
+pub(crate) fn read_image(
+    store: &mut dyn BlobStore,
+    mut descriptor: OciDescriptor,
+    platform: Option<&Platform>,
+    wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+    limits: &Limits,
+    mut problems: Vec<Problem>,
+) -> Result<ImageFileSystem, SourceError> {
     let image_name = store.image_name();
-    let mut index: OciIndex = parse_json(index_bytes, &index_name, "OCI index")?;
-    let mut descriptor = choose_manifest(index, &index_name)?;
     // An index may point at a further (multi-platform) index; two levels is
-    // all any tool writes.
+    // all any tool writes. A descriptor without a media type is recognised by
+    // its `manifests` list.
+    let mut manifest_bytes = store.manifest(&descriptor.digest)?;
     for _ in 0..2 {
-        if !is_index(descriptor.media_type.as_deref()) {
+        if !(is_index(descriptor.media_type.as_deref()) || is_index_bytes(&manifest_bytes)) {
             break;
         }
         let name = format!("{} in {image_name}", descriptor.digest);
-        index = parse_json(&store.small_blob(&descriptor.digest)?, &name, "OCI index")?;
-        descriptor = choose_manifest(index, &name)?;
+        let index: OciIndex = parse_json(&manifest_bytes, &name, "OCI index")?;
+        descriptor = choose_manifest(index, &name, platform)?;
+        manifest_bytes = store.manifest(&descriptor.digest)?;
     }
     let manifest_name = format!("{} in {image_name}", descriptor.digest);
-    let manifest: OciManifest =
-        parse_json(&store.small_blob(&descriptor.digest)?, &manifest_name, "OCI image manifest")?;
+    let manifest: OciManifest = parse_json(&manifest_bytes, &manifest_name, "OCI image manifest")?;
     let config_name = format!("{} in {image_name}", manifest.config.digest);
     let config: ImageConfig = parse_json(&store.small_blob(&manifest.config.digest)?, &config_name, "image config")?;
     let digests: Vec<String> = manifest.layers.iter().map(|layer| layer.digest.clone()).collect();
     let kept_bytes = std::sync::atomic::AtomicU64::new(0);
+    let (foreign, distributed): (Vec<&OciDescriptor>, Vec<&OciDescriptor>) =
+        manifest.layers.iter().partition(|layer| layer.is_foreign());
+    for layer in &foreign {
+        problems.push(Problem::Other {
+            path: format!("layer {} of {image_name}", layer.digest),
+            message: "it is a foreign (non-distributable) layer, kept outside the image; its files are not scanned"
+                .to_owned(),
+        });
+    }
+    let distributed: Vec<OciDescriptor> = distributed.into_iter().cloned().collect();
+    let mut read = store.layers(&distributed, wanted, limits, &kept_bytes).into_iter();
     let mut layers = Vec::with_capacity(digests.len());
-    let read = store.layers(&manifest.layers, wanted, limits, &kept_bytes);
-    for (index, ((descriptor, info), changes)) in
-        manifest.layers.iter().zip(layer_infos(&config, &digests)).zip(read).enumerate()
-    {
-        let changes = changes?;
+    for (index, (descriptor, info)) in manifest.layers.iter().zip(layer_infos(&config, &digests)).enumerate() {
+        if descriptor.is_foreign() {
+            layers.push((info, LayerChanges::default()));
+            continue;
+        }
+        let changes = read
+            .next()
+            .ok_or_else(|| SourceError::MissingBlob { image: image_name.clone(), blob: descriptor.digest.clone() })??;
         verify_diff_id(&config, index, &changes, &format!("{} of {image_name}", descriptor.digest))?;
         layers.push((info, changes));
     }
-    let details = image_details(&config, Vec::new());
+    let mut details = image_details(&config, Vec::new());
+    details.config_digest = Some(manifest.config.digest.clone());
     Ok(ImageFileSystem::from_layers(image_name, layers, problems).with_details(details))
 }
 
 /// Reads an OCI image layout directory.
 pub(crate) fn read_oci_layout(
     directory: &Path,
+    platform: Option<&Platform>,
     wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
     limits: &Limits,
 ) -> Result<ImageFileSystem, SourceError> {
     let index_path = directory.join("index.json");
     let index_bytes = read_small(&index_path)?;
     let mut store = LayoutDirectory { directory };
-    read_layout(&mut store, &index_bytes, index_path.display().to_string(), wanted, limits, Vec::new())
+    read_layout(&mut store, &index_bytes, index_path.display().to_string(), platform, wanted, limits, Vec::new())
 }
 
 /// Resolves an OCI archive whose members `archive` has already read (layers
 /// into their changes, with the wanted filter and limits applied then).
 pub(crate) fn read_oci_archive(
     mut members: HashMap<String, Member>,
+    platform: Option<&Platform>,
     archive_name: String,
     problems: Vec<Problem>,
 ) -> Result<ImageFileSystem, SourceError> {
@@ -329,5 +431,5 @@ pub(crate) fn read_oci_archive(
     // The layers were filtered and counted against the limits as the archive
     // streamed by; resolving them here reads nothing more.
     let no_filter = |_: &kensa_fs::FileEntry| true;
-    read_layout(&mut store, &index_bytes, index_name, &no_filter, &Limits::default(), problems)
+    read_layout(&mut store, &index_bytes, index_name, platform, &no_filter, &Limits::default(), problems)
 }
