@@ -683,3 +683,38 @@ fn docker_save_members_named_by_digest_are_verified() {
         assert!(error.to_string().contains(altered.as_str()), "{error}");
     }
 }
+
+/// A foreign (non-distributable) base layer — a Windows base image's, whose
+/// blob lives at the URLs its descriptor names and is not in the layout — is
+/// skipped with a note naming it; the layers above it are read and keep their
+/// place (and `diff_id`) in the stack.
+#[test]
+fn foreign_layers_are_skipped_with_a_note() {
+    let directory = tempfile::tempdir().unwrap();
+    let root = directory.path();
+    let foreign_digest = format!("sha256:{}", "f".repeat(64));
+    let tar = layer_tar(&[Item::File("app/which", b"upper", 0o644)]);
+    let config = serde_json::json!({
+        "rootfs": {"diff_ids": [format!("sha256:{}", "e".repeat(64)), diff_id(&tar)]},
+        "history": [{"created_by": "windows base"}, {"created_by": "COPY app"}],
+    });
+    let config = write_blob(root, config.to_string().as_bytes());
+    let layer = write_blob(root, &gzip(&tar));
+    let manifest = serde_json::json!({"config": {"digest": config}, "layers": [
+        {"mediaType": "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", "digest": foreign_digest,
+         "size": 1, "urls": ["https://mcr.microsoft.com/v2/windows/blobs/x"]},
+        {"mediaType": GZIP_LAYER, "digest": layer},
+    ]});
+    let manifest = write_blob(root, manifest.to_string().as_bytes());
+    std::fs::write(root.join("index.json"), serde_json::json!({"manifests": [{"digest": manifest}]}).to_string())
+        .unwrap();
+    let image = ImageFileSystem::from_oci_layout(root, &everything).unwrap();
+    assert_eq!(image.read("app/which", 10).unwrap(), b"upper");
+    assert_eq!(image.layers().len(), 2);
+    assert_eq!(image.layers()[0].created_by.as_deref(), Some("windows base"));
+    assert_eq!(image.layer_of("app/which").unwrap().digest, diff_id(&tar));
+    let mut errors = Vec::new();
+    image.walk(&mut |_| {}, &mut |error| errors.push(error.to_string()));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains(&foreign_digest) && errors[0].contains("foreign"), "{errors:?}");
+}
