@@ -21,4 +21,16 @@ command -v trivy >/dev/null && command -v syft >/dev/null || pip install -q triv
 cargo build --release -q -p kensa-cli
 database="$(mktemp -d)/kensa.redb"
 ./target/release/kensa db build --from ../shared/data/advisories --db "$database" 2> "$database.log"; head -1 "$database.log"
-python3 bench/image_compare.py ./target/release/kensa "$database" "$image" "${RUNS:-5}"
+# The same image in a real registry on 127.0.0.1 (Debian's docker-registry),
+# pushed with skopeo, for the pull-and-scan figure.
+command -v docker-registry >/dev/null && command -v skopeo >/dev/null || bash .ci/needs/registry.sh
+registry_dir="$(mktemp -d)"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s/storage\nhttp:\n  addr: 127.0.0.1:%s\n' \
+    "$registry_dir" "$port" > "$registry_dir/config.yml"
+docker-registry serve "$registry_dir/config.yml" >/dev/null 2>&1 &
+registry_pid=$!
+trap 'kill $registry_pid 2>/dev/null; rm -rf "$registry_dir"' EXIT
+for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+HOME="$registry_dir" skopeo --insecure-policy copy --quiet --dest-tls-verify=false "oci:$image/layout" "docker://127.0.0.1:$port/bench/image:1"
+python3 bench/image_compare.py ./target/release/kensa "$database" "$image" "${RUNS:-5}" "127.0.0.1:$port/bench/image:1"

@@ -9,7 +9,10 @@
 - Syft: `syft scan oci-dir:LAYOUT -o cyclonedx-json`.
 Packages are compared as (type, name, version) from purls (deb, pypi, npm, …).
 
-Usage: image_compare.py KENSA_BINARY KENSA_DB IMAGE_DIR [RUNS]
+- Registry (when a reference is given): `kensa scan image REFERENCE`, the same
+  image pulled from a registry on 127.0.0.1, against Kensa's scan of the layout.
+
+Usage: image_compare.py KENSA_BINARY KENSA_DB IMAGE_DIR [RUNS] [REGISTRY_REFERENCE]
 """
 import json
 import os
@@ -68,13 +71,14 @@ def kensa_packages(path):
 def main():
     kensa, database, image = sys.argv[1], sys.argv[2], sys.argv[3]
     runs = int(sys.argv[4]) if len(sys.argv) > 4 else 5
+    registry_reference = sys.argv[5] if len(sys.argv) > 5 else None
     layout = os.path.join(image, "layout")
     index = json.load(open(os.path.join(layout, "index.json")))
     manifest_digest = index["manifests"][0]["digest"].split(":")[1]
     manifest = json.load(open(os.path.join(layout, "blobs", "sha256", manifest_digest)))
     blobs = [os.path.join(layout, "blobs", "sha256", layer["digest"].split(":")[1]) for layer in manifest["layers"]]
     work = tempfile.mkdtemp(prefix="kensa-image-bench-")
-    outputs = {name: os.path.join(work, f"{name}.json") for name in ("kensa", "trivy", "syft")}
+    outputs = {name: os.path.join(work, f"{name}.json") for name in ("kensa", "trivy", "syft", "registry")}
     gunzip = " && ".join(f"gzip -dc < {blob} > /dev/null" for blob in blobs)
     figures = {
         "gzip -dc": measure(gunzip, runs, shell=True),
@@ -84,8 +88,13 @@ def main():
                           "--offline-scan", "--skip-db-update", "--scanners", "", "-q", "-o", outputs["trivy"]], runs),
         "syft": measure(["syft", "scan", f"oci-dir:{layout}", "-q", "-o", f"cyclonedx-json={outputs['syft']}"], runs),
     }
+    if registry_reference:
+        figures["registry"] = measure([kensa, "scan", "image", registry_reference, "--format", "json", "--db", database,
+                                       "-o", outputs["registry"]], runs)
     sets = {"kensa": kensa_packages(outputs["kensa"]), "trivy": cyclonedx_packages(outputs["trivy"]),
             "syft": cyclonedx_packages(outputs["syft"])}
+    if registry_reference:
+        sets["registry"] = kensa_packages(outputs["registry"])
     print(f"{'tool':<9} {'packages':>8} {'wall ms':>9} {'peak MiB':>9}")
     for name, (wall, peak) in figures.items():
         count = len(sets[name]) if name in sets else ""
@@ -94,6 +103,9 @@ def main():
     print(f"\nkensa / gzip -dc: {kensa_wall / figures['gzip -dc'][0]:.2f} (target <= 1.2)")
     print(f"kensa / trivy wall: {kensa_wall / figures['trivy'][0]:.2f} (target <= 0.25)")
     print(f"kensa / trivy peak memory: {kensa_peak / figures['trivy'][1]:.2f} (target <= 0.5); kensa peak {kensa_peak / 1024:.0f} MiB (target <= 150)")
+    if registry_reference:
+        print(f"kensa registry pull-and-scan / layout scan: {figures['registry'][0] / kensa_wall:.2f} (target <= 1.5); "
+              f"same package set: {sets['registry'] == sets['kensa']}")
     for other in ("trivy", "syft"):
         by_type = {}
         for key in sets["kensa"] | sets[other]:

@@ -66,6 +66,68 @@ pub fn wanted_file(catalogers: &[Box<dyn Cataloger>], entry: &FileEntry) -> bool
         || catalogers.iter().any(|cataloger| cataloger.is_interested(entry))
 }
 
+/// Whether a file [`wanted_file`] accepted is worth keeping now that its
+/// contents are known, for sources that read a file before they can tell
+/// (an image layer streams by once): asks each interested cataloger's
+/// [`Cataloger::sniff`] over the bytes, so the hundreds of shared libraries
+/// and executables of an image that are neither Go programs nor
+/// cargo-auditable builds are dropped as they stream by instead of held until
+/// cataloging. Gives the answer the driver's own sniff would give on disk.
+pub fn wanted_contents(catalogers: &[Box<dyn Cataloger>], entry: &FileEntry, contents: &[u8]) -> bool {
+    if crate::os::release::is_release_file(&entry.path) {
+        return true;
+    }
+    let single = SingleFile { entry, contents };
+    let mut probe = FileProbe::new(&single, entry);
+    catalogers.iter().any(|cataloger| cataloger.is_interested(entry) && cataloger.sniff(&mut probe))
+}
+
+/// One file's bytes seen as a filesystem, for [`wanted_contents`]'s probe.
+struct SingleFile<'a> {
+    entry: &'a FileEntry,
+    contents: &'a [u8],
+}
+
+impl SingleFile<'_> {
+    fn check(&self, path: &str) -> Result<(), kensa_fs::FsError> {
+        if path == self.entry.path {
+            Ok(())
+        } else {
+            Err(kensa_fs::FsError::Io {
+                operation: "open",
+                path: path.to_owned(),
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            })
+        }
+    }
+}
+
+impl FileSystem for SingleFile<'_> {
+    fn root_name(&self) -> &str {
+        &self.entry.path
+    }
+
+    fn walk(&self, visit: &mut dyn FnMut(&FileEntry), _visit_error: &mut dyn FnMut(kensa_fs::FsError)) {
+        visit(self.entry);
+    }
+
+    fn open(&self, path: &str) -> Result<Box<dyn std::io::Read + Send + '_>, kensa_fs::FsError> {
+        self.check(path)?;
+        Ok(Box::new(self.contents))
+    }
+
+    fn entry(&self, path: &str) -> Option<FileEntry> {
+        (path == self.entry.path).then(|| self.entry.clone())
+    }
+
+    fn read_range(&self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, kensa_fs::FsError> {
+        self.check(path)?;
+        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(self.contents.len());
+        let end = usize::try_from(offset.saturating_add(length)).unwrap_or(usize::MAX).min(self.contents.len());
+        Ok(self.contents.get(start..end).unwrap_or_default().to_vec())
+    }
+}
+
 /// A file some cataloger wants, numbered in walk order.
 type WantedFile<'a> = (usize, FileEntry, Vec<&'a dyn Cataloger>);
 

@@ -244,11 +244,26 @@ fn collect_inventory(path: &Path) -> Result<Inventory> {
     ))
 }
 
+/// The files of an image or bundle the catalogers want: by path, size and
+/// mode first, then by contents (an executable that is no Go or
+/// cargo-auditable build is dropped as soon as it has streamed by).
+struct CatalogersWant<'a>(&'a [Box<dyn kensa_catalog::Cataloger>]);
+
+impl kensa_source::Wanted for CatalogersWant<'_> {
+    fn wanted(&self, entry: &kensa_fs::FileEntry) -> bool {
+        kensa_catalog::wanted_file(self.0, entry)
+    }
+
+    fn keep(&self, entry: &kensa_fs::FileEntry, contents: &[u8]) -> bool {
+        kensa_catalog::wanted_contents(self.0, entry, contents)
+    }
+}
+
 /// Reads an image, keeping in memory only the files some cataloger could
 /// want, and catalogs it like a directory.
 fn collect_image_inventory(source: &ImageSource) -> Result<Inventory> {
     let catalogers = kensa_catalog::all_catalogers();
-    let wanted = |entry: &kensa_fs::FileEntry| kensa_catalog::wanted_file(&catalogers, entry);
+    let wanted = CatalogersWant(&catalogers);
     let platform = source.platform.as_deref().map(kensa_source::Platform::parse).transpose()?;
     let image = match (source.reference.as_deref(), source.input.as_deref()) {
         (_, Some(archive)) => {

@@ -19,8 +19,8 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::digest::{HashingReader, sha256_of, verify};
-use crate::layer::{LayerChanges, decompressed, normalise_entry_path, read_layer};
-use crate::{ImageFileSystem, LayerInfo, Limits, Problem, SourceError};
+use crate::layer::{DiffId, LayerChanges, decompressed, normalise_entry_path, read_layer};
+use crate::{ImageFileSystem, LayerInfo, Limits, Problem, SourceError, Wanted};
 
 /// Manifests, indexes and configs are a few kilobytes.
 pub(crate) const METADATA_SIZE_LIMIT: u64 = 16 * 1024 * 1024;
@@ -90,7 +90,7 @@ pub(crate) enum Member {
 pub(crate) fn read_docker_archive(
     path: &Path,
     platform: Option<&crate::Platform>,
-    wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+    wanted: &dyn Wanted,
     limits: &Limits,
 ) -> Result<ImageFileSystem, SourceError> {
     let archive_name = path.display().to_string();
@@ -126,7 +126,7 @@ pub(crate) fn read_docker_archive(
         if looks_like_layer {
             let mut stored = HashingReader::new(whole);
             let stream = decompressed(&mut stored, &layer_name)?;
-            let changes = read_layer(stream, &layer_name, wanted, limits, &kept_bytes)?;
+            let changes = read_layer(stream, &layer_name, wanted, limits, &kept_bytes, DiffId::Compute)?;
             let blob_digest = stored.finish(&layer_name)?;
             members.insert(name, Member::Layer { changes, blob_digest });
         } else if size <= METADATA_SIZE_LIMIT {
@@ -198,7 +198,7 @@ pub(crate) fn read_docker_archive(
 }
 
 /// Checks a layer's uncompressed digest against the config's `diff_ids`,
-/// when the config lists one for it.
+/// when the config lists one for it and the layer was hashed ([`DiffId`]).
 pub(crate) fn verify_diff_id(
     config: &ImageConfig,
     index: usize,
@@ -206,8 +206,10 @@ pub(crate) fn verify_diff_id(
     layer_name: &str,
 ) -> Result<(), SourceError> {
     match config.rootfs.as_ref().and_then(|rootfs| rootfs.diff_ids.get(index)) {
-        Some(expected) => verify(&format!("{layer_name} (uncompressed)"), expected, &changes.diff_id),
-        None => Ok(()),
+        Some(expected) if !changes.diff_id.is_empty() => {
+            verify(&format!("{layer_name} (uncompressed)"), expected, &changes.diff_id)
+        }
+        _ => Ok(()),
     }
 }
 

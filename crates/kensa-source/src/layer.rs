@@ -12,7 +12,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::sync::Arc;
 
 use crate::digest::HashingReader;
-use crate::{Limits, Problem, SourceError};
+use crate::{Limits, Problem, SourceError, Wanted};
 
 /// The prefix of a whiteout entry: `dir/.wh.name` deletes `dir/name` below.
 const WHITEOUT_PREFIX: &str = ".wh.";
@@ -143,16 +143,56 @@ pub(crate) fn normalise_entry_path(raw: &str) -> Result<Option<String>, ()> {
     Ok(if components.is_empty() { None } else { Some(components.join("/")) })
 }
 
+/// Whether to hash a layer's uncompressed stream into its `diff_id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DiffId {
+    /// Compute it, to check against the config: a `docker save` archive's
+    /// legacy `<id>/layer.tar` members have no other digest to trust.
+    Compute,
+    /// Leave it empty: the compressed blob is checked against the digest a
+    /// verified manifest gives, which pins every byte of the layer, and
+    /// hashing the uncompressed stream too was a fifth of an image scan.
+    Skip,
+}
+
 /// Reads one layer tar stream (already decompressed) to its end.
 pub(crate) fn read_layer(
     stream: impl Read,
     layer: &str,
-    wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+    wanted: &dyn Wanted,
+    limits: &Limits,
+    kept_bytes: &std::sync::atomic::AtomicU64,
+    diff_id: DiffId,
+) -> Result<LayerChanges, SourceError> {
+    match diff_id {
+        DiffId::Compute => {
+            let mut hashing = HashingReader::new(stream);
+            let mut changes = read_entries(&mut hashing, layer, wanted, limits, kept_bytes)?;
+            changes.diff_id = hashing.finish(layer)?;
+            Ok(changes)
+        }
+        DiffId::Skip => {
+            let mut stream = stream;
+            let changes = read_entries(&mut stream, layer, wanted, limits, kept_bytes)?;
+            // Read past the end-of-archive blocks so a truncated gzip stream
+            // (or a bad CRC) is noticed instead of silently ignored.
+            std::io::copy(&mut stream, &mut std::io::sink()).map_err(|source| SourceError::corrupt(layer, source))?;
+            Ok(changes)
+        }
+    }
+}
+
+fn read_entries(
+    stream: impl Read,
+    layer: &str,
+    wanted: &dyn Wanted,
     limits: &Limits,
     kept_bytes: &std::sync::atomic::AtomicU64,
 ) -> Result<LayerChanges, SourceError> {
     let mut changes = LayerChanges::default();
-    let mut archive = tar::Archive::new(HashingReader::new(stream));
+    // Files of this layer read and then dropped by `Wanted::keep`.
+    let mut dropped = std::collections::HashSet::new();
+    let mut archive = tar::Archive::new(stream);
     let entries = archive.entries().map_err(|source| SourceError::corrupt(layer, source))?;
     for entry in entries {
         let mut entry = entry.map_err(|source| SourceError::corrupt(layer, source))?;
@@ -183,8 +223,9 @@ pub(crate) fn read_layer(
         let described = |size: u64| kensa_fs::FileEntry { path: path.clone(), size, executable };
         if kind.is_file() {
             changes.replaced.push(path.clone());
-            if wanted(&described(entry.header().size().unwrap_or(u64::MAX))) {
-                keep_file(&mut entry, path, layer, limits, kept_bytes, &mut changes)?;
+            let described = described(entry.header().size().unwrap_or(u64::MAX));
+            if wanted.wanted(&described) {
+                keep_file(&mut entry, described, layer, wanted, limits, kept_bytes, &mut changes, &mut dropped)?;
             } else {
                 changes.files.remove(&path);
             }
@@ -192,7 +233,7 @@ pub(crate) fn read_layer(
             changes.replaced.push(path.clone());
             changes.files.remove(&path);
             // A hard link's own header carries no size: the target's is unknown here.
-            if !wanted(&described(u64::MAX)) {
+            if !wanted.wanted(&described(u64::MAX)) {
                 continue;
             }
             let raw_target = entry.link_name_bytes().map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
@@ -202,6 +243,9 @@ pub(crate) fn read_layer(
                         let file = file.clone();
                         changes.files.insert(path, file);
                     }
+                    // The target is in this layer and was read and dropped:
+                    // the link is dropped with it, not looked for below.
+                    None if dropped.contains(&target) => {}
                     None => changes.hard_links_to_lower_layers.push((path, target)),
                 },
                 _ => changes.problems.push(Problem::OutsideRoot {
@@ -215,20 +259,21 @@ pub(crate) fn read_layer(
             changes.files.remove(&path);
         }
     }
-    // Read past the end-of-archive blocks so a truncated gzip stream (or a
-    // bad CRC) is noticed instead of silently ignored.
-    changes.diff_id = archive.into_inner().finish(layer)?;
     Ok(changes)
 }
 
+#[allow(clippy::too_many_arguments)] // one call site, each argument a different piece of the layer's state
 fn keep_file<R: Read>(
     entry: &mut tar::Entry<'_, R>,
-    path: String,
+    described: kensa_fs::FileEntry,
     layer: &str,
+    wanted: &dyn Wanted,
     limits: &Limits,
     kept_bytes: &std::sync::atomic::AtomicU64,
     changes: &mut LayerChanges,
+    dropped: &mut std::collections::HashSet<String>,
 ) -> Result<(), SourceError> {
+    let path = described.path.clone();
     let mode = entry.header().mode().unwrap_or(0o644);
     let entry_size = entry.header().size().unwrap_or(0);
     let too_large = |size: u64| Problem::TooLarge { path: path.clone(), size, limit: limits.file_size };
@@ -250,6 +295,11 @@ fn keep_file<R: Read>(
     let size = contents.len() as u64;
     if size > limits.file_size {
         changes.problems.push(too_large(entry_size.max(size)));
+        return Ok(());
+    }
+    if !wanted.keep(&described, &contents) {
+        changes.files.remove(&path);
+        dropped.insert(path);
         return Ok(());
     }
     // Layers may be read on several threads: the total is shared.

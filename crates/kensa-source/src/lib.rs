@@ -36,6 +36,25 @@ pub use bundle::{BundleError, BundleFileSystem, BundleLimits, detect_runtime};
 pub use reference::{ImageReference, Platform};
 pub use registry::{Credentials, RegistryOptions};
 
+/// Which files of an image to keep in memory: a first choice from the tar
+/// header (path, size, mode), and a second look once a file's bytes have
+/// streamed by. Any `Fn(&FileEntry) -> bool` is one, keeping all it accepts.
+pub trait Wanted: Sync {
+    /// Whether to read the file at all.
+    fn wanted(&self, entry: &FileEntry) -> bool;
+
+    /// Whether to keep a wanted file, now that its contents are known.
+    fn keep(&self, _entry: &FileEntry, _contents: &[u8]) -> bool {
+        true
+    }
+}
+
+impl<F: Fn(&FileEntry) -> bool + Sync> Wanted for F {
+    fn wanted(&self, entry: &FileEntry) -> bool {
+        self(entry)
+    }
+}
+
 /// Bounds on what an image may make this process hold in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -234,10 +253,7 @@ impl ImageFileSystem {
     /// Reads a `docker save` archive or an OCI archive (a tar of an OCI image
     /// layout; either plain or gzip), keeping the regular files whose path
     /// `wanted` accepts.
-    pub fn from_docker_archive(
-        path: &std::path::Path,
-        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
-    ) -> Result<ImageFileSystem, SourceError> {
+    pub fn from_docker_archive(path: &std::path::Path, wanted: &dyn Wanted) -> Result<ImageFileSystem, SourceError> {
         archive::read_docker_archive(path, None, wanted, &Limits::default())
     }
 
@@ -246,7 +262,7 @@ impl ImageFileSystem {
     pub fn from_docker_archive_for_platform(
         path: &std::path::Path,
         platform: Option<&Platform>,
-        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+        wanted: &dyn Wanted,
     ) -> Result<ImageFileSystem, SourceError> {
         archive::read_docker_archive(path, platform, wanted, &Limits::default())
     }
@@ -254,7 +270,7 @@ impl ImageFileSystem {
     /// Like [`ImageFileSystem::from_docker_archive`] with explicit limits.
     pub fn from_docker_archive_with_limits(
         path: &std::path::Path,
-        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+        wanted: &dyn Wanted,
         limits: &Limits,
     ) -> Result<ImageFileSystem, SourceError> {
         archive::read_docker_archive(path, None, wanted, limits)
@@ -262,10 +278,7 @@ impl ImageFileSystem {
 
     /// Reads an OCI image layout directory (`oci-layout`, `index.json`,
     /// `blobs/`): the linux/amd64 image of its index, or its only image.
-    pub fn from_oci_layout(
-        directory: &std::path::Path,
-        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
-    ) -> Result<ImageFileSystem, SourceError> {
+    pub fn from_oci_layout(directory: &std::path::Path, wanted: &dyn Wanted) -> Result<ImageFileSystem, SourceError> {
         oci::read_oci_layout(directory, None, wanted, &Limits::default())
     }
 
@@ -274,7 +287,7 @@ impl ImageFileSystem {
     pub fn from_oci_layout_for_platform(
         directory: &std::path::Path,
         platform: Option<&Platform>,
-        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+        wanted: &dyn Wanted,
     ) -> Result<ImageFileSystem, SourceError> {
         oci::read_oci_layout(directory, platform, wanted, &Limits::default())
     }
@@ -284,7 +297,7 @@ impl ImageFileSystem {
     pub fn from_registry(
         reference: &str,
         options: &RegistryOptions,
-        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+        wanted: &dyn Wanted,
     ) -> Result<ImageFileSystem, SourceError> {
         registry::read_registry_image(reference, options, wanted, &Limits::default())
     }

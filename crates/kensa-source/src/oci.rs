@@ -19,9 +19,9 @@ use crate::archive::{
     ImageConfig, Member, image_details, io_error, layer_infos, parse_json, read_small, verify_diff_id,
 };
 use crate::digest::{HashingReader, sha256_of, verify};
-use crate::layer::{LayerChanges, decompressed_as, read_layer};
+use crate::layer::{DiffId, LayerChanges, decompressed_as, read_layer};
 use crate::reference::Platform;
-use crate::{ImageFileSystem, Limits, Problem, SourceError};
+use crate::{ImageFileSystem, Limits, Problem, SourceError, Wanted};
 
 #[derive(Debug, Deserialize)]
 struct OciIndex {
@@ -110,7 +110,7 @@ pub(crate) trait BlobStore {
     fn layer(
         &mut self,
         descriptor: &OciDescriptor,
-        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+        wanted: &dyn Wanted,
         limits: &Limits,
         kept_bytes: &std::sync::atomic::AtomicU64,
     ) -> Result<LayerChanges, SourceError>;
@@ -120,7 +120,7 @@ pub(crate) trait BlobStore {
     fn layers(
         &mut self,
         descriptors: &[OciDescriptor],
-        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+        wanted: &dyn Wanted,
         limits: &Limits,
         kept_bytes: &std::sync::atomic::AtomicU64,
     ) -> Vec<Result<LayerChanges, SourceError>> {
@@ -156,7 +156,7 @@ impl BlobStore for LayoutDirectory<'_> {
     fn layer(
         &mut self,
         descriptor: &OciDescriptor,
-        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+        wanted: &dyn Wanted,
         limits: &Limits,
         kept_bytes: &std::sync::atomic::AtomicU64,
     ) -> Result<LayerChanges, SourceError> {
@@ -168,7 +168,7 @@ impl BlobStore for LayoutDirectory<'_> {
     fn layers(
         &mut self,
         descriptors: &[OciDescriptor],
-        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+        wanted: &dyn Wanted,
         limits: &Limits,
         kept_bytes: &std::sync::atomic::AtomicU64,
     ) -> Vec<Result<LayerChanges, SourceError>> {
@@ -210,7 +210,7 @@ impl LayoutDirectory<'_> {
     fn read_layer_blob(
         &self,
         descriptor: &OciDescriptor,
-        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+        wanted: &dyn Wanted,
         limits: &Limits,
         kept_bytes: &std::sync::atomic::AtomicU64,
     ) -> Result<LayerChanges, SourceError> {
@@ -223,7 +223,7 @@ impl LayoutDirectory<'_> {
         let layer_name = format!("{} of {}", descriptor.digest, self.image_name());
         let mut stored = HashingReader::new(file);
         let stream = decompressed_as(&mut stored, &layer_name, descriptor.media_type.as_deref())?;
-        let changes = read_layer(stream, &layer_name, wanted, limits, kept_bytes)?;
+        let changes = read_layer(stream, &layer_name, wanted, limits, kept_bytes, DiffId::Skip)?;
         verify(&layer_name, &descriptor.digest, &stored.finish(&layer_name)?)?;
         Ok(changes)
     }
@@ -254,7 +254,7 @@ impl BlobStore for ArchiveMembers {
     fn layer(
         &mut self,
         descriptor: &OciDescriptor,
-        _wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+        _wanted: &dyn Wanted,
         _limits: &Limits,
         _kept_bytes: &std::sync::atomic::AtomicU64,
     ) -> Result<LayerChanges, SourceError> {
@@ -327,7 +327,7 @@ fn read_layout(
     index_bytes: &[u8],
     index_name: String,
     platform: Option<&Platform>,
-    wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+    wanted: &dyn Wanted,
     limits: &Limits,
     problems: Vec<Problem>,
 ) -> Result<ImageFileSystem, SourceError> {
@@ -350,7 +350,7 @@ pub(crate) fn read_image(
     store: &mut dyn BlobStore,
     mut descriptor: OciDescriptor,
     platform: Option<&Platform>,
-    wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+    wanted: &dyn Wanted,
     limits: &Limits,
     mut problems: Vec<Problem>,
 ) -> Result<ImageFileSystem, SourceError> {
@@ -406,7 +406,7 @@ pub(crate) fn read_image(
 pub(crate) fn read_oci_layout(
     directory: &Path,
     platform: Option<&Platform>,
-    wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+    wanted: &dyn Wanted,
     limits: &Limits,
 ) -> Result<ImageFileSystem, SourceError> {
     let index_path = directory.join("index.json");

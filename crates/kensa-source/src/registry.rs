@@ -24,10 +24,10 @@ use std::time::Duration;
 
 use crate::archive::METADATA_SIZE_LIMIT;
 use crate::digest::{HashingReader, sha256_of, verify};
-use crate::layer::{LayerChanges, decompressed_as, read_layer};
+use crate::layer::{DiffId, LayerChanges, decompressed_as, read_layer};
 use crate::oci::{BlobStore, OciDescriptor, read_image, read_in_parallel};
 use crate::reference::{ImageReference, Platform};
-use crate::{ImageFileSystem, Limits, SourceError};
+use crate::{ImageFileSystem, Limits, SourceError, Wanted};
 
 /// What every manifest request accepts: indexes and image manifests, OCI and Docker.
 const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
@@ -505,7 +505,7 @@ impl BlobStore for RegistryStore {
     fn layer(
         &mut self,
         descriptor: &OciDescriptor,
-        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+        wanted: &dyn Wanted,
         limits: &Limits,
         kept_bytes: &std::sync::atomic::AtomicU64,
     ) -> Result<LayerChanges, SourceError> {
@@ -516,7 +516,7 @@ impl BlobStore for RegistryStore {
     fn layers(
         &mut self,
         descriptors: &[OciDescriptor],
-        wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+        wanted: &dyn Wanted,
         limits: &Limits,
         kept_bytes: &std::sync::atomic::AtomicU64,
     ) -> Vec<Result<LayerChanges, SourceError>> {
@@ -528,7 +528,7 @@ impl BlobStore for RegistryStore {
 fn read_registry_layer(
     client: &RegistryClient,
     descriptor: &OciDescriptor,
-    wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+    wanted: &dyn Wanted,
     limits: &Limits,
     kept_bytes: &std::sync::atomic::AtomicU64,
 ) -> Result<LayerChanges, SourceError> {
@@ -543,7 +543,7 @@ fn read_registry_layer(
     let layer_name = format!("layer {} of {}", descriptor.digest, client.reference.canonical());
     let mut stored = HashingReader::new(body);
     let stream = decompressed_as(&mut stored, &layer_name, descriptor.media_type.as_deref())?;
-    let changes = read_layer(stream, &layer_name, wanted, limits, kept_bytes)?;
+    let changes = read_layer(stream, &layer_name, wanted, limits, kept_bytes, DiffId::Skip)?;
     verify(&layer_name, &descriptor.digest, &stored.finish(&layer_name)?)?;
     Ok(changes)
 }
@@ -552,7 +552,7 @@ fn read_registry_layer(
 pub(crate) fn read_registry_image(
     reference: &str,
     options: &RegistryOptions,
-    wanted: &(dyn Fn(&kensa_fs::FileEntry) -> bool + Sync),
+    wanted: &dyn Wanted,
     limits: &Limits,
 ) -> Result<ImageFileSystem, SourceError> {
     let reference = ImageReference::parse(reference)?;
