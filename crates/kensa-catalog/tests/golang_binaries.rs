@@ -160,3 +160,35 @@ fn non_go_binary_is_empty() {
     let contents = std::fs::read(&binary).unwrap();
     assert_eq!(catalog_binary("go-binary", "bin/rust", &contents).unwrap(), Found::default());
 }
+
+/// `wanted_contents`, the second look image sources take once a file has
+/// streamed by, keeps exactly what cataloging can use: the Go demo binary,
+/// Debian's Go-built docker-registry and the cargo-auditable demo are kept;
+/// a C executable (`/bin/ls`, in every Debian image) and a shell script that
+/// both pass the path-and-mode test are dropped; manifests and release files
+/// are always kept.
+#[test]
+fn wanted_contents_keeps_go_and_auditable_binaries_and_drops_other_executables() {
+    let catalogers = kensa_catalog::all_catalogers();
+    let check = |path: &str, contents: &[u8], executable: bool| {
+        let entry = kensa_fs::FileEntry { path: path.to_owned(), size: contents.len() as u64, executable };
+        assert!(kensa_catalog::wanted_file(&catalogers, &entry), "{path} should pass the path test");
+        kensa_catalog::wanted_contents(&catalogers, &entry, contents)
+    };
+    for (fixture, path) in [
+        ("go/godemo-linux-amd64", "usr/local/bin/godemo"),
+        ("auditable/kensa-auditable-demo", "usr/local/bin/auditable-demo"),
+    ] {
+        let Some(binary) = fixture_binary(fixture) else { return };
+        assert!(check(path, &std::fs::read(binary).unwrap(), true), "{fixture} must be kept");
+    }
+    if let Ok(registry) = std::fs::read("/usr/bin/docker-registry") {
+        assert!(check("usr/bin/docker-registry", &registry, true));
+    }
+    assert!(!check("usr/bin/ls", &std::fs::read("/bin/ls").unwrap(), true), "a C program is no Go build");
+    // Large enough for the binary catalogers' size floor: a real installer script.
+    let script = format!("#!/bin/sh\n{}exec app\n", "echo preparing the environment\n".repeat(4096));
+    assert!(!check("usr/local/bin/install.sh", script.as_bytes(), true));
+    assert!(check("app/package-lock.json", b"{}", false));
+    assert!(check("etc/os-release", b"ID=debian\n", false));
+}

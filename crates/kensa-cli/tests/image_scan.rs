@@ -214,3 +214,36 @@ fn image_metadata_and_layer_attribution() {
         assert_eq!(package["layer"], digest, "{package}");
     }
 }
+
+/// Executables are judged by their contents as the layer streams by: the Go
+/// demo program (.ci/needs/catalog-binaries.sh) in an image is cataloged from
+/// its build info, while a C program beside it (`/bin/ls`) and a large shell
+/// script are dropped without a diagnostic.
+#[test]
+fn go_binary_in_an_image_is_found_among_other_executables() {
+    let fixtures = std::env::var("KENSA_FIXTURES_DIR").unwrap_or_else(|_| "/tmp/kensa-fixtures".to_owned());
+    let Ok(go_binary) = std::fs::read(Path::new(&fixtures).join("go/godemo-linux-amd64")) else {
+        assert!(std::env::var("KENSA_REQUIRE_FIXTURES").as_deref() != Ok("1"), "missing the Go demo binary");
+        return;
+    };
+    let script = format!("#!/bin/sh\n{}", "echo setting up\n".repeat(8192)).into_bytes();
+    let layout = tempfile::tempdir().unwrap();
+    common::write_oci_layout(
+        layout.path(),
+        &[common::TestImage {
+            os: "linux".to_owned(),
+            architecture: "amd64".to_owned(),
+            variant: None,
+            files: vec![
+                ("usr/local/bin/godemo".to_owned(), go_binary, 0o755),
+                ("bin/ls".to_owned(), std::fs::read("/bin/ls").unwrap(), 0o755),
+                ("usr/local/bin/setup.sh".to_owned(), script, 0o755),
+            ],
+        }],
+    );
+    let report = scan_image(&[&format!("oci-dir:{}", layout.path().display())]);
+    let packages = report["packages"].as_array().unwrap();
+    assert!(packages.iter().any(|package| package["name"] == "stdlib"), "{packages:?}");
+    assert!(packages.iter().all(|package| package["locations"][0] == "usr/local/bin/godemo"), "{packages:?}");
+    assert!(report["diagnostics"].as_array().is_none_or(Vec::is_empty), "{:?}", report["diagnostics"]);
+}

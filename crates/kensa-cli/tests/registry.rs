@@ -22,7 +22,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::shared;
+use common::{TestImage, shared, write_oci_layout};
 
 const USER: &str = "kensa-user";
 const PASSWORD: &str = "correct horse battery";
@@ -499,70 +499,27 @@ fn base64_of(text: &str) -> String {
 /// 1.1.22-r3), a linux/arm64/v8 one (musl 1.1.22-r2), and an attestation
 /// manifest under unknown/unknown, as BuildKit writes.
 fn write_multi_platform_layout(directory: &Path) {
-    std::fs::create_dir_all(directory.join("blobs/sha256")).unwrap();
-    let write_blob = |bytes: &[u8]| -> (String, usize) {
-        let digest = sha256_hex(bytes);
-        std::fs::write(directory.join("blobs/sha256").join(&digest), bytes).unwrap();
-        (format!("sha256:{digest}"), bytes.len())
+    let image = |architecture: &str, variant: Option<&str>, apk_architecture: &str, version: &str| TestImage {
+        os: "linux".to_owned(),
+        architecture: architecture.to_owned(),
+        variant: variant.map(str::to_owned),
+        files: vec![
+            ("etc/os-release".to_owned(), b"ID=alpine\nVERSION_ID=3.10.4\nNAME=\"Alpine Linux\"\n".to_vec(), 0o644),
+            (
+                "lib/apk/db/installed".to_owned(),
+                format!("C:Q1abc=\nP:musl\nV:{version}\nA:{apk_architecture}\no:musl\nL:MIT\n\n").into_bytes(),
+                0o644,
+            ),
+        ],
     };
-    let mut manifests = Vec::new();
-    for (architecture, variant, apk_architecture, version) in [
-        ("amd64", None, "x86_64", "1.1.22-r3"),
-        ("arm64", Some("v8"), "aarch64", "1.1.22-r2"),
-        ("unknown", None, "", ""),
-    ] {
-        let mut layer = tar::Builder::new(Vec::new());
-        let mut add = |path: &str, contents: &str| {
-            let mut header = tar::Header::new_gnu();
-            header.set_size(contents.len() as u64);
-            header.set_mode(0o644);
-            header.set_entry_type(tar::EntryType::Regular);
-            header.set_cksum();
-            layer.append_data(&mut header, path, contents.as_bytes()).unwrap();
-        };
-        if architecture == "unknown" {
-            add("attestation.json", "{}");
-        } else {
-            add("etc/os-release", "ID=alpine\nVERSION_ID=3.10.4\nNAME=\"Alpine Linux\"\n");
-            add(
-                "lib/apk/db/installed",
-                &format!("C:Q1abc=\nP:musl\nV:{version}\nA:{apk_architecture}\no:musl\nL:MIT\n\n"),
-            );
-        }
-        let layer = layer.into_inner().unwrap();
-        let (layer_digest, layer_size) = write_blob(&layer);
-        let config = serde_json::json!({
-            "architecture": architecture, "os": if architecture == "unknown" { "unknown" } else { "linux" },
-            "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
-            "history": [{"created_by": format!("test layer for {architecture}")}],
-        });
-        let (config_digest, config_size) = write_blob(config.to_string().as_bytes());
-        let manifest = serde_json::json!({
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config_size},
-            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": layer_size}],
-        });
-        let (manifest_digest, manifest_size) = write_blob(manifest.to_string().as_bytes());
-        let mut platform = serde_json::json!({"architecture": architecture, "os": if architecture == "unknown" { "unknown" } else { "linux" }});
-        if let Some(variant) = variant {
-            platform["variant"] = variant.into();
-        }
-        manifests.push(serde_json::json!({
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "digest": manifest_digest, "size": manifest_size, "platform": platform,
-        }));
-    }
-    let index = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests});
-    let (index_digest, index_size) = write_blob(index.to_string().as_bytes());
-    let top = serde_json::json!({"schemaVersion": 2, "manifests": [{
-        "mediaType": "application/vnd.oci.image.index.v1+json", "digest": index_digest, "size": index_size,
-    }]});
-    std::fs::write(directory.join("index.json"), top.to_string()).unwrap();
-    std::fs::write(directory.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
+    let attestation = TestImage {
+        os: "unknown".to_owned(),
+        architecture: "unknown".to_owned(),
+        variant: None,
+        files: vec![("attestation.json".to_owned(), b"{}".to_vec(), 0o644)],
+    };
+    write_oci_layout(
+        directory,
+        &[image("amd64", None, "x86_64", "1.1.22-r3"), image("arm64", Some("v8"), "aarch64", "1.1.22-r2"), attestation],
+    );
 }

@@ -35,3 +35,70 @@ pub(crate) fn database() -> &'static Path {
     static DATABASE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     &DATABASE.get_or_init(|| build_database("advisories")).1
 }
+
+/// One image of a test OCI layout: its platform and the files of its single
+/// (uncompressed) layer, as (path, contents, mode).
+pub(crate) struct TestImage {
+    pub(crate) os: String,
+    pub(crate) architecture: String,
+    pub(crate) variant: Option<String>,
+    pub(crate) files: Vec<(String, Vec<u8>, u32)>,
+}
+
+/// Writes an OCI image layout of `images`: `index.json` names the image
+/// itself when there is one, else a nested multi-platform index, as
+/// `docker buildx` writes them.
+pub(crate) fn write_oci_layout(directory: &Path, images: &[TestImage]) {
+    use sha2::Digest as _;
+    std::fs::create_dir_all(directory.join("blobs/sha256")).unwrap();
+    let write_blob = |bytes: &[u8]| -> (String, usize) {
+        let hex: String = sha2::Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect();
+        std::fs::write(directory.join("blobs/sha256").join(&hex), bytes).unwrap();
+        (format!("sha256:{hex}"), bytes.len())
+    };
+    let mut manifests = Vec::new();
+    for image in images {
+        let mut layer = tar::Builder::new(Vec::new());
+        for (path, contents, mode) in &image.files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(contents.len() as u64);
+            header.set_mode(*mode);
+            header.set_entry_type(tar::EntryType::Regular);
+            header.set_cksum();
+            layer.append_data(&mut header, path, contents.as_slice()).unwrap();
+        }
+        let (layer_digest, layer_size) = write_blob(&layer.into_inner().unwrap());
+        let config = serde_json::json!({
+            "architecture": image.architecture, "os": image.os,
+            "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
+            "history": [{"created_by": format!("test layer for {}", image.architecture)}],
+        });
+        let (config_digest, config_size) = write_blob(config.to_string().as_bytes());
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config_size},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": layer_size}],
+        });
+        let (manifest_digest, manifest_size) = write_blob(manifest.to_string().as_bytes());
+        let mut platform = serde_json::json!({"architecture": image.architecture, "os": image.os});
+        if let Some(variant) = &image.variant {
+            platform["variant"] = variant.as_str().into();
+        }
+        manifests.push(serde_json::json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": manifest_digest, "size": manifest_size, "platform": platform,
+        }));
+    }
+    let top = if manifests.len() == 1 {
+        serde_json::json!({"schemaVersion": 2, "manifests": manifests})
+    } else {
+        let index = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests});
+        let (index_digest, index_size) = write_blob(index.to_string().as_bytes());
+        serde_json::json!({"schemaVersion": 2, "manifests": [{
+            "mediaType": "application/vnd.oci.image.index.v1+json", "digest": index_digest, "size": index_size,
+        }]})
+    };
+    std::fs::write(directory.join("index.json"), top.to_string()).unwrap();
+    std::fs::write(directory.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+}
