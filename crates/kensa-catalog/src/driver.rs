@@ -82,6 +82,26 @@ pub fn wanted_contents(catalogers: &[Box<dyn Cataloger>], entry: &FileEntry, con
     catalogers.iter().any(|cataloger| cataloger.is_interested(entry) && cataloger.sniff(&mut probe))
 }
 
+/// The packages in one file's contents, as cataloging would find them were
+/// the file at `entry.path` (errors are dropped): for reading an earlier
+/// version of a package database that an image layer later rewrote.
+pub fn catalog_contents(
+    catalogers: &[Box<dyn Cataloger>],
+    distro: Option<&Distro>,
+    entry: &FileEntry,
+    contents: &[u8],
+) -> Vec<Package> {
+    let single = SingleFile { entry, contents };
+    let interested: Vec<&dyn Cataloger> =
+        catalogers.iter().map(AsRef::as_ref).filter(|cataloger| cataloger.is_interested(entry)).collect();
+    let mut buffer = Vec::new();
+    catalog_one_file(&single, distro, entry, &interested, &mut buffer)
+        .into_iter()
+        .flatten()
+        .flat_map(|found| found.packages)
+        .collect()
+}
+
 /// One file's bytes seen as a filesystem, for [`wanted_contents`]'s probe.
 struct SingleFile<'a> {
     entry: &'a FileEntry,

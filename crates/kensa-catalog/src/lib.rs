@@ -27,7 +27,7 @@ mod ruby;
 use kensa_fs::{FileEntry, FileSystem};
 use kensa_model::{Diagnostic, Distro, Package, UnresolvedDependency};
 
-pub use driver::{CatalogOptions, catalog_filesystem, wanted_contents, wanted_file, wanted_path};
+pub use driver::{CatalogOptions, catalog_contents, catalog_filesystem, wanted_contents, wanted_file, wanted_path};
 pub use os::release::{DistroDetection, detect_distro};
 
 /// Default size limit for a lockfile or manifest (bytes).

@@ -300,12 +300,7 @@ fn collect_image_inventory(source: &ImageSource) -> Result<Inventory> {
         Resource { kind: ResourceKind::Image, name },
         &kensa_catalog::CatalogOptions::default(),
     );
-    // Each package is attributed to the layer that last wrote the file it was
-    // found in, as Inspector and Trivy report it.
-    for package in &mut inventory.packages {
-        let layer = package.locations.iter().find_map(|location| image.layer_of(location.split("!/").next()?));
-        package.layer = layer.map(|layer| layer.digest.clone());
-    }
+    attribute_layers(&image, &catalogers, &mut inventory);
     let details = image.details();
     inventory.image = Some(kensa_model::ImageMetadata {
         tags: details.tags.clone(),
@@ -321,6 +316,58 @@ fn collect_image_inventory(source: &ImageSource) -> Result<Inventory> {
             .collect(),
     });
     Ok(inventory)
+}
+
+/// Sets each package's layer: the layer that introduced it, as Inspector and
+/// Trivy report it. For a package database that upper layers rewrote (every
+/// `apt-get install` rewrites dpkg's status), that is the lowest layer from
+/// which on every version of the database lists the package with the same
+/// version and architecture; otherwise the layer that wrote the file the
+/// package was found in.
+fn attribute_layers(
+    image: &kensa_source::ImageFileSystem,
+    catalogers: &[Box<dyn kensa_catalog::Cataloger>],
+    inventory: &mut Inventory,
+) {
+    type PackageKey = (String, String, Option<String>);
+    let distro = inventory.distro.clone();
+    // Per database path: each earlier version's layer and the packages it lists.
+    let mut earlier: std::collections::HashMap<String, Vec<(String, std::collections::HashSet<PackageKey>)>> =
+        std::collections::HashMap::new();
+    for package in &mut inventory.packages {
+        let Some(path) = package.locations.first().and_then(|location| location.split("!/").next()) else {
+            continue;
+        };
+        let mut layer = image.layer_of(path).map(|layer| layer.digest.clone());
+        if package.ecosystem.is_operating_system() {
+            let versions = earlier.entry(path.to_owned()).or_insert_with(|| {
+                image
+                    .earlier_versions(path)
+                    .into_iter()
+                    .map(|(info, contents)| {
+                        let entry = kensa_fs::FileEntry {
+                            path: path.to_owned(),
+                            size: contents.len() as u64,
+                            executable: false,
+                        };
+                        let listed = kensa_catalog::catalog_contents(catalogers, distro.as_ref(), &entry, contents)
+                            .into_iter()
+                            .map(|listed| (listed.name, listed.version, listed.architecture))
+                            .collect();
+                        (info.digest.clone(), listed)
+                    })
+                    .collect()
+            });
+            let key = (package.name.clone(), package.version.clone(), package.architecture.clone());
+            for (digest, listed) in versions.iter().rev() {
+                if !listed.contains(&key) {
+                    break;
+                }
+                layer = Some(digest.clone());
+            }
+        }
+        package.layer = layer;
+    }
 }
 
 /// Reads a zip or tar bundle, keeping in memory only the files some

@@ -117,7 +117,10 @@ fn real_alpine_images_list_their_apk_packages_and_release() {
 /// back to 1.1.1c-r0 (a plain, uncompressed `docker save` archive): the upper
 /// layer's apk database wins, and secdb v3.10 main.yaml fixes CVE-2019-1547,
 /// CVE-2019-1549 and CVE-2019-1563 in 1.1.1d-r0 for both binaries built from
-/// openssl, while CVE-2019-1543 (fixed in 1.1.1b-r1) no longer applies.
+/// openssl, while CVE-2019-1543 (fixed in 1.1.1b-r1) no longer applies. Each
+/// package names the layer that introduced it: the two rolled-back packages
+/// the upper layer, every other package (listed unchanged in both versions of
+/// the database) the base layer, although the upper layer rewrote the file.
 #[test]
 fn an_upper_layer_rewriting_the_apk_database_is_what_is_scanned() {
     let base = layer_tars(&shared("targets/images/docker-save/alpine-3.10.tar.gz")).remove(0);
@@ -158,6 +161,13 @@ fn an_upper_layer_rewriting_the_apk_database_is_what_is_scanned() {
         })
         .collect();
     assert_eq!(findings(&report), expected);
+    let packages = report["packages"].as_array().unwrap();
+    assert!(packages.len() > 10);
+    for package in packages {
+        let introduced_by =
+            if ["libssl1.1", "libcrypto1.1"].contains(&package["name"].as_str().unwrap()) { "upper" } else { "base" };
+        assert_eq!(package["layer"], format!("{introduced_by}/layer.tar"), "{package}");
+    }
 }
 
 /// trivy's minimal OCI layout holds one layer with a single static `hello`

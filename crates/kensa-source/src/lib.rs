@@ -244,6 +244,8 @@ impl memory::KeptFile for ImageFile {
 pub struct ImageFileSystem {
     name: String,
     files: BTreeMap<String, ImageFile>,
+    /// Earlier versions of kept files that upper layers rewrote, bottom first.
+    history: BTreeMap<String, Vec<ImageFile>>,
     layers: Vec<LayerInfo>,
     problems: Vec<Problem>,
     details: ImageDetails,
@@ -312,6 +314,18 @@ impl ImageFileSystem {
         self.files.get(path).and_then(|file| self.layers.get(file.layer))
     }
 
+    /// The versions of a kept file that upper layers overwrote, bottom first,
+    /// each with the layer that wrote it (up to 32 MiB per version): what a
+    /// package database held before each layer that changed it.
+    pub fn earlier_versions(&self, path: &str) -> Vec<(&LayerInfo, &[u8])> {
+        self.history
+            .get(path)
+            .into_iter()
+            .flatten()
+            .filter_map(|file| Some((self.layers.get(file.layer)?, &*file.contents)))
+            .collect()
+    }
+
     /// Stacks layer changes, bottom first, into the final view.
     pub(crate) fn from_layers(
         name: String,
@@ -319,12 +333,13 @@ impl ImageFileSystem {
         mut problems: Vec<Problem>,
     ) -> ImageFileSystem {
         let mut files = BTreeMap::new();
+        let mut history = BTreeMap::new();
         let mut infos = Vec::with_capacity(layers.len());
         for (index, (info, changes)) in layers.into_iter().enumerate() {
-            merge::apply_layer(&mut files, changes, index, &info.digest, &mut problems);
+            merge::apply_layer(&mut files, &mut history, changes, index, &info.digest, &mut problems);
             infos.push(info);
         }
-        ImageFileSystem { name, files, layers: infos, problems, details: ImageDetails::default() }
+        ImageFileSystem { name, files, history, layers: infos, problems, details: ImageDetails::default() }
     }
 
     pub(crate) fn with_details(mut self, details: ImageDetails) -> ImageFileSystem {

@@ -9,14 +9,27 @@ use std::collections::BTreeMap;
 use crate::layer::LayerChanges;
 use crate::{ImageFile, Problem};
 
-/// Applies `changes` (layer number `index`) on top of `files`.
+/// The largest file whose overwritten versions are kept in the history:
+/// package databases are well under it; large archives rewritten by an upper
+/// layer are not worth holding twice.
+const HISTORY_FILE_LIMIT: usize = 32 * 1024 * 1024;
+
+/// Applies `changes` (layer number `index`) on top of `files`. The version of
+/// a file this layer rewrites goes to `history` (bottom first), so a package
+/// database can say in which layer each package first appeared.
 pub(crate) fn apply_layer(
     files: &mut BTreeMap<String, ImageFile>,
+    history: &mut BTreeMap<String, Vec<ImageFile>>,
     changes: LayerChanges,
     index: usize,
     layer_name: &str,
     problems: &mut Vec<Problem>,
 ) {
+    for path in changes.files.keys() {
+        if let Some(old) = files.get(path).filter(|old| old.contents.len() <= HISTORY_FILE_LIMIT) {
+            history.entry(path.clone()).or_default().push(old.clone());
+        }
+    }
     // Hard links see the lower layers as they were before this layer's
     // deletions, which is what the link pointed at when it was made.
     let mut linked = Vec::new();

@@ -718,3 +718,38 @@ fn foreign_layers_are_skipped_with_a_note() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].contains(&foreign_digest) && errors[0].contains("foreign"), "{errors:?}");
 }
+
+/// Drops every file whose contents start with `drop`, keeps the rest.
+struct DropByContents;
+
+impl crate::Wanted for DropByContents {
+    fn wanted(&self, _entry: &kensa_fs::FileEntry) -> bool {
+        true
+    }
+
+    fn keep(&self, _entry: &kensa_fs::FileEntry, contents: &[u8]) -> bool {
+        !contents.starts_with(b"drop")
+    }
+}
+
+/// A file `Wanted::keep` drops once read still replaces what lower layers
+/// had at its path, and a hard link to it in the same layer is dropped with
+/// it rather than resolved against a lower layer's file of the target's name.
+#[test]
+fn files_dropped_by_their_contents_still_replace_lower_files() {
+    let base = layer_tar(&[
+        Item::File("usr/bin/tool", b"kept v1", 0o755),
+        Item::File("usr/bin/copy", b"kept lower copy", 0o755),
+    ]);
+    let change = layer_tar(&[
+        Item::File("usr/bin/tool", b"drop: a C program", 0o755),
+        Item::HardLink("usr/bin/copy", "usr/bin/tool"),
+        Item::File("usr/bin/go-app", b"kept go", 0o755),
+    ]);
+    let file = write_temp(&docker_archive(&[base, change]));
+    let image =
+        ImageFileSystem::from_docker_archive_with_limits(file.path(), &DropByContents, &crate::Limits::default())
+            .unwrap();
+    assert_eq!(paths(&image), ["usr/bin/go-app"]);
+    assert!(problems(&image).is_empty(), "{:?}", problems(&image));
+}
