@@ -21,12 +21,16 @@ enum Command {
         #[command(subcommand)]
         target: ScanTarget,
     },
-    /// Write the inventory (packages found) of a path as JSON, without matching.
+    /// Write the inventory (packages found) of a path, image or bundle as JSON, without matching.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Inventory {
+        #[command(subcommand)]
+        target: Option<InventoryTarget>,
         /// Directory or file to read.
-        path: PathBuf,
+        #[arg(required = true)]
+        path: Option<PathBuf>,
         /// Write to this file instead of standard output.
-        #[arg(long, short)]
+        #[arg(long, short, global = true)]
         output: Option<PathBuf>,
     },
     /// Manage the local advisory database.
@@ -65,6 +69,21 @@ enum ScanTarget {
         file: PathBuf,
         #[command(flatten)]
         options: ScanOptions,
+    },
+}
+
+/// What `kensa inventory` reads besides a path.
+#[derive(Debug, Subcommand)]
+enum InventoryTarget {
+    /// A container image, given as to `kensa scan image`.
+    Image {
+        #[command(flatten)]
+        image: ImageSource,
+    },
+    /// A function bundle: zip, tar or tar.gz.
+    Archive {
+        /// The zip, tar or tar.gz file.
+        path: PathBuf,
     },
 }
 
@@ -213,8 +232,13 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             }
             scan_inventory(&inventory, &options)
         }
-        Command::Inventory { path, output } => {
-            let inventory = collect_inventory(&path)?;
+        Command::Inventory { target, path, output } => {
+            let inventory = match (target, path) {
+                (Some(InventoryTarget::Image { image }), _) => collect_image_inventory(&image)?,
+                (Some(InventoryTarget::Archive { path }), _) => collect_archive_inventory(&path)?,
+                (None, Some(path)) => collect_inventory(&path)?,
+                (None, None) => bail!("give a path, or `image REFERENCE` or `archive FILE`"),
+            };
             let mut writer = open_output(output.as_deref())?;
             serde_json::to_writer_pretty(&mut writer, &inventory).context("cannot write inventory")?;
             writeln!(writer).context("cannot write inventory")?;
@@ -377,12 +401,14 @@ fn collect_archive_inventory(path: &Path) -> Result<Inventory> {
     let wanted = |entry: &kensa_fs::FileEntry| kensa_catalog::wanted_file(&catalogers, entry);
     let bundle = kensa_source::BundleFileSystem::from_archive(path, &wanted)
         .with_context(|| format!("cannot scan archive {}", path.display()))?;
-    Ok(kensa_catalog::catalog_filesystem(
+    let mut inventory = kensa_catalog::catalog_filesystem(
         &bundle,
         &catalogers,
         Resource { kind: ResourceKind::Archive, name: path.display().to_string() },
         &kensa_catalog::CatalogOptions::default(),
-    ))
+    );
+    inventory.runtime = kensa_source::detect_runtime(&bundle).map(str::to_owned);
+    Ok(inventory)
 }
 
 fn scan_inventory(inventory: &Inventory, options: &ScanOptions) -> Result<ExitCode> {

@@ -64,6 +64,7 @@ fn owned(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
 fn python_bundle_packages_and_requests_finding() {
     let (_, report) = scan_archive("python3.11-requests-flask-function.zip", &[]);
     assert_eq!(report["resource"]["kind"], "archive");
+    assert_eq!(report["resource"]["runtime"], "python");
     assert_eq!(
         packages(&report),
         owned(&[
@@ -105,6 +106,7 @@ fn python_bundle_packages_and_requests_finding() {
 fn nodejs_bundle_packages_and_ghsa_findings() {
     let (_, report) = scan_archive("nodejs-lodash-axios-function.zip", &[]);
     assert_eq!(report["resource"]["kind"], "archive");
+    assert_eq!(report["resource"]["runtime"], "nodejs");
     assert_eq!(
         packages(&report),
         owned(&[

@@ -257,3 +257,31 @@ fn go_binary_in_an_image_is_found_among_other_executables() {
     assert!(packages.iter().all(|package| package["locations"][0] == "usr/local/bin/godemo"), "{packages:?}");
     assert!(report["diagnostics"].as_array().is_none_or(Vec::is_empty), "{:?}", report["diagnostics"]);
 }
+
+/// `kensa inventory image` writes what `kensa scan image` reads, and
+/// `kensa scan inventory` of it gives the same report: the image can be
+/// inventoried where it lives and matched elsewhere.
+#[test]
+fn image_inventory_round_trips_through_scan_inventory() {
+    let archive = shared("targets/images/docker-save/alpine-3.11.tar.gz");
+    let directory = tempfile::tempdir().unwrap();
+    let inventory = directory.path().join("inventory.json");
+    let output =
+        kensa(&["inventory", "image", "--input", archive.to_str().unwrap(), "-o", inventory.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let direct = scan_image(&["--input", archive.to_str().unwrap()]);
+    let output = kensa(&[
+        "scan",
+        "inventory",
+        inventory.to_str().unwrap(),
+        "--format",
+        "json",
+        "--db",
+        database().to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stored: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(stored, direct);
+    assert!(!direct["packages"].as_array().unwrap().is_empty());
+    assert_eq!(stored["resource"]["image"]["tags"][0], "alpine:3.11");
+}

@@ -22,6 +22,10 @@ pub struct Inventory {
     /// Facts about a container image, when the resource is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<ImageMetadata>,
+    /// The runtime a function bundle is for (`python`, `nodejs`, `java`,
+    /// `go`, `dotnet`), as its layout shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
     /// Packages found, sorted by ecosystem, name, version.
     pub packages: Vec<Package>,
     /// Declared dependencies whose version could not be determined.
@@ -40,6 +44,7 @@ impl Inventory {
             resource,
             distro: None,
             image: None,
+            runtime: None,
             packages: Vec::new(),
             unresolved: Vec::new(),
             diagnostics: Vec::new(),

@@ -39,6 +39,8 @@ struct JsonResource<'a> {
     distro: Option<JsonDistro<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     image: Option<&'a kensa_model::ImageMetadata>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    runtime: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -233,6 +235,7 @@ pub fn write_json(report: &Report<'_>, output: &mut dyn Write) -> std::io::Resul
                 extended_support: distro.extended_support,
             }),
             image: inventory.image.as_ref(),
+            runtime: inventory.runtime.as_deref(),
         },
         summary: JsonSummary {
             packages: inventory.packages.len(),
