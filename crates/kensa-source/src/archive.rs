@@ -154,7 +154,16 @@ pub(crate) fn read_docker_archive(
             message: "it lists no image".to_owned(),
         });
     }
+    let others = images.len().saturating_sub(1);
     let image = images.swap_remove(0);
+    if others > 0 {
+        let first =
+            image.repo_tags.as_ref().and_then(|tags| tags.first()).cloned().unwrap_or_else(|| image.config.clone());
+        problems.push(Problem::Other {
+            path: manifest_name.clone(),
+            message: format!("the archive holds {} images; only the first ({first}) is scanned", others + 1),
+        });
+    }
     let config_member = normalise_entry_path(&image.config).ok().flatten();
     let config_digest;
     let config: ImageConfig = match config_member.as_ref().and_then(|name| members.get(name)) {

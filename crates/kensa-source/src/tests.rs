@@ -753,3 +753,26 @@ fn files_dropped_by_their_contents_still_replace_lower_files() {
     assert_eq!(paths(&image), ["usr/bin/go-app"]);
     assert!(problems(&image).is_empty(), "{:?}", problems(&image));
 }
+
+/// `docker save a b` writes one archive with both images: the first is
+/// scanned and a note says the others were not.
+#[test]
+fn docker_save_of_several_images_scans_the_first_with_a_note() {
+    let layer = layer_tar(&[Item::File("etc/a", b"a", 0o644)]);
+    let config = serde_json::json!({"rootfs": {"type": "layers", "diff_ids": [diff_id(&layer)]}}).to_string();
+    let manifest = serde_json::json!([
+        {"Config": "config.json", "RepoTags": ["first:1"], "Layers": ["l/layer.tar"]},
+        {"Config": "config.json", "RepoTags": ["second:2"], "Layers": ["l/layer.tar"]},
+    ])
+    .to_string();
+    let members = [
+        ("l/layer.tar".to_owned(), layer),
+        ("config.json".to_owned(), config.into_bytes()),
+        ("manifest.json".to_owned(), manifest.into_bytes()),
+    ];
+    let image = open_archive(&archive_of(&members)).unwrap();
+    assert_eq!(image.details().tags, ["first:1"]);
+    assert_eq!(paths(&image), ["etc/a"]);
+    let notes = problems(&image);
+    assert!(notes.iter().any(|note| note.contains("holds 2 images") && note.contains("first:1")), "{notes:?}");
+}
