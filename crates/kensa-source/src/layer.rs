@@ -51,18 +51,21 @@ pub(crate) struct LayerChanges {
 
 /// Wraps `reader` in a gzip or zstd decoder when the stream starts with that
 /// format's magic bytes.
-pub(crate) fn decompressed<'a>(reader: impl Read + 'a, layer: &str) -> Result<Box<dyn Read + 'a>, SourceError> {
-    decompressed_as(reader, layer, None)
+pub(crate) fn decompressed<R: Read>(reader: R, layer: &str) -> Result<Decompressed<R>, SourceError> {
+    decompressed_as(reader, layer, None, false)
 }
 
 /// Like [`decompressed`], and when a descriptor's media type promises a
 /// compression, a stream that does not start with its magic is an error: the
-/// blob is not what its manifest says.
-pub(crate) fn decompressed_as<'a>(
-    reader: impl Read + 'a,
+/// blob is not what its manifest says. `verified_by_digest` says the caller
+/// checks the compressed bytes against a digest, so gzip's CRC is skipped
+/// ([`GzipWithoutCrc`]).
+pub(crate) fn decompressed_as<R: Read>(
+    reader: R,
     layer: &str,
     media_type: Option<&str>,
-) -> Result<Box<dyn Read + 'a>, SourceError> {
+    verified_by_digest: bool,
+) -> Result<Decompressed<R>, SourceError> {
     let mut buffered = BufReader::with_capacity(256 * 1024, reader);
     let start = buffered.fill_buf().map_err(|source| SourceError::corrupt(layer, source))?;
     let is_gzip = start.starts_with(&GZIP_MAGIC);
@@ -81,14 +84,181 @@ pub(crate) fn decompressed_as<'a>(
             format!("its media type {} promises {compression}, but it is not", media_type.unwrap_or_default());
         return Err(SourceError::corrupt(layer, std::io::Error::new(std::io::ErrorKind::InvalidData, message)));
     }
+    if is_gzip && verified_by_digest {
+        return Ok(Decompressed::GzipVerifiedByDigest(GzipWithoutCrc::new(buffered)));
+    }
     if is_gzip {
-        return Ok(Box::new(flate2::read::MultiGzDecoder::new(buffered)));
+        return Ok(Decompressed::Gzip(flate2::bufread::MultiGzDecoder::new(buffered)));
     }
     if is_zstd {
         let decoder = new_zstd_decoder(buffered).map_err(|source| SourceError::corrupt(layer, source))?;
-        return Ok(Box::new(ZstdFrames { decoder: Some(decoder), layer: layer.to_owned() }));
+        return Ok(Decompressed::Zstd(Box::new(ZstdFrames { decoder: Some(decoder), layer: layer.to_owned() })));
     }
-    Ok(Box::new(buffered))
+    Ok(Decompressed::Plain(buffered))
+}
+
+/// gzip members (RFC 1952) inflated without the CRC-32 of their contents: for
+/// layer blobs whose compressed bytes are checked against a digest that a
+/// verified manifest gives, the CRC is a weaker second check of the same
+/// bytes, and computing it was 4 % of an image scan. The header is parsed and
+/// `ISIZE` (the length modulo 2³²) still checked; several members in a row
+/// are read as one stream, as `gzip -d` does.
+pub(crate) struct GzipWithoutCrc<R: BufRead> {
+    state: GzipState<R>,
+}
+
+enum GzipState<R: BufRead> {
+    /// Before a member's header (or the end of the stream).
+    BetweenMembers(R),
+    /// Inside a member's deflate data, with the bytes it has produced so far.
+    Inflating(flate2::bufread::DeflateDecoder<R>, u64),
+    Finished,
+    /// After an error: every further read fails.
+    Failed,
+}
+
+fn invalid(message: &str) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, message.to_owned())
+}
+
+fn read_byte(source: &mut impl BufRead) -> std::io::Result<u8> {
+    let mut byte = [0u8; 1];
+    source.read_exact(&mut byte)?;
+    let [value] = byte;
+    Ok(value)
+}
+
+/// Skips a gzip header's zero-terminated name or comment.
+fn skip_zero_terminated(source: &mut impl BufRead) -> std::io::Result<()> {
+    loop {
+        let available = source.fill_buf()?;
+        if available.is_empty() {
+            return Err(invalid("gzip header ends inside a name or comment"));
+        }
+        match available.iter().position(|byte| *byte == 0) {
+            Some(end) => {
+                source.consume(end.saturating_add(1));
+                return Ok(());
+            }
+            None => {
+                let length = available.len();
+                source.consume(length);
+            }
+        }
+    }
+}
+
+/// Reads one member header; `Ok(false)` at the end of the stream (nothing
+/// left, or only zero padding).
+fn read_gzip_header(source: &mut impl BufRead) -> std::io::Result<bool> {
+    let start = source.fill_buf()?;
+    if start.is_empty() {
+        return Ok(false);
+    }
+    if start.first() == Some(&0) {
+        // Zero padding after the last member, which `gzip -d` ignores.
+        loop {
+            let available = source.fill_buf()?;
+            if available.is_empty() {
+                return Ok(false);
+            }
+            if available.iter().any(|byte| *byte != 0) {
+                return Err(invalid("data after zero padding at the end of a gzip stream"));
+            }
+            let length = available.len();
+            source.consume(length);
+        }
+    }
+    let mut fixed = [0u8; 10];
+    source.read_exact(&mut fixed)?;
+    let [id1, id2, method, flags, ..] = fixed;
+    if [id1, id2] != GZIP_MAGIC {
+        return Err(invalid("not a gzip member where one should start"));
+    }
+    if method != 8 || flags & 0xe0 != 0 {
+        return Err(invalid("gzip member with an unknown compression method or flags"));
+    }
+    if flags & 0x04 != 0 {
+        let length = u16::from_le_bytes([read_byte(source)?, read_byte(source)?]);
+        std::io::copy(&mut source.take(u64::from(length)), &mut std::io::sink())?;
+    }
+    if flags & 0x08 != 0 {
+        skip_zero_terminated(source)?;
+    }
+    if flags & 0x10 != 0 {
+        skip_zero_terminated(source)?;
+    }
+    if flags & 0x02 != 0 {
+        read_byte(source)?;
+        read_byte(source)?;
+    }
+    Ok(true)
+}
+
+impl<R: BufRead> GzipWithoutCrc<R> {
+    pub(crate) fn new(source: R) -> GzipWithoutCrc<R> {
+        GzipWithoutCrc { state: GzipState::BetweenMembers(source) }
+    }
+}
+
+impl<R: BufRead> Read for GzipWithoutCrc<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        if buffer.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            match std::mem::replace(&mut self.state, GzipState::Failed) {
+                GzipState::BetweenMembers(mut source) => {
+                    if read_gzip_header(&mut source)? {
+                        self.state = GzipState::Inflating(flate2::bufread::DeflateDecoder::new(source), 0);
+                    } else {
+                        self.state = GzipState::Finished;
+                    }
+                }
+                GzipState::Inflating(mut decoder, produced) => {
+                    let count = decoder.read(buffer)?;
+                    if count > 0 {
+                        self.state = GzipState::Inflating(decoder, produced.wrapping_add(count as u64));
+                        return Ok(count);
+                    }
+                    let mut source = decoder.into_inner();
+                    let mut trailer = [0u8; 8];
+                    source.read_exact(&mut trailer).map_err(|_| invalid("gzip member cut short before its trailer"))?;
+                    let [_, _, _, _, size @ ..] = trailer;
+                    // ISIZE is the length modulo 2^32.
+                    if u64::from(u32::from_le_bytes(size)) != produced % (1 << 32) {
+                        return Err(invalid("gzip member length does not match its trailer"));
+                    }
+                    self.state = GzipState::BetweenMembers(source);
+                }
+                GzipState::Finished => {
+                    self.state = GzipState::Finished;
+                    return Ok(0);
+                }
+                GzipState::Failed => return Err(invalid("the gzip stream failed earlier")),
+            }
+        }
+    }
+}
+
+/// A layer stream, decompressed as its first bytes say (`Send` when the
+/// source is, so a layer can inflate on a thread of its own).
+pub(crate) enum Decompressed<R: Read> {
+    Gzip(flate2::bufread::MultiGzDecoder<BufReader<R>>),
+    GzipVerifiedByDigest(GzipWithoutCrc<BufReader<R>>),
+    Zstd(Box<ZstdFrames<BufReader<R>>>),
+    Plain(BufReader<R>),
+}
+
+impl<R: Read> Read for Decompressed<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Decompressed::Gzip(decoder) => decoder.read(buffer),
+            Decompressed::GzipVerifiedByDigest(decoder) => decoder.read(buffer),
+            Decompressed::Zstd(decoder) => decoder.read(buffer),
+            Decompressed::Plain(reader) => reader.read(buffer),
+        }
+    }
 }
 
 type ZstdDecoder<R> = ruzstd::decoding::StreamingDecoder<R, ruzstd::decoding::FrameDecoder>;
@@ -102,7 +272,7 @@ fn new_zstd_decoder<R: BufRead>(source: R) -> Result<ZstdDecoder<R>, std::io::Er
 
 /// A zstd stream of one or more frames, one after the other (the format
 /// allows several; a parallel compressor may write them).
-struct ZstdFrames<R: BufRead> {
+pub(crate) struct ZstdFrames<R: BufRead> {
     decoder: Option<ZstdDecoder<R>>,
     layer: String,
 }
@@ -179,6 +349,82 @@ pub(crate) fn read_layer(
             std::io::copy(&mut stream, &mut std::io::sink()).map_err(|source| SourceError::corrupt(layer, source))?;
             Ok(changes)
         }
+    }
+}
+
+/// The size of the chunks [`read_layer_pipelined`] hands from the inflating
+/// thread to the tar-reading one.
+const PIPELINE_CHUNK: usize = 256 * 1024;
+/// Chunks in flight between the two threads: 2 MiB per layer at most.
+const PIPELINE_DEPTH: usize = 8;
+
+/// [`read_layer`] with the decompression on a thread of its own: inflating
+/// one large layer is the longest single piece of an image scan, and taking
+/// the tar parsing and copying of kept files off that thread shortens it.
+/// Falls back to reading on this thread when no thread can be started.
+pub(crate) fn read_layer_pipelined(
+    stream: impl Read + Send,
+    layer: &str,
+    wanted: &dyn Wanted,
+    limits: &Limits,
+    kept_bytes: &std::sync::atomic::AtomicU64,
+    diff_id: DiffId,
+) -> Result<LayerChanges, SourceError> {
+    let mut stream = stream;
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(PIPELINE_DEPTH);
+    std::thread::scope(|scope| {
+        let source = &mut stream;
+        let inflating = std::thread::Builder::new().name("kensa-inflate".to_owned()).spawn_scoped(scope, move || {
+            loop {
+                let mut chunk = Vec::with_capacity(PIPELINE_CHUNK);
+                let read = source.by_ref().take(PIPELINE_CHUNK as u64).read_to_end(&mut chunk);
+                let finished = !matches!(read, Ok(count) if count > 0);
+                let message = match read {
+                    Ok(0) => break,
+                    Ok(_) => Ok(chunk),
+                    Err(error) => Err(error),
+                };
+                // The reader gone means it stopped early (an error): so do we.
+                if sender.send(message).is_err() || finished {
+                    break;
+                }
+            }
+        });
+        // The stream is lent to the thread for the whole scope, so a failed
+        // spawn is answered after it.
+        inflating.is_ok().then(|| {
+            let chunks = ChunkReader { receiver, chunk: Vec::new(), position: 0 };
+            read_layer(chunks, layer, wanted, limits, kept_bytes, diff_id)
+        })
+    })
+    .unwrap_or_else(|| read_layer(stream, layer, wanted, limits, kept_bytes, diff_id))
+}
+
+/// Reads the chunks the inflating thread sends, in order.
+struct ChunkReader {
+    receiver: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    position: usize,
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        while self.position >= self.chunk.len() {
+            match self.receiver.recv() {
+                Ok(Ok(chunk)) => {
+                    self.chunk = chunk;
+                    self.position = 0;
+                }
+                Ok(Err(error)) => return Err(error),
+                // The sender is gone: the stream ended.
+                Err(_) => return Ok(0),
+            }
+        }
+        let available = self.chunk.get(self.position..).unwrap_or_default();
+        let count = available.len().min(buffer.len());
+        buffer.get_mut(..count).unwrap_or_default().copy_from_slice(available.get(..count).unwrap_or_default());
+        self.position = self.position.saturating_add(count);
+        Ok(count)
     }
 }
 

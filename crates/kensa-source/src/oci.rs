@@ -19,7 +19,7 @@ use crate::archive::{
     ImageConfig, Member, image_details, io_error, layer_infos, parse_json, read_small, verify_diff_id,
 };
 use crate::digest::{HashingReader, sha256_of, verify};
-use crate::layer::{DiffId, LayerChanges, decompressed_as, read_layer};
+use crate::layer::{DiffId, LayerChanges, decompressed_as, read_layer_pipelined};
 use crate::reference::Platform;
 use crate::{ImageFileSystem, Limits, Problem, SourceError, Wanted};
 
@@ -222,8 +222,8 @@ impl LayoutDirectory<'_> {
         };
         let layer_name = format!("{} of {}", descriptor.digest, self.image_name());
         let mut stored = HashingReader::new(file);
-        let stream = decompressed_as(&mut stored, &layer_name, descriptor.media_type.as_deref())?;
-        let changes = read_layer(stream, &layer_name, wanted, limits, kept_bytes, DiffId::Skip)?;
+        let stream = decompressed_as(&mut stored, &layer_name, descriptor.media_type.as_deref(), true)?;
+        let changes = read_layer_pipelined(stream, &layer_name, wanted, limits, kept_bytes, DiffId::Skip)?;
         verify(&layer_name, &descriptor.digest, &stored.finish(&layer_name)?)?;
         Ok(changes)
     }

@@ -776,3 +776,52 @@ fn docker_save_of_several_images_scans_the_first_with_a_note() {
     let notes = problems(&image);
     assert!(notes.iter().any(|note| note.contains("holds 2 images") && note.contains("first:1")), "{notes:?}");
 }
+
+fn inflate_without_crc(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut output = Vec::new();
+    layer::GzipWithoutCrc::new(bytes).read_to_end(&mut output)?;
+    Ok(output)
+}
+
+/// The CRC-skipping gzip reader gives what flate2's full decoder gives on the
+/// real alpine layer and on several members in a row; reads header fields
+/// (name, comment, extra, header CRC) and zero padding; and refuses a cut
+/// stream, a wrong length, trailing garbage and unknown flags.
+#[test]
+fn gzip_without_crc_matches_the_full_decoder_and_refuses_damage() {
+    let layer = real_alpine_layer();
+    let compressed = gzip(&layer);
+    assert_eq!(inflate_without_crc(&compressed).unwrap(), layer);
+
+    let mut two_members = gzip(b"first ");
+    two_members.extend(gzip(b"second"));
+    two_members.extend([0u8; 512]);
+    assert_eq!(inflate_without_crc(&two_members).unwrap(), b"first second");
+
+    let mut builder = flate2::GzBuilder::new()
+        .filename("layer.tar")
+        .comment("made by a test")
+        .extra(vec![1, 2, 3])
+        .write(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut builder, b"with header fields").unwrap();
+    let with_fields = builder.finish().unwrap();
+    assert_eq!(inflate_without_crc(&with_fields).unwrap(), b"with header fields");
+    let mut with_header_crc = with_fields.clone();
+    with_header_crc[3] |= 0x02;
+    // FHCRC adds two bytes after the header; the reader must skip them, so a
+    // stream claiming it without them fails rather than misreads.
+    assert!(inflate_without_crc(&with_header_crc).is_err());
+
+    assert!(inflate_without_crc(&compressed[..compressed.len() / 2]).is_err(), "cut in the deflate data");
+    assert!(inflate_without_crc(&compressed[..compressed.len() - 3]).is_err(), "cut in the trailer");
+    let mut wrong_length = compressed.clone();
+    let last = wrong_length.len() - 1;
+    wrong_length[last] ^= 1;
+    assert!(inflate_without_crc(&wrong_length).is_err());
+    let mut garbage = compressed.clone();
+    garbage.extend(b"garbage");
+    assert!(inflate_without_crc(&garbage).is_err());
+    let mut reserved_flag = compressed;
+    reserved_flag[3] |= 0x80;
+    assert!(inflate_without_crc(&reserved_flag).is_err());
+}
