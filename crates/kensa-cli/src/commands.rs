@@ -207,18 +207,25 @@ fn database_path(location: &DatabaseLocation) -> Result<PathBuf> {
 pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Scan { target: ScanTarget::Fs { path, options } } => {
+            // The database first: a missing one fails before a long pull.
+            let database = open_database(&options)?;
             let inventory = collect_inventory(&path)?;
-            scan_inventory(&inventory, &options)
+            scan_inventory(&inventory, &database, &options)
         }
         Command::Scan { target: ScanTarget::Image { image, options } } => {
+            // The database first: a missing one fails before a long pull.
+            let database = open_database(&options)?;
             let inventory = collect_image_inventory(&image)?;
-            scan_inventory(&inventory, &options)
+            scan_inventory(&inventory, &database, &options)
         }
         Command::Scan { target: ScanTarget::Archive { path, options } } => {
+            // The database first: a missing one fails before a long pull.
+            let database = open_database(&options)?;
             let inventory = collect_archive_inventory(&path)?;
-            scan_inventory(&inventory, &options)
+            scan_inventory(&inventory, &database, &options)
         }
         Command::Scan { target: ScanTarget::Inventory { file, options } } => {
+            let database = open_database(&options)?;
             let text = std::fs::read(&file).with_context(|| format!("cannot read inventory {}", file.display()))?;
             let inventory: Inventory = serde_json::from_slice(&text)
                 .with_context(|| format!("{} is not a Kensa inventory", file.display()))?;
@@ -230,7 +237,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                     kensa_model::INVENTORY_SCHEMA_VERSION
                 );
             }
-            scan_inventory(&inventory, &options)
+            scan_inventory(&inventory, &database, &options)
         }
         Command::Inventory { target, path, output } => {
             let inventory = match (target, path) {
@@ -411,10 +418,12 @@ fn collect_archive_inventory(path: &Path) -> Result<Inventory> {
     Ok(inventory)
 }
 
-fn scan_inventory(inventory: &Inventory, options: &ScanOptions) -> Result<ExitCode> {
-    let path = database_path(&options.database)?;
-    let database = kensa_db::Database::open(&path)?;
-    let mut outcome = kensa_match::match_inventory(inventory, &database)?;
+fn open_database(options: &ScanOptions) -> Result<kensa_db::Database> {
+    Ok(kensa_db::Database::open(&database_path(&options.database)?)?)
+}
+
+fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options: &ScanOptions) -> Result<ExitCode> {
+    let mut outcome = kensa_match::match_inventory(inventory, database)?;
     if options.ignore_unfixed {
         outcome.findings.retain(|finding| finding.fix_state == kensa_model::FixState::Fixed);
     }

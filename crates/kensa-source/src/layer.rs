@@ -372,20 +372,27 @@ pub(crate) fn read_layer_pipelined(
 ) -> Result<LayerChanges, SourceError> {
     let mut stream = stream;
     let (sender, receiver) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(PIPELINE_DEPTH);
+    // Read chunks come back to be filled again: a fresh buffer would be
+    // zeroed first, and that was a memset of the whole layer.
+    let (recycle, recycled) = std::sync::mpsc::sync_channel::<Vec<u8>>(PIPELINE_DEPTH.saturating_add(2));
     std::thread::scope(|scope| {
         let source = &mut stream;
         let inflating = std::thread::Builder::new().name("kensa-inflate".to_owned()).spawn_scoped(scope, move || {
             loop {
-                let mut chunk = Vec::with_capacity(PIPELINE_CHUNK);
-                let read = source.by_ref().take(PIPELINE_CHUNK as u64).read_to_end(&mut chunk);
-                let finished = !matches!(read, Ok(count) if count > 0);
-                let message = match read {
+                let mut chunk = recycled.try_recv().unwrap_or_default();
+                chunk.resize(PIPELINE_CHUNK, 0);
+                let filled = fill(source, &mut chunk);
+                let message = match filled {
                     Ok(0) => break,
-                    Ok(_) => Ok(chunk),
+                    Ok(count) => {
+                        chunk.truncate(count);
+                        Ok(chunk)
+                    }
                     Err(error) => Err(error),
                 };
+                let failed = message.is_err();
                 // The reader gone means it stopped early (an error): so do we.
-                if sender.send(message).is_err() || finished {
+                if sender.send(message).is_err() || failed {
                     break;
                 }
             }
@@ -393,16 +400,31 @@ pub(crate) fn read_layer_pipelined(
         // The stream is lent to the thread for the whole scope, so a failed
         // spawn is answered after it.
         inflating.is_ok().then(|| {
-            let chunks = ChunkReader { receiver, chunk: Vec::new(), position: 0 };
+            let chunks = ChunkReader { receiver, recycle, chunk: Vec::new(), position: 0 };
             read_layer(chunks, layer, wanted, limits, kept_bytes, diff_id)
         })
     })
     .unwrap_or_else(|| read_layer(stream, layer, wanted, limits, kept_bytes, diff_id))
 }
 
+/// Reads until `buffer` is full or the stream ends; the count read.
+fn fill(source: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while let Some(rest) = buffer.get_mut(filled..).filter(|rest| !rest.is_empty()) {
+        match source.read(rest) {
+            Ok(0) => break,
+            Ok(count) => filled = filled.saturating_add(count),
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(filled)
+}
+
 /// Reads the chunks the inflating thread sends, in order.
 struct ChunkReader {
     receiver: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    recycle: std::sync::mpsc::SyncSender<Vec<u8>>,
     chunk: Vec<u8>,
     position: usize,
 }
@@ -412,7 +434,9 @@ impl Read for ChunkReader {
         while self.position >= self.chunk.len() {
             match self.receiver.recv() {
                 Ok(Ok(chunk)) => {
-                    self.chunk = chunk;
+                    let used = std::mem::replace(&mut self.chunk, chunk);
+                    // A full return queue just drops the buffer.
+                    let _ = self.recycle.try_send(used);
                     self.position = 0;
                 }
                 Ok(Err(error)) => return Err(error),
