@@ -337,13 +337,13 @@ pub(crate) fn read_layer(
     match diff_id {
         DiffId::Compute => {
             let mut hashing = HashingReader::new(stream);
-            let mut changes = read_entries(&mut hashing, layer, wanted, limits, kept_bytes)?;
+            let mut changes = read_entries(&mut hashing, layer, wanted, limits, kept_bytes, tar::Archive::entries)?;
             changes.diff_id = hashing.finish(layer)?;
             Ok(changes)
         }
         DiffId::Skip => {
             let mut stream = stream;
-            let changes = read_entries(&mut stream, layer, wanted, limits, kept_bytes)?;
+            let changes = read_entries(&mut stream, layer, wanted, limits, kept_bytes, tar::Archive::entries)?;
             // Read past the end-of-archive blocks so a truncated gzip stream
             // (or a bad CRC) is noticed instead of silently ignored.
             std::io::copy(&mut stream, &mut std::io::sink()).map_err(|source| SourceError::corrupt(layer, source))?;
@@ -400,8 +400,18 @@ pub(crate) fn read_layer_pipelined(
         // The stream is lent to the thread for the whole scope, so a failed
         // spawn is answered after it.
         inflating.is_ok().then(|| {
-            let chunks = ChunkReader { receiver, recycle, chunk: Vec::new(), position: 0 };
-            read_layer(chunks, layer, wanted, limits, kept_bytes, diff_id)
+            let mut chunks = ChunkReader { receiver, recycle, chunk: Vec::new(), position: 0, offset: 0 };
+            match diff_id {
+                // Unwanted entries are skipped chunk by chunk, never copied.
+                DiffId::Skip => {
+                    let changes =
+                        read_entries(&mut chunks, layer, wanted, limits, kept_bytes, tar::Archive::entries_with_seek)?;
+                    std::io::copy(&mut chunks, &mut std::io::sink())
+                        .map_err(|source| SourceError::corrupt(layer, source))?;
+                    Ok(changes)
+                }
+                DiffId::Compute => read_layer(chunks, layer, wanted, limits, kept_bytes, diff_id),
+            }
         })
     })
     .unwrap_or_else(|| read_layer(stream, layer, wanted, limits, kept_bytes, diff_id))
@@ -427,10 +437,13 @@ struct ChunkReader {
     recycle: std::sync::mpsc::SyncSender<Vec<u8>>,
     chunk: Vec<u8>,
     position: usize,
+    /// Bytes of the stream read or skipped so far.
+    offset: u64,
 }
 
-impl Read for ChunkReader {
-    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+impl ChunkReader {
+    /// Makes sure the current chunk has unread bytes; `false` at the end.
+    fn next_chunk(&mut self) -> std::io::Result<bool> {
         while self.position >= self.chunk.len() {
             match self.receiver.recv() {
                 Ok(Ok(chunk)) => {
@@ -441,29 +454,68 @@ impl Read for ChunkReader {
                 }
                 Ok(Err(error)) => return Err(error),
                 // The sender is gone: the stream ended.
-                Err(_) => return Ok(0),
+                Err(_) => return Ok(false),
             }
+        }
+        Ok(true)
+    }
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        if buffer.is_empty() || !self.next_chunk()? {
+            return Ok(0);
         }
         let available = self.chunk.get(self.position..).unwrap_or_default();
         let count = available.len().min(buffer.len());
         buffer.get_mut(..count).unwrap_or_default().copy_from_slice(available.get(..count).unwrap_or_default());
         self.position = self.position.saturating_add(count);
+        self.offset = self.offset.saturating_add(count as u64);
         Ok(count)
     }
 }
 
-fn read_entries(
-    stream: impl Read,
+/// Forward skips only (what the tar reader asks for past unwanted entries);
+/// anything else is refused.
+impl std::io::Seek for ChunkReader {
+    fn seek(&mut self, position: std::io::SeekFrom) -> std::io::Result<u64> {
+        let std::io::SeekFrom::Current(distance) = position else {
+            return Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "a layer stream only skips forward"));
+        };
+        let mut remaining = u64::try_from(distance)
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::Unsupported, "a layer stream only skips forward"))?;
+        while remaining > 0 {
+            if !self.next_chunk()? {
+                return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the layer ends inside an entry"));
+            }
+            let available = self.chunk.len().saturating_sub(self.position);
+            let step = usize::try_from(remaining).unwrap_or(usize::MAX).min(available);
+            self.position = self.position.saturating_add(step);
+            self.offset = self.offset.saturating_add(step as u64);
+            remaining = remaining.saturating_sub(step as u64);
+        }
+        Ok(self.offset)
+    }
+}
+
+/// How the tar reader walks entries: `tar::Archive::entries`, or
+/// `entries_with_seek` for a stream that can skip unwanted contents without
+/// copying them.
+type OpenEntries<R> = for<'archive> fn(&'archive mut tar::Archive<R>) -> std::io::Result<tar::Entries<'archive, R>>;
+
+fn read_entries<R: Read>(
+    stream: R,
     layer: &str,
     wanted: &dyn Wanted,
     limits: &Limits,
     kept_bytes: &std::sync::atomic::AtomicU64,
+    open_entries: OpenEntries<R>,
 ) -> Result<LayerChanges, SourceError> {
     let mut changes = LayerChanges::default();
     // Files of this layer read and then dropped by `Wanted::keep`.
     let mut dropped = std::collections::HashSet::new();
     let mut archive = tar::Archive::new(stream);
-    let entries = archive.entries().map_err(|source| SourceError::corrupt(layer, source))?;
+    let entries = open_entries(&mut archive).map_err(|source| SourceError::corrupt(layer, source))?;
     for entry in entries {
         let mut entry = entry.map_err(|source| SourceError::corrupt(layer, source))?;
         let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
