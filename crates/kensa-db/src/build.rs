@@ -53,20 +53,39 @@ pub struct BuildReport {
 /// Builds a database at `output` from every advisory file under `input` (a
 /// directory or a zip archive). The new database replaces any old one atomically.
 pub fn build_database(input: &Path, output: &Path) -> Result<BuildReport, DbError> {
-    let mut report = BuildReport::default();
-    let mut advisories: BTreeMap<String, Advisory> = BTreeMap::new();
-    let mut known_exploited: BTreeMap<String, KnownExploited> = BTreeMap::new();
-    let mut accept = |path: &str, contents: &[u8], report: &mut BuildReport| {
+    let mut builder = DatabaseBuilder::default();
+    if input.is_dir() {
+        builder.add_directory(input)?;
+    } else {
+        builder.add_zip(input)?;
+    }
+    builder.finish(output, &[])
+}
+
+/// Feed files in, one database out: what `kensa db build` and a full
+/// `kensa db update` share. Files are parsed as they are added; `finish`
+/// writes the database beside `output` and renames it over the old one.
+#[derive(Default)]
+pub struct DatabaseBuilder {
+    advisories: BTreeMap<String, Advisory>,
+    known_exploited: BTreeMap<String, KnownExploited>,
+    report: BuildReport,
+}
+
+impl DatabaseBuilder {
+    /// Parses one feed file (`path` names it in the report and decides its format).
+    pub fn add_file(&mut self, path: &str, contents: &[u8]) {
+        let report = &mut self.report;
         report.files_read += 1;
         match kensa_advisory::parse_feed_file(path, contents) {
             Ok(kensa_advisory::FeedFile::Advisories(parsed)) => {
                 for advisory in parsed {
-                    keep_newest(&mut advisories, advisory, report);
+                    keep_newest(&mut self.advisories, advisory, report);
                 }
             }
             Ok(kensa_advisory::FeedFile::KnownExploited(entries)) => {
                 for entry in entries {
-                    known_exploited.insert(entry.cve.clone(), entry);
+                    self.known_exploited.insert(entry.cve.clone(), entry);
                 }
             }
             Ok(_) => {
@@ -83,18 +102,45 @@ pub fn build_database(input: &Path, output: &Path) -> Result<BuildReport, DbErro
                 report.rejected.push(SkippedFile { path: path.to_owned(), reason: other.to_string() });
             }
         }
-    };
-    if input.is_dir() {
-        read_directory(input, &mut report, &mut accept)?;
-    } else {
-        read_zip(input, &mut report, &mut accept)?;
     }
-    report.known_exploited = known_exploited.len() as u64;
-    write_database(output, &advisories, &known_exploited, &mut report)?;
-    report.skipped.sort();
-    report.rejected.sort();
-    report.duplicates.sort();
-    Ok(report)
+
+    /// Every file under a directory (zips inside it are read as archives).
+    pub fn add_directory(&mut self, input: &Path) -> Result<(), DbError> {
+        read_directory(input, self)
+    }
+
+    /// Every file in a zip archive on disk.
+    pub fn add_zip(&mut self, input: &Path) -> Result<(), DbError> {
+        let file = std::fs::File::open(input).map_err(|source| DbError::Io {
+            operation: "open",
+            path: input.display().to_string(),
+            source,
+        })?;
+        let label = input.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        read_zip_labelled(std::io::BufReader::new(file), &input.display().to_string(), &label, self)
+    }
+
+    /// Every file in a zip archive read from `reader` (a download held in
+    /// memory); `name` labels its entries.
+    pub fn add_zip_reader(&mut self, reader: impl Read + std::io::Seek, name: &str) -> Result<(), DbError> {
+        read_zip_labelled(reader, name, name, self)
+    }
+
+    /// What has been read so far.
+    pub fn report(&self) -> &BuildReport {
+        &self.report
+    }
+
+    /// Writes the database (with `meta` pairs added to its meta table) beside
+    /// `output` and renames it over any old one.
+    pub fn finish(mut self, output: &Path, meta: &[(String, String)]) -> Result<BuildReport, DbError> {
+        self.report.known_exploited = self.known_exploited.len() as u64;
+        write_database(output, &self.advisories, &self.known_exploited, meta, &mut self.report)?;
+        self.report.skipped.sort();
+        self.report.rejected.sort();
+        self.report.duplicates.sort();
+        Ok(self.report)
+    }
 }
 
 /// When two files carry the same id, keep the one modified last, and carry over
@@ -129,9 +175,7 @@ fn keep_newest(advisories: &mut BTreeMap<String, Advisory>, advisory: Advisory, 
     advisories.insert(kept.id.clone(), kept);
 }
 
-type Accept<'a> = dyn FnMut(&str, &[u8], &mut BuildReport) + 'a;
-
-fn read_directory(input: &Path, report: &mut BuildReport, accept: &mut Accept<'_>) -> Result<(), DbError> {
+fn read_directory(input: &Path, builder: &mut DatabaseBuilder) -> Result<(), DbError> {
     let walker = walkdir::WalkDir::new(input).follow_links(false).sort_by_file_name();
     for item in walker {
         let entry = item.map_err(|error| DbError::Io {
@@ -148,12 +192,12 @@ fn read_directory(input: &Path, report: &mut BuildReport, accept: &mut Accept<'_
         }
         if entry.path().extension().is_some_and(|extension| extension == "zip") {
             // Feed bundles (OSV's all.zip) may sit inside a mirror directory.
-            read_zip(entry.path(), report, accept)?;
+            builder.add_zip(entry.path())?;
             continue;
         }
         let size = entry.metadata().map(|metadata| metadata.len()).unwrap_or(0);
         if size > ADVISORY_FILE_LIMIT {
-            report.rejected.push(SkippedFile {
+            builder.report.rejected.push(SkippedFile {
                 path: relative,
                 reason: format!("{size} bytes is over the {ADVISORY_FILE_LIMIT}-byte limit for one advisory file"),
             });
@@ -164,20 +208,19 @@ fn read_directory(input: &Path, report: &mut BuildReport, accept: &mut Accept<'_
             path: entry.path().display().to_string(),
             source,
         })?;
-        accept(&relative, &contents, report);
+        builder.add_file(&relative, &contents);
     }
     Ok(())
 }
 
-fn read_zip(input: &Path, report: &mut BuildReport, accept: &mut Accept<'_>) -> Result<(), DbError> {
-    let archive_error = |message: String| DbError::Archive { path: input.display().to_string(), message };
-    let file = std::fs::File::open(input).map_err(|source| DbError::Io {
-        operation: "open",
-        path: input.display().to_string(),
-        source,
-    })?;
-    let mut archive =
-        zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|error| archive_error(error.to_string()))?;
+fn read_zip_labelled(
+    reader: impl Read + std::io::Seek,
+    archive_name: &str,
+    label: &str,
+    builder: &mut DatabaseBuilder,
+) -> Result<(), DbError> {
+    let archive_error = |message: String| DbError::Archive { path: archive_name.to_owned(), message };
+    let mut archive = zip::ZipArchive::new(reader).map_err(|error| archive_error(error.to_string()))?;
     let mut total: u64 = 0;
     for index in 0..archive.len() {
         let mut entry = archive.by_index(index).map_err(|error| archive_error(error.to_string()))?;
@@ -187,7 +230,7 @@ fn read_zip(input: &Path, report: &mut BuildReport, accept: &mut Accept<'_>) -> 
         // Entry names are only used as labels (never as paths to write to), but
         // keep them readable and relative.
         let entry_name = entry.name().map(|name| name.trim_start_matches('/').to_owned()).unwrap_or_default();
-        let name = format!("{}!/{}", input.file_name().unwrap_or_default().to_string_lossy(), entry_name);
+        let name = format!("{label}!/{entry_name}");
         let mut contents = Vec::new();
         // The declared size can lie (zip bombs): read at most the limit plus one byte.
         (&mut entry)
@@ -196,7 +239,7 @@ fn read_zip(input: &Path, report: &mut BuildReport, accept: &mut Accept<'_>) -> 
             .map_err(|error| archive_error(format!("entry {entry_name}: {error}")))?;
         total = total.saturating_add(contents.len() as u64);
         if contents.len() as u64 > ADVISORY_FILE_LIMIT {
-            report.rejected.push(SkippedFile {
+            builder.report.rejected.push(SkippedFile {
                 path: name,
                 reason: format!("over the {ADVISORY_FILE_LIMIT}-byte limit for one advisory file"),
             });
@@ -207,7 +250,7 @@ fn read_zip(input: &Path, report: &mut BuildReport, accept: &mut Accept<'_>) -> 
                 "more than {ARCHIVE_TOTAL_LIMIT} bytes uncompressed; refusing to read further"
             )));
         }
-        accept(&name, &contents, report);
+        builder.add_file(&name, &contents);
     }
     Ok(())
 }
@@ -216,6 +259,7 @@ fn write_database(
     output: &Path,
     advisories: &BTreeMap<String, Advisory>,
     known_exploited: &BTreeMap<String, KnownExploited>,
+    meta: &[(String, String)],
     report: &mut BuildReport,
 ) -> Result<(), DbError> {
     if let Some(parent) = output.parent().filter(|parent| !parent.as_os_str().is_empty()) {
@@ -227,19 +271,31 @@ fn write_database(
     }
     let temporary = temporary_path(output);
     let _ = std::fs::remove_file(&temporary);
-    let result = write_tables(&temporary, advisories, known_exploited, report);
+    let result = write_tables(&temporary, advisories, known_exploited, meta, report);
     if let Err(error) = result {
         let _ = std::fs::remove_file(&temporary);
         return Err(error);
     }
-    std::fs::rename(&temporary, output).map_err(|source| DbError::Io {
+    publish(&temporary, output)
+}
+
+/// Renames a finished (synced) file over `output`, then syncs the directory
+/// so the rename itself survives a crash. Readers that opened the old file
+/// keep reading it.
+pub(crate) fn publish(temporary: &Path, output: &Path) -> Result<(), DbError> {
+    std::fs::rename(temporary, output).map_err(|source| DbError::Io {
         operation: "replace",
         path: output.display().to_string(),
         source,
-    })
+    })?;
+    if let Some(parent) = output.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+        // Directories cannot be synced on every platform; the rename stands either way.
+        let _ = std::fs::File::open(parent).and_then(|directory| directory.sync_all());
+    }
+    Ok(())
 }
 
-fn temporary_path(output: &Path) -> PathBuf {
+pub(crate) fn temporary_path(output: &Path) -> PathBuf {
     let mut name = output.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".building-{}", std::process::id()));
     output.with_file_name(name)
@@ -249,6 +305,7 @@ fn write_tables(
     path: &Path,
     advisories: &BTreeMap<String, Advisory>,
     known_exploited: &BTreeMap<String, KnownExploited>,
+    meta: &[(String, String)],
     report: &mut BuildReport,
 ) -> Result<(), DbError> {
     let database = redb::Database::create(path).map_err(|error| DbError::storage(path, error))?;
@@ -320,15 +377,22 @@ fn write_tables(
             ("schema_version", schema_version.as_str()),
             ("built_at", built_at.as_str()),
             ("advisories_per_ecosystem", per_ecosystem.as_str()),
-        ] {
+        ]
+        .into_iter()
+        .chain(meta.iter().map(|(key, value)| (key.as_str(), value.as_str())))
+        {
             table.insert(key, value).map_err(|error| DbError::storage(path, error))?;
         }
     }
     transaction.commit().map_err(|error| DbError::storage(path, error))?;
     report.advisories = advisories.len() as u64;
     drop(database);
-    // redb commits durably; fsync the file once more so the rename that follows
-    // publishes complete data even on filesystems that reorder metadata.
+    sync_file(path)
+}
+
+/// redb commits durably; fsync the file once more so the rename that follows
+/// publishes complete data even on filesystems that reorder metadata.
+pub(crate) fn sync_file(path: &Path) -> Result<(), DbError> {
     std::fs::File::open(path).and_then(|file| file.sync_all()).map_err(|source| DbError::Io {
         operation: "sync",
         path: path.display().to_string(),

@@ -9,13 +9,17 @@
 //! A build writes a new file beside the target and renames it over the old one,
 //! so a scan never sees a half-written database.
 //!
-//! This crate does not download anything yet (`kensa db update` is a later issue).
+//! Incremental changes (`apply_changes`) copy the file, change the copy in one
+//! transaction, and rename it over the original the same way. Downloading is
+//! `kensa-update`'s; this crate never touches the network.
 
 mod build;
 mod store;
+mod update;
 
-pub use build::{BuildReport, SkippedFile, build_database};
+pub use build::{BuildReport, DatabaseBuilder, SkippedFile, build_database};
 pub use store::{DB_SCHEMA_VERSION, Database, DatabaseInfo};
+pub use update::{AppliedChanges, Changes, apply_changes};
 
 /// Errors building, opening or reading the database.
 #[derive(Debug, thiserror::Error)]

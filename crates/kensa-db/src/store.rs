@@ -75,6 +75,21 @@ impl Database {
         &self.path
     }
 
+    /// Every meta value whose key starts with `prefix` (source states that
+    /// `kensa db update` records: `source:osv:PyPI:last_modified`, …).
+    pub fn meta_values(&self, prefix: &str) -> Result<BTreeMap<String, String>, DbError> {
+        let table = self.transaction.open_table(META).map_err(|error| DbError::storage(&self.path, error))?;
+        let mut values = BTreeMap::new();
+        for item in table.range(prefix..).map_err(|error| DbError::storage(&self.path, error))? {
+            let (key, value) = item.map_err(|error| DbError::storage(&self.path, error))?;
+            if !key.value().starts_with(prefix) {
+                break;
+            }
+            values.insert(key.value().to_owned(), value.value().to_owned());
+        }
+        Ok(values)
+    }
+
     fn meta(&self, key: &str) -> Result<Option<String>, DbError> {
         let table = self.transaction.open_table(META).map_err(|error| DbError::storage(&self.path, error))?;
         let value = table.get(key).map_err(|error| DbError::storage(&self.path, error))?;

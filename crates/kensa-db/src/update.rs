@@ -1,0 +1,190 @@
+//! Incremental changes to an existing database: advisories added or replaced
+//! by id, the KEV catalog replaced, meta values set.
+//!
+//! The change is made to a copy beside the database, committed, synced and
+//! renamed over it, exactly like a build: a scan that opened the old file
+//! keeps reading it, and a crash at any point leaves either the old database
+//! or the new one, never a mixture (a leftover copy is removed by the next
+//! change).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use kensa_model::{Advisory, KnownExploited};
+use redb::ReadableTable;
+
+use crate::DbError;
+use crate::build::{publish, sync_file, temporary_path};
+use crate::store::{ADVISORIES, KNOWN_EXPLOITED, META, PACKAGES, package_key};
+
+/// What to change.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    /// Advisories to add, or to replace the stored record of the same id.
+    pub advisories: Vec<Advisory>,
+    /// A new CISA KEV catalog replacing the stored one, when given.
+    pub known_exploited: Option<Vec<KnownExploited>>,
+    /// Meta values to set (source states, update times).
+    pub meta: Vec<(String, String)>,
+}
+
+/// What a change did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AppliedChanges {
+    /// Advisories that were not in the database.
+    pub added: u64,
+    /// Advisories whose stored record was replaced.
+    pub replaced: u64,
+}
+
+fn encode<T: serde::Serialize>(value: &T, path: &Path, key: &str) -> Result<Vec<u8>, DbError> {
+    postcard::to_allocvec(value).map_err(|error| DbError::Corrupt {
+        path: path.display().to_string(),
+        key: key.to_owned(),
+        message: format!("cannot encode: {error}"),
+    })
+}
+
+fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], path: &Path, key: &str) -> Result<T, DbError> {
+    postcard::from_bytes(bytes).map_err(|error| DbError::Corrupt {
+        path: path.display().to_string(),
+        key: key.to_owned(),
+        message: error.to_string(),
+    })
+}
+
+/// The (ecosystem, name) keys an advisory is indexed under, and its ecosystems.
+fn index_keys(advisory: &Advisory) -> (BTreeSet<String>, BTreeSet<&'static str>) {
+    let keys = advisory.affected.iter().map(|affected| package_key(affected.ecosystem, &affected.name)).collect();
+    let ecosystems = advisory.affected.iter().map(|affected| affected.ecosystem.as_str()).collect();
+    (keys, ecosystems)
+}
+
+/// Applies `changes` to the database at `path` (which must exist and be of
+/// this version), replacing it atomically.
+pub fn apply_changes(path: &Path, changes: &Changes) -> Result<AppliedChanges, DbError> {
+    // Refuses a missing database or one of another format version.
+    drop(crate::Database::open(path)?);
+    let temporary = temporary_path(path);
+    let _ = std::fs::remove_file(&temporary);
+    std::fs::copy(path, &temporary).map_err(|source| DbError::Io {
+        operation: "copy",
+        path: path.display().to_string(),
+        source,
+    })?;
+    let result = apply_to_copy(&temporary, changes);
+    match result {
+        Ok(applied) => {
+            sync_file(&temporary)?;
+            publish(&temporary, path)?;
+            Ok(applied)
+        }
+        Err(error) => {
+            let _ = std::fs::remove_file(&temporary);
+            Err(error)
+        }
+    }
+}
+
+fn apply_to_copy(path: &Path, changes: &Changes) -> Result<AppliedChanges, DbError> {
+    let storage = |error: redb::Error| DbError::storage(path, error);
+    let database = redb::Database::open(path).map_err(|error| storage(error.into()))?;
+    let transaction = database.begin_write().map_err(|error| storage(error.into()))?;
+    let mut applied = AppliedChanges::default();
+    let mut per_ecosystem: BTreeMap<String, u64> = {
+        let table = transaction.open_table(META).map_err(|error| storage(error.into()))?;
+        let text = table
+            .get("advisories_per_ecosystem")
+            .map_err(|error| storage(error.into()))?
+            .map(|value| value.value().to_owned())
+            .unwrap_or_default();
+        text.lines()
+            .filter_map(|line| line.split_once('\t'))
+            .map(|(ecosystem, count)| (ecosystem.to_owned(), count.parse().unwrap_or(0)))
+            .collect()
+    };
+    {
+        let mut advisories = transaction.open_table(ADVISORIES).map_err(|error| storage(error.into()))?;
+        let mut packages = transaction.open_table(PACKAGES).map_err(|error| storage(error.into()))?;
+        // Index entries to rewrite, loaded once each.
+        let mut index: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let load = |key: &str,
+                        index: &mut BTreeMap<String, BTreeSet<String>>,
+                        packages: &redb::Table<'_, &str, &[u8]>|
+         -> Result<(), DbError> {
+            if !index.contains_key(key) {
+                let ids: Vec<String> = match packages.get(key).map_err(|error| storage(error.into()))? {
+                    Some(bytes) => decode(bytes.value(), path, key)?,
+                    None => Vec::new(),
+                };
+                index.insert(key.to_owned(), ids.into_iter().collect());
+            }
+            Ok(())
+        };
+        for advisory in &changes.advisories {
+            let previous = match advisories.get(advisory.id.as_str()).map_err(|error| storage(error.into()))? {
+                Some(bytes) => Some(decode::<Advisory>(bytes.value(), path, &advisory.id)?),
+                None => None,
+            };
+            if let Some(previous) = &previous {
+                applied.replaced += 1;
+                let (keys, ecosystems) = index_keys(previous);
+                for key in keys {
+                    load(&key, &mut index, &packages)?;
+                    if let Some(ids) = index.get_mut(&key) {
+                        ids.remove(&advisory.id);
+                    }
+                }
+                for ecosystem in ecosystems {
+                    if let Some(count) = per_ecosystem.get_mut(ecosystem) {
+                        *count = count.saturating_sub(1);
+                    }
+                }
+            } else {
+                applied.added += 1;
+            }
+            let (keys, ecosystems) = index_keys(advisory);
+            for key in keys {
+                load(&key, &mut index, &packages)?;
+                if let Some(ids) = index.get_mut(&key) {
+                    ids.insert(advisory.id.clone());
+                }
+            }
+            for ecosystem in ecosystems {
+                *per_ecosystem.entry(ecosystem.to_owned()).or_default() += 1;
+            }
+            let bytes = encode(advisory, path, &advisory.id)?;
+            advisories.insert(advisory.id.as_str(), bytes.as_slice()).map_err(|error| storage(error.into()))?;
+        }
+        for (key, ids) in &index {
+            if ids.is_empty() {
+                packages.remove(key.as_str()).map_err(|error| storage(error.into()))?;
+            } else {
+                let ids: Vec<&String> = ids.iter().collect();
+                let bytes = encode(&ids, path, key)?;
+                packages.insert(key.as_str(), bytes.as_slice()).map_err(|error| storage(error.into()))?;
+            }
+        }
+    }
+    if let Some(entries) = &changes.known_exploited {
+        // A table that never existed is fine to "delete".
+        transaction.delete_table(KNOWN_EXPLOITED).map_err(|error| storage(error.into()))?;
+        let mut table = transaction.open_table(KNOWN_EXPLOITED).map_err(|error| storage(error.into()))?;
+        for entry in entries {
+            let bytes = encode(entry, path, &entry.cve)?;
+            table.insert(entry.cve.as_str(), bytes.as_slice()).map_err(|error| storage(error.into()))?;
+        }
+    }
+    {
+        let mut table = transaction.open_table(META).map_err(|error| storage(error.into()))?;
+        per_ecosystem.retain(|_, count| *count > 0);
+        let per_ecosystem: String =
+            per_ecosystem.iter().map(|(ecosystem, count)| format!("{ecosystem}\t{count}\n")).collect();
+        table.insert("advisories_per_ecosystem", per_ecosystem.as_str()).map_err(|error| storage(error.into()))?;
+        for (key, value) in &changes.meta {
+            table.insert(key.as_str(), value.as_str()).map_err(|error| storage(error.into()))?;
+        }
+    }
+    transaction.commit().map_err(|error| storage(error.into()))?;
+    Ok(applied)
+}
