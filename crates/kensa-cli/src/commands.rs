@@ -174,6 +174,26 @@ enum DbCommand {
         #[command(flatten)]
         database: DatabaseLocation,
     },
+    /// Bring the database up to date from the OSV bucket and CISA KEV (incrementally after the first time).
+    Update {
+        /// Base URL of an OSV bucket layout (a mirror, or `kensa db mirror`'s output served over HTTP).
+        #[arg(long, env = "KENSA_OSV_URL", default_value = kensa_update::DEFAULT_OSV_URL)]
+        osv_url: String,
+        /// Keep only this OSV ecosystem (repeatable); all of `ecosystems.txt` by default.
+        #[arg(long = "ecosystem", value_name = "ECOSYSTEM")]
+        ecosystems: Vec<String>,
+        /// URL of the CISA KEV catalog (JSON).
+        #[arg(long, env = "KENSA_KEV_URL", default_value = kensa_update::DEFAULT_KEV_URL)]
+        kev_url: String,
+        /// Leave the CISA KEV catalog out (wins over --kev-url).
+        #[arg(long)]
+        no_kev: bool,
+        /// Download everything again and rebuild.
+        #[arg(long)]
+        full: bool,
+        #[command(flatten)]
+        database: DatabaseLocation,
+    },
     /// Show what the database holds.
     Status {
         #[command(flatten)]
@@ -254,6 +274,11 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Db { command: DbCommand::Build { from, verbose, database } } => {
             build_database(&from, &database_path(&database)?, verbose)
+        }
+        Command::Db { command: DbCommand::Update { osv_url, ecosystems, kev_url, no_kev, full, database } } => {
+            let options =
+                kensa_update::UpdateOptions { osv_url, ecosystems, kev_url: (!no_kev).then_some(kev_url), full };
+            update_database(&database_path(&database)?, &options)
         }
         Command::Db { command: DbCommand::Status { database } } => database_status(&database_path(&database)?),
         Command::Db { command: DbCommand::Show { id, package, database } } => {
@@ -541,6 +566,46 @@ fn show_advisories(path: &Path, id: Option<&str>, package: Option<&str>) -> Resu
     Ok(ExitCode::SUCCESS)
 }
 
+fn describe_age(seconds: u64) -> String {
+    match seconds {
+        0..120 => format!("{seconds} s"),
+        120..7_200 => format!("{} min", seconds / 60),
+        7_200..172_800 => format!("{} h", seconds / 3600),
+        _ => format!("{} days", seconds / 86_400),
+    }
+}
+
+fn update_database(path: &Path, options: &kensa_update::UpdateOptions) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let report = kensa_update::update(path, options).with_context(|| format!("cannot update {}", path.display()))?;
+    let mut stderr = std::io::stderr().lock();
+    for (source, how) in &report.sources {
+        match how {
+            kensa_update::SourceUpdate::Full { records } => {
+                writeln!(stderr, "  {source:<24} full download, {records} records")?
+            }
+            kensa_update::SourceUpdate::Incremental { records } => {
+                writeln!(stderr, "  {source:<24} {records} records changed since the last update")?
+            }
+        }
+    }
+    for rejected in &report.rejected {
+        writeln!(stderr, "  malformed record left out: {}: {}", rejected.path, rejected.reason)?;
+    }
+    writeln!(
+        stderr,
+        "{} {}: {} advisories added, {} replaced; {} requests, {} bytes, {:.1}s",
+        if report.rebuilt { "built" } else { "updated" },
+        path.display(),
+        report.added,
+        report.replaced,
+        report.requests,
+        report.bytes,
+        started.elapsed().as_secs_f64()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn database_status(path: &Path) -> Result<ExitCode> {
     let database = kensa_db::Database::open(path)?;
     let info = database.info()?;
@@ -553,6 +618,23 @@ fn database_status(path: &Path) -> Result<ExitCode> {
     writeln!(stdout, "known exploited: {} CVEs (CISA KEV)", info.known_exploited)?;
     for (ecosystem, count) in &info.advisories_per_ecosystem {
         writeln!(stdout, "  {ecosystem:<12} {count}")?;
+    }
+    let sources = database.meta_values("source:")?;
+    if !sources.is_empty() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| elapsed.as_secs())
+            .unwrap_or(0);
+        writeln!(stdout, "sources (last successful update):")?;
+        for (key, value) in &sources {
+            let Some(source) = key.strip_prefix("source:").and_then(|rest| rest.strip_suffix(":updated_at")) else {
+                continue;
+            };
+            let age = value.parse::<u64>().map(|at| now.saturating_sub(at)).unwrap_or(0);
+            let resume = sources.get(&format!("source:{source}:last_modified"));
+            let resume = resume.map(|at| format!(", newest record {at}")).unwrap_or_default();
+            writeln!(stdout, "  {source:<24} {} ago{resume}", describe_age(age))?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -87,6 +87,7 @@ impl DatabaseBuilder {
                 for entry in entries {
                     self.known_exploited.insert(entry.cve.clone(), entry);
                 }
+                report.known_exploited = self.known_exploited.len() as u64;
             }
             Ok(_) => {
                 report.skipped.push(SkippedFile { path: path.to_owned(), reason: "feed kind not stored".to_owned() });
@@ -129,6 +130,12 @@ impl DatabaseBuilder {
     /// What has been read so far.
     pub fn report(&self) -> &BuildReport {
         &self.report
+    }
+
+    /// The advisories and KEV entries read, and the report, without writing a
+    /// database: for changes to apply to an existing one.
+    pub fn into_parts(self) -> (Vec<Advisory>, Vec<KnownExploited>, BuildReport) {
+        (self.advisories.into_values().collect(), self.known_exploited.into_values().collect(), self.report)
     }
 
     /// Writes the database (with `meta` pairs added to its meta table) beside
@@ -269,8 +276,8 @@ fn write_database(
             source,
         })?;
     }
+    let _lock = WriterLock::acquire(output)?;
     let temporary = temporary_path(output);
-    let _ = std::fs::remove_file(&temporary);
     let result = write_tables(&temporary, advisories, known_exploited, meta, report);
     if let Err(error) = result {
         let _ = std::fs::remove_file(&temporary);
@@ -293,6 +300,49 @@ pub(crate) fn publish(temporary: &Path, output: &Path) -> Result<(), DbError> {
         let _ = std::fs::File::open(parent).and_then(|directory| directory.sync_all());
     }
     Ok(())
+}
+
+/// One writer at a time per database: an exclusive lock on `<name>.lock`
+/// beside it, held while the new file is written and renamed (readers never
+/// take it). The kernel releases it if the process dies, so a killed writer
+/// never blocks the next; the next removes the half-written file it left.
+pub(crate) struct WriterLock {
+    _file: std::fs::File,
+}
+
+impl WriterLock {
+    pub(crate) fn acquire(output: &Path) -> Result<WriterLock, DbError> {
+        let mut name = output.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        let path = output.with_file_name(name);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| DbError::Io { operation: "open", path: path.display().to_string(), source })?;
+        file.lock().map_err(|source| DbError::Io { operation: "lock", path: path.display().to_string(), source })?;
+        remove_leftovers(output);
+        Ok(WriterLock { _file: file })
+    }
+}
+
+/// Removes `<name>.building-*` files an interrupted writer left beside `output`.
+fn remove_leftovers(output: &Path) {
+    let Some(directory) =
+        output.parent().map(|parent| if parent.as_os_str().is_empty() { Path::new(".") } else { parent })
+    else {
+        return;
+    };
+    let mut prefix = output.file_name().unwrap_or_default().to_os_string();
+    prefix.push(".building-");
+    let prefix = prefix.to_string_lossy().into_owned();
+    let Ok(entries) = std::fs::read_dir(directory) else { return };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 pub(crate) fn temporary_path(output: &Path) -> PathBuf {

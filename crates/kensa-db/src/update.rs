@@ -14,7 +14,7 @@ use kensa_model::{Advisory, KnownExploited};
 use redb::ReadableTable;
 
 use crate::DbError;
-use crate::build::{publish, sync_file, temporary_path};
+use crate::build::{WriterLock, publish, sync_file, temporary_path};
 use crate::store::{ADVISORIES, KNOWN_EXPLOITED, META, PACKAGES, package_key};
 
 /// What to change.
@@ -63,10 +63,10 @@ fn index_keys(advisory: &Advisory) -> (BTreeSet<String>, BTreeSet<&'static str>)
 /// Applies `changes` to the database at `path` (which must exist and be of
 /// this version), replacing it atomically.
 pub fn apply_changes(path: &Path, changes: &Changes) -> Result<AppliedChanges, DbError> {
+    let _lock = WriterLock::acquire(path)?;
     // Refuses a missing database or one of another format version.
     drop(crate::Database::open(path)?);
     let temporary = temporary_path(path);
-    let _ = std::fs::remove_file(&temporary);
     std::fs::copy(path, &temporary).map_err(|source| DbError::Io {
         operation: "copy",
         path: path.display().to_string(),
@@ -109,8 +109,8 @@ fn apply_to_copy(path: &Path, changes: &Changes) -> Result<AppliedChanges, DbErr
         // Index entries to rewrite, loaded once each.
         let mut index: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let load = |key: &str,
-                        index: &mut BTreeMap<String, BTreeSet<String>>,
-                        packages: &redb::Table<'_, &str, &[u8]>|
+                    index: &mut BTreeMap<String, BTreeSet<String>>,
+                    packages: &redb::Table<'_, &str, &[u8]>|
          -> Result<(), DbError> {
             if !index.contains_key(key) {
                 let ids: Vec<String> = match packages.get(key).map_err(|error| storage(error.into()))? {

@@ -6,6 +6,8 @@
 // Test helpers outside #[test] functions are not covered by clippy.toml's test exemptions.
 #![allow(clippy::unwrap_used, dead_code)]
 
+pub(crate) mod feed_server;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;

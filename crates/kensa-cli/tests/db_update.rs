@@ -1,0 +1,340 @@
+//! `kensa db update` against a real HTTP server on 127.0.0.1 serving the real
+//! advisories of ../shared/data in OSV's bucket layout (built here: Go's
+//! vulndb records as they are, PyPA's YAML records as the JSON the bucket
+//! holds, per-ecosystem `all.zip` and `modified_id.csv`, `ecosystems.txt`)
+//! and the real CISA KEV catalog. What the database must hold is what
+//! `kensa db build` makes of the same records read from files.
+
+// Test helpers outside #[test] functions are not covered by clippy.toml's test exemptions.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use common::feed_server::{Fault, FeedServer};
+use common::shared;
+
+/// One OSV record of the bucket: its ecosystem directory, id and JSON.
+#[derive(Clone)]
+struct Record {
+    ecosystem: &'static str,
+    id: String,
+    json: serde_json::Value,
+}
+
+/// The real Go and PyPI records of ../shared/data, once per test binary.
+fn shared_records() -> &'static Vec<Record> {
+    static RECORDS: std::sync::OnceLock<Vec<Record>> = std::sync::OnceLock::new();
+    RECORDS.get_or_init(|| {
+        let mut records = Vec::new();
+        for entry in std::fs::read_dir(shared("advisories/go-vulndb/osv")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|extension| extension == "json") {
+                let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+                records.push(Record { ecosystem: "Go", id: json["id"].as_str().unwrap().to_owned(), json });
+            }
+        }
+        let mut stack = vec![shared("advisories/pypa/vulns")];
+        while let Some(directory) = stack.pop() {
+            for entry in std::fs::read_dir(directory).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|extension| extension == "yaml") {
+                    let json: serde_json::Value =
+                        serde_yaml_ng::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                    records.push(Record { ecosystem: "PyPI", id: json["id"].as_str().unwrap().to_owned(), json });
+                }
+            }
+        }
+        records.sort_by(|a, b| (a.ecosystem, &a.id).cmp(&(b.ecosystem, &b.id)));
+        records
+    })
+}
+
+/// The bucket layout of `records`, plus `kev.json`.
+fn bucket(records: &[Record]) -> HashMap<String, Vec<u8>> {
+    let mut files = HashMap::new();
+    let mut by_ecosystem: BTreeMap<&str, Vec<&Record>> = BTreeMap::new();
+    for record in records {
+        by_ecosystem.entry(record.ecosystem).or_default().push(record);
+    }
+    for (ecosystem, records) in &by_ecosystem {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let mut modified: Vec<(String, String)> = Vec::new();
+        for record in records {
+            let bytes = serde_json::to_vec(&record.json).unwrap();
+            zip.start_file(format!("{}.json", record.id), zip::write::SimpleFileOptions::default()).unwrap();
+            zip.write_all(&bytes).unwrap();
+            files.insert(format!("{ecosystem}/{}.json", record.id), bytes);
+            let when = record.json["modified"].as_str().unwrap_or("2000-01-01T00:00:00Z").to_owned();
+            modified.push((when, record.id.clone()));
+        }
+        files.insert(format!("{ecosystem}/all.zip"), zip.finish().unwrap().into_inner());
+        // Newest first, as the bucket writes it.
+        modified.sort_by(|a, b| b.cmp(a));
+        let csv: String = modified.iter().map(|(when, id)| format!("{when},{id}\n")).collect();
+        files.insert(format!("{ecosystem}/modified_id.csv"), csv.into_bytes());
+    }
+    let ecosystems: String = by_ecosystem.keys().map(|ecosystem| format!("{ecosystem}\n")).collect();
+    files.insert("ecosystems.txt".to_owned(), ecosystems.into_bytes());
+    files.insert(
+        "kev.json".to_owned(),
+        std::fs::read(shared("advisories/cisa-kev/known_exploited_vulnerabilities.json")).unwrap(),
+    );
+    files
+}
+
+fn kensa_run(arguments: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kensa"))
+        .args(arguments)
+        .env_remove("KENSA_DB")
+        .env_remove("KENSA_OSV_URL")
+        .env_remove("KENSA_KEV_URL")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .output()
+        .unwrap()
+}
+
+fn update(server: &FeedServer, database: &Path, extra: &[&str]) -> Output {
+    let osv = server.url();
+    let kev = format!("{}/kev.json", server.url());
+    let mut arguments = vec!["db", "update", "--osv-url", &osv, "--kev-url", &kev, "--db", database.to_str().unwrap()];
+    arguments.extend_from_slice(extra);
+    kensa_run(&arguments)
+}
+
+fn update_ok(server: &FeedServer, database: &Path, extra: &[&str]) -> String {
+    let output = update(server, database, extra);
+    assert!(output.status.success(), "update failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn show(database: &Path, id: &str) -> serde_json::Value {
+    let output = kensa_run(&["db", "show", id, "--db", database.to_str().unwrap()]);
+    assert!(output.status.success(), "db show {id}: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn status(database: &Path) -> String {
+    let output = kensa_run(&["db", "status", "--db", database.to_str().unwrap()]);
+    assert!(output.status.success(), "db status: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The `advisories:` count `kensa db status` prints.
+fn advisory_count(database: &Path) -> u64 {
+    let text = status(database);
+    let line = text.lines().find(|line| line.starts_with("advisories:")).unwrap();
+    line.split_whitespace().last().unwrap().parse().unwrap()
+}
+
+/// The first update downloads every ecosystem's all.zip and the KEV catalog
+/// and builds exactly what `kensa db build` builds from the same records as
+/// files; a second one with twenty changed records (modified, new, withdrawn)
+/// fetches the two lists and those twenty records only, and the database
+/// then holds the new versions.
+#[test]
+fn full_then_incremental_update() {
+    let records = shared_records().clone();
+    let server = FeedServer::start(bucket(&records));
+    let directory = tempfile::tempdir().unwrap();
+    let database = directory.path().join("kensa.redb");
+
+    let stderr = update_ok(&server, &database, &[]);
+    assert!(stderr.contains("full download"), "{stderr}");
+    let log = server.take_log();
+    assert_eq!(
+        log,
+        ["ecosystems.txt", "Go/modified_id.csv", "Go/all.zip", "PyPI/modified_id.csv", "PyPI/all.zip", "kev.json"]
+    );
+    // The same records read from files by `kensa db build`.
+    let files = tempfile::tempdir().unwrap();
+    for record in &records {
+        let path = files.path().join(record.ecosystem).join(format!("{}.json", record.id));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, serde_json::to_vec(&record.json).unwrap()).unwrap();
+    }
+    std::fs::copy(
+        shared("advisories/cisa-kev/known_exploited_vulnerabilities.json"),
+        files.path().join("known_exploited_vulnerabilities.json"),
+    )
+    .unwrap();
+    let built = directory.path().join("built.redb");
+    let output = kensa_run(&["db", "build", "--from", files.path().to_str().unwrap(), "--db", built.to_str().unwrap()]);
+    assert!(output.status.success());
+    let counts = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|line| !line.starts_with("database:") && !line.starts_with("built at"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let updated_status = status(&database);
+    let built_status = status(&built);
+    let sources_start = updated_status.find("sources").unwrap();
+    assert_eq!(counts(&updated_status[..sources_start]), counts(&built_status));
+    assert!(updated_status.contains("osv:Go") && updated_status.contains("osv:PyPI") && updated_status.contains("kev"));
+    let go_id = records.iter().find(|record| record.ecosystem == "Go").unwrap().id.clone();
+    assert_eq!(show(&database, &go_id), show(&built, &go_id));
+    let before = advisory_count(&database);
+    assert_eq!(before, records.len() as u64);
+
+    // Twenty changes: 17 Go records modified, 2 new, 1 PyPI record withdrawn.
+    let mut changed = records.clone();
+    let later = "2030-01-01T00:00:00Z";
+    let mut touched = Vec::new();
+    for record in changed.iter_mut().filter(|record| record.ecosystem == "Go").take(17) {
+        record.json["modified"] = later.into();
+        record.json["summary"] = format!("changed summary of {}", record.id).into();
+        touched.push(record.id.clone());
+    }
+    for number in 1..=2 {
+        let mut new = changed.iter().find(|record| record.ecosystem == "Go").unwrap().clone();
+        new.id = format!("GO-2099-000{number}");
+        new.json["id"] = new.id.clone().into();
+        new.json["modified"] = later.into();
+        new.json["aliases"] = serde_json::json!([]);
+        touched.push(new.id.clone());
+        changed.push(new);
+    }
+    let withdrawn = changed.iter_mut().find(|record| record.ecosystem == "PyPI").unwrap();
+    withdrawn.json["modified"] = later.into();
+    withdrawn.json["withdrawn"] = later.into();
+    let withdrawn_id = withdrawn.id.clone();
+    touched.push(withdrawn_id.clone());
+    for (path, bytes) in bucket(&changed) {
+        server.set(&path, bytes);
+    }
+    server.take_log();
+
+    let stderr = update_ok(&server, &database, &[]);
+    let log = server.take_log();
+    let mut fetched: Vec<String> =
+        log.iter().filter(|path| path.ends_with(".json") && *path != "kev.json").cloned().collect();
+    fetched.sort();
+    let mut expected: Vec<String> = changed
+        .iter()
+        .filter(|record| touched.contains(&record.id))
+        .map(|record| format!("{}/{}.json", record.ecosystem, record.id))
+        .collect();
+    expected.sort();
+    assert!(
+        fetched == expected,
+        "only the changed records are fetched: {} fetched, {} expected",
+        fetched.len(),
+        expected.len()
+    );
+    assert!(!log.iter().any(|path| path.ends_with("all.zip")), "{log:?}");
+    assert!(stderr.contains("2 advisories added, 18 replaced"), "{stderr}");
+    assert_eq!(advisory_count(&database), before + 2);
+    assert_eq!(show(&database, &touched[0])[0]["summary"], format!("changed summary of {}", touched[0]));
+    assert_eq!(show(&database, "GO-2099-0001")[0]["id"], "GO-2099-0001");
+    assert!(show(&database, &withdrawn_id)[0]["withdrawn"].is_string());
+}
+
+/// Transient failures are retried (500, 429 with Retry-After, a body cut
+/// short once); permanent ones fail with the URL and leave the database
+/// byte for byte as it was; a malformed record is left out by name while the
+/// rest of the update lands.
+#[test]
+fn faults_are_retried_or_fail_cleanly() {
+    let records: Vec<Record> =
+        shared_records().iter().filter(|record| record.ecosystem == "PyPI").take(300).cloned().collect();
+    let server = FeedServer::start(bucket(&records));
+    let directory = tempfile::tempdir().unwrap();
+    let database = directory.path().join("kensa.redb");
+
+    server.fault("PyPI/all.zip", Fault::Status(500));
+    server.fault("ecosystems.txt", Fault::RetryAfter(1));
+    server.fault("kev.json", Fault::Truncate(1000));
+    update_ok(&server, &database, &[]);
+    let log = server.take_log();
+    assert_eq!(log.iter().filter(|path| *path == "PyPI/all.zip").count(), 2, "{log:?}");
+    assert_eq!(log.iter().filter(|path| *path == "ecosystems.txt").count(), 2, "{log:?}");
+    assert_eq!(advisory_count(&database), 300);
+    let good = std::fs::read(&database).unwrap();
+
+    // A zip cut short every time: a clear error, the database untouched.
+    for _ in 0..5 {
+        server.fault("PyPI/all.zip", Fault::Truncate(5000));
+    }
+    let output = update(&server, &database, &["--full"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("/PyPI/all.zip") && stderr.contains("cut short"), "{stderr}");
+    assert_eq!(std::fs::read(&database).unwrap(), good);
+
+    // Not a zip at all.
+    let zip = server.get("PyPI/all.zip").unwrap();
+    server.set("PyPI/all.zip", b"this is no zip archive".to_vec());
+    let output = update(&server, &database, &["--full"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("/PyPI/all.zip is not a valid zip of OSV records"), "{stderr}");
+    assert_eq!(std::fs::read(&database).unwrap(), good);
+    server.set("PyPI/all.zip", zip);
+
+    // A malformed record in an incremental update, beside a good change.
+    let mut changed = records.clone();
+    changed[0].json["modified"] = "2030-01-01T00:00:00Z".into();
+    changed[0].json["summary"] = "changed".into();
+    changed[1].json["modified"] = "2030-01-01T00:00:00Z".into();
+    for (path, bytes) in bucket(&changed) {
+        server.set(&path, bytes);
+    }
+    server.set(&format!("PyPI/{}.json", changed[1].id), b"{\"id\": \"broken".to_vec());
+    let stderr = update_ok(&server, &database, &[]);
+    assert!(stderr.contains(&format!("malformed record left out: PyPI/{}.json", changed[1].id)), "{stderr}");
+    assert_eq!(show(&database, &changed[0].id)[0]["summary"], "changed");
+
+    // An ecosystem the bucket lacks.
+    let output = update(&server, &database, &["--ecosystem", "NoSuchEcosystem"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("/NoSuchEcosystem/all.zip"));
+}
+
+/// `kill -9` of the updater at many points of a full rebuild (the server
+/// slows every response so the kills land in downloading, parsing and
+/// writing): after each, the database is the previous one, whole, and the
+/// next update completes and cleans up what the killed one left.
+#[test]
+fn killed_updates_leave_the_previous_database() {
+    let records: Vec<Record> =
+        shared_records().iter().filter(|record| record.ecosystem == "PyPI").take(1500).cloned().collect();
+    let server = FeedServer::start(bucket(&records));
+    let directory = tempfile::tempdir().unwrap();
+    let database = directory.path().join("kensa.redb");
+    update_ok(&server, &database, &["--no-kev"]);
+    server.set_delay(Duration::from_millis(30));
+    for step in 0..12u64 {
+        let osv = server.url();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kensa"))
+            .args(["db", "update", "--full", "--no-kev", "--osv-url", &osv, "--db", database.to_str().unwrap()])
+            .env("NO_PROXY", "127.0.0.1")
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(20 + step * 25));
+        let _ = child.kill();
+        let _ = child.wait();
+        // Whatever moment it died at, the database is the complete old one
+        // or a complete new one: it opens, and holds every record.
+        assert_eq!(advisory_count(&database), 1500, "after a kill at step {step}");
+    }
+    server.set_delay(Duration::ZERO);
+    update_ok(&server, &database, &["--full", "--no-kev"]);
+    assert_eq!(advisory_count(&database), 1500);
+    let leftovers: Vec<String> = std::fs::read_dir(directory.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains(".building-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

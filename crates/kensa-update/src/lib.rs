@@ -1,0 +1,416 @@
+//! `kensa db update`: fetches advisory feeds over HTTP and brings the local
+//! database up to date.
+//!
+//! Sources, each behind a base URL that defaults to the public location:
+//! - OSV's bucket layout: `ecosystems.txt`, and per ecosystem `all.zip`,
+//!   `modified_id.csv` (`<modified>,<id>` lines) and `<id>.json`. The first
+//!   update of an ecosystem downloads `all.zip`; later ones read
+//!   `modified_id.csv` and fetch only the records modified since the newest
+//!   timestamp the last update saw (kept in the database's meta table).
+//! - CISA's KEV catalog (JSON), replaced whole each time.
+//!
+//! Nothing is written until everything needed has been downloaded and
+//! parsed; then the database is rebuilt (no database yet, or `--full`) or
+//! changed incrementally, both by writing beside it and renaming over it
+//! (`kensa_db`, which also serialises writers with a lock file), so a failed
+//! or killed update leaves the previous database as it was.
+//!
+//! Deliberately not handled yet: NVD, EPSS and the native distro feeds as
+//! update sources (they are read by `kensa db build` from files), HTTP Range
+//! resumption, and a custom CA bundle.
+
+mod http;
+mod timestamp;
+
+use std::io::Cursor;
+use std::path::Path;
+
+use kensa_db::{Changes, DatabaseBuilder, SkippedFile};
+
+use crate::http::{Fetched, HttpClient};
+
+/// OSV's public bucket.
+pub const DEFAULT_OSV_URL: &str = "https://osv-vulnerabilities.storage.googleapis.com";
+/// CISA's KEV catalog.
+pub const DEFAULT_KEV_URL: &str = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json";
+
+/// The largest `all.zip` downloaded (the biggest OSV ecosystems are a few hundred MB).
+const ZIP_LIMIT: u64 = 4 * 1024 * 1024 * 1024;
+/// The largest single record, index or catalog downloaded.
+const DOCUMENT_LIMIT: u64 = 256 * 1024 * 1024;
+
+/// What to update from.
+#[derive(Debug, Clone)]
+pub struct UpdateOptions {
+    /// Base URL of an OSV bucket layout (the public bucket, a mirror, or a test server).
+    pub osv_url: String,
+    /// OSV ecosystems to keep; empty means every one `ecosystems.txt` lists.
+    pub ecosystems: Vec<String>,
+    /// URL of the CISA KEV JSON, or `None` to leave KEV out.
+    pub kev_url: Option<String>,
+    /// Download everything again and rebuild, even when an incremental update would do.
+    pub full: bool,
+}
+
+impl Default for UpdateOptions {
+    fn default() -> UpdateOptions {
+        UpdateOptions {
+            osv_url: DEFAULT_OSV_URL.to_owned(),
+            ecosystems: Vec::new(),
+            kev_url: Some(DEFAULT_KEV_URL.to_owned()),
+            full: false,
+        }
+    }
+}
+
+/// How one source was brought up to date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceUpdate {
+    /// Downloaded whole.
+    Full {
+        /// Records read.
+        records: u64,
+    },
+    /// Only records modified since the last update were fetched.
+    Incremental {
+        /// Records fetched.
+        records: u64,
+    },
+}
+
+/// What an update did.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateReport {
+    /// Per source (`osv:PyPI`, `kev`): how it was updated.
+    pub sources: Vec<(String, SourceUpdate)>,
+    /// Whether the database was rebuilt from scratch.
+    pub rebuilt: bool,
+    /// Advisories added.
+    pub added: u64,
+    /// Advisories whose stored record was replaced.
+    pub replaced: u64,
+    /// Downloaded records that are malformed (left out, named with the reason).
+    pub rejected: Vec<SkippedFile>,
+    /// HTTP requests made, retries included.
+    pub requests: u64,
+    /// Response bytes received.
+    pub bytes: u64,
+}
+
+/// Errors updating.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UpdateError {
+    /// A download failed (after retries).
+    #[error("cannot download {url}: {message}")]
+    Http {
+        /// The URL.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A download that is not what the source should serve.
+    #[error("{url} is not a valid {what}: {message}")]
+    Feed {
+        /// The URL.
+        url: String,
+        /// What it should have been.
+        what: &'static str,
+        /// Why it is not.
+        message: String,
+    },
+    /// A local file operation failed.
+    #[error("cannot {operation} {path}: {source}")]
+    Io {
+        /// What was being done.
+        operation: &'static str,
+        /// The path.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Reading or writing the database failed.
+    #[error(transparent)]
+    Database(#[from] kensa_db::DbError),
+}
+
+/// A path segment of a bucket URL: ecosystem names hold spaces and colons
+/// (`Red Hat`, `Alpine:v3.20`), ids may hold anything a file name can.
+fn url_segment(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b':') {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+fn bucket_url(base: &str, ecosystem: &str, file: &str) -> String {
+    format!("{}/{}/{}", base.trim_end_matches('/'), url_segment(ecosystem), url_segment(file))
+}
+
+fn meta_key(ecosystem: &str, field: &str) -> String {
+    format!("source:osv:{ecosystem}:{field}")
+}
+
+fn now_seconds() -> String {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or(0)
+        .to_string()
+}
+
+/// One line of `modified_id.csv`: when, and which record.
+struct Modified {
+    /// The timestamp as written, and parsed.
+    text: String,
+    at: i128,
+    id: String,
+}
+
+/// Parses `modified_id.csv`: `<RFC 3339 timestamp>,<id>` per line (the
+/// bucket-wide file writes `<ecosystem>/<id>`; the directory part is dropped).
+fn parse_modified(bytes: &[u8], url: &str) -> Result<Vec<Modified>, UpdateError> {
+    let text = std::str::from_utf8(bytes).map_err(|error| UpdateError::Feed {
+        url: url.to_owned(),
+        what: "modified_id.csv",
+        message: error.to_string(),
+    })?;
+    let mut entries = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let parsed = line.split_once(',').and_then(|(when, id)| {
+            let id = id.trim().rsplit('/').next().unwrap_or_default();
+            let valid_id = !id.is_empty() && !id.contains(['\\', '\0']) && id != "." && id != "..";
+            Some(Modified { text: when.trim().to_owned(), at: timestamp::parse(when)?, id: id.to_owned() })
+                .filter(|_| valid_id)
+        });
+        match parsed {
+            Some(entry) => entries.push(entry),
+            None => {
+                return Err(UpdateError::Feed {
+                    url: url.to_owned(),
+                    what: "modified_id.csv",
+                    message: format!("line {} is not `<timestamp>,<id>`: {line:?}", number + 1),
+                });
+            }
+        }
+    }
+    Ok(entries)
+}
+
+/// The newest entry's timestamp text.
+fn newest(entries: &[Modified]) -> Option<&Modified> {
+    entries.iter().max_by_key(|entry| entry.at)
+}
+
+struct Updater<'a> {
+    client: HttpClient,
+    options: &'a UpdateOptions,
+    report: UpdateReport,
+}
+
+impl Updater<'_> {
+    fn fetch(&self, url: &str, limit: u64) -> Result<Option<Vec<u8>>, UpdateError> {
+        match self.client.get(url, limit)? {
+            Fetched::Body(body) => Ok(Some(body)),
+            Fetched::NotFound => Ok(None),
+        }
+    }
+
+    fn fetch_required(&self, url: &str, limit: u64) -> Result<Vec<u8>, UpdateError> {
+        self.fetch(url, limit)?
+            .ok_or_else(|| UpdateError::Http { url: url.to_owned(), message: "not found (HTTP 404)".to_owned() })
+    }
+
+    /// The ecosystems to update: as configured, else `ecosystems.txt`.
+    fn ecosystems(&self) -> Result<Vec<String>, UpdateError> {
+        if !self.options.ecosystems.is_empty() {
+            return Ok(self.options.ecosystems.clone());
+        }
+        let url = format!("{}/ecosystems.txt", self.options.osv_url.trim_end_matches('/'));
+        let bytes = self.fetch_required(&url, DOCUMENT_LIMIT)?;
+        let text = String::from_utf8(bytes).map_err(|error| UpdateError::Feed {
+            url: url.clone(),
+            what: "ecosystems.txt",
+            message: error.to_string(),
+        })?;
+        let ecosystems: Vec<String> =
+            text.lines().map(str::trim).filter(|line| !line.is_empty()).map(str::to_owned).collect();
+        if ecosystems.is_empty() {
+            return Err(UpdateError::Feed { url, what: "ecosystems.txt", message: "it lists no ecosystem".to_owned() });
+        }
+        Ok(ecosystems)
+    }
+
+    /// Downloads one ecosystem whole into `builder`; returns the newest
+    /// modification time to resume from. `modified_id.csv` is read before
+    /// `all.zip`, so anything modified in between is in the zip and is
+    /// fetched again next time rather than missed.
+    fn download_ecosystem(
+        &mut self,
+        ecosystem: &str,
+        builder: &mut DatabaseBuilder,
+    ) -> Result<Option<String>, UpdateError> {
+        let csv_url = bucket_url(&self.options.osv_url, ecosystem, "modified_id.csv");
+        let resume_from = match self.fetch(&csv_url, DOCUMENT_LIMIT)? {
+            Some(bytes) => newest(&parse_modified(&bytes, &csv_url)?).map(|entry| entry.text.clone()),
+            None => None,
+        };
+        let zip_url = bucket_url(&self.options.osv_url, ecosystem, "all.zip");
+        let zip = self.fetch_required(&zip_url, ZIP_LIMIT)?;
+        let before = builder.report().files_read;
+        builder.add_zip_reader(Cursor::new(zip), &format!("{ecosystem}/all.zip")).map_err(|error| {
+            UpdateError::Feed { url: zip_url.clone(), what: "zip of OSV records", message: error.to_string() }
+        })?;
+        let records = builder.report().files_read.saturating_sub(before);
+        self.report.sources.push((format!("osv:{ecosystem}"), SourceUpdate::Full { records }));
+        Ok(resume_from)
+    }
+
+    /// Fetches the records of one ecosystem that changed since the last
+    /// update: those listed as modified within a day before `since` or later
+    /// whose listed time differs from the stored record's. The day of overlap
+    /// catches records the bucket exported late (with a modification time
+    /// older than the newest it had listed), and the comparison keeps records
+    /// already held from being fetched again, however many share a timestamp.
+    fn fetch_modified(
+        &mut self,
+        ecosystem: &str,
+        since: &str,
+        stored: &kensa_db::Database,
+        builder: &mut DatabaseBuilder,
+    ) -> Result<Option<String>, UpdateError> {
+        const OVERLAP_NANOSECONDS: i128 = 24 * 3600 * 1_000_000_000;
+        let csv_url = bucket_url(&self.options.osv_url, ecosystem, "modified_id.csv");
+        let entries = parse_modified(&self.fetch_required(&csv_url, DOCUMENT_LIMIT)?, &csv_url)?;
+        let window_start = timestamp::parse(since).map_or(i128::MIN, |since| since.saturating_sub(OVERLAP_NANOSECONDS));
+        let mut records = 0;
+        for entry in entries.iter().filter(|entry| entry.at >= window_start) {
+            let held = stored.advisory(&entry.id)?.and_then(|advisory| advisory.modified);
+            if held.as_deref().and_then(timestamp::parse) == Some(entry.at) {
+                continue;
+            }
+            let url = bucket_url(&self.options.osv_url, ecosystem, &format!("{}.json", entry.id));
+            // A record listed but gone (deleted between the list and now) is skipped.
+            if let Some(bytes) = self.fetch(&url, DOCUMENT_LIMIT)? {
+                builder.add_file(&format!("{ecosystem}/{}.json", entry.id), &bytes);
+                records += 1;
+            }
+        }
+        self.report.sources.push((format!("osv:{ecosystem}"), SourceUpdate::Incremental { records }));
+        Ok(newest(&entries).map(|entry| entry.text.clone()).or_else(|| Some(since.to_owned())))
+    }
+
+    fn fetch_known_exploited(&mut self, builder: &mut DatabaseBuilder) -> Result<bool, UpdateError> {
+        let Some(url) = self.options.kev_url.clone() else { return Ok(false) };
+        let bytes = self.fetch_required(&url, DOCUMENT_LIMIT)?;
+        let before = builder.report().known_exploited;
+        builder.add_file("known_exploited_vulnerabilities.json", &bytes);
+        let read = builder.report().known_exploited.saturating_sub(before);
+        if read == 0 {
+            return Err(UpdateError::Feed {
+                url,
+                what: "CISA KEV catalog",
+                message: "it holds no vulnerabilities array".to_owned(),
+            });
+        }
+        self.report.sources.push(("kev".to_owned(), SourceUpdate::Full { records: read }));
+        Ok(true)
+    }
+}
+
+/// Brings the database at `database` up to date from the configured sources.
+pub fn update(database: &Path, options: &UpdateOptions) -> Result<UpdateReport, UpdateError> {
+    if let Some(parent) = database.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| UpdateError::Io {
+            operation: "create directory",
+            path: parent.display().to_string(),
+            source,
+        })?;
+    }
+    let mut updater = Updater { client: HttpClient::new(), options, report: UpdateReport::default() };
+    // The stored database, read while downloading (for source states and the
+    // modification times of held records); closed before it is replaced.
+    let stored = if options.full || !database.exists() { None } else { Some(kensa_db::Database::open(database)?) };
+    let existing = match &stored {
+        Some(stored) => Some(stored.meta_values("source:")?),
+        None => None,
+    };
+    let ecosystems = updater.ecosystems()?;
+    let mut builder = DatabaseBuilder::default();
+    let mut meta = Vec::new();
+    let updated_at = now_seconds();
+    for ecosystem in &ecosystems {
+        let since = existing.as_ref().and_then(|state| state.get(&meta_key(ecosystem, "last_modified")));
+        let resume_from = match (since, &stored) {
+            (Some(since), Some(stored)) => updater.fetch_modified(ecosystem, since, stored, &mut builder)?,
+            _ => updater.download_ecosystem(ecosystem, &mut builder)?,
+        };
+        if let Some(resume_from) = resume_from {
+            meta.push((meta_key(ecosystem, "last_modified"), resume_from));
+        }
+        meta.push((meta_key(ecosystem, "updated_at"), updated_at.clone()));
+    }
+    meta.push(("source:osv:url".to_owned(), options.osv_url.clone()));
+    if updater.fetch_known_exploited(&mut builder)? {
+        meta.push(("source:kev:updated_at".to_owned(), updated_at.clone()));
+    }
+    meta.push(("updated_at".to_owned(), updated_at));
+
+    drop(stored);
+    let mut report = updater.report;
+    report.requests = updater.client.requests.get();
+    report.bytes = updater.client.transferred.get();
+    match existing {
+        None => {
+            let built = builder.finish(database, &meta)?;
+            report.rebuilt = true;
+            report.added = built.advisories;
+            report.rejected = built.rejected;
+        }
+        Some(_) => {
+            let fetched_known_exploited = options.kev_url.is_some();
+            let (advisories, known_exploited, built) = builder.into_parts();
+            let changes =
+                Changes { advisories, known_exploited: fetched_known_exploited.then_some(known_exploited), meta };
+            let applied = kensa_db::apply_changes(database, &changes)?;
+            report.added = applied.added;
+            report.replaced = applied.replaced;
+            report.rejected = built.rejected;
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_urls_encode_spaces_but_keep_colons() {
+        assert_eq!(bucket_url("http://h/", "Red Hat", "all.zip"), "http://h/Red%20Hat/all.zip");
+        assert_eq!(bucket_url("http://h", "Alpine:v3.20", "CVE-1.json"), "http://h/Alpine:v3.20/CVE-1.json");
+        assert_eq!(bucket_url("http://h", "PyPI", "../x.json"), "http://h/PyPI/..%2Fx.json");
+    }
+
+    #[test]
+    fn modified_lists_parse_and_refuse_garbage() {
+        let entries =
+            parse_modified(b"2024-06-10T08:52:54Z,PYSEC-1\n2024-06-10T08:52:54.5Z,PyPI/PYSEC-2\n\n", "u").unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[1].id, "PYSEC-2");
+        assert_eq!(newest(&entries).unwrap().id, "PYSEC-2");
+        assert!(parse_modified(b"yesterday,PYSEC-1\n", "u").is_err());
+        assert!(parse_modified(b"2024-06-10T08:52:54Z\n", "u").is_err());
+        assert!(parse_modified(b"2024-06-10T08:52:54Z,..\n", "u").is_err());
+    }
+}
