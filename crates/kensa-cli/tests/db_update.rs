@@ -237,6 +237,16 @@ fn full_then_incremental_update() {
     assert_eq!(show(&database, &touched[0])[0]["summary"], format!("changed summary of {}", touched[0]));
     assert_eq!(show(&database, "GO-2099-0001")[0]["id"], "GO-2099-0001");
     assert!(show(&database, &withdrawn_id)[0]["withdrawn"].is_string());
+
+    // Nothing changed upstream: the lists and the catalog answer 304 (their
+    // ETags were kept), and no record is fetched.
+    let stderr = update_ok(&server, &database, &[]);
+    let log = server.take_log();
+    assert_eq!(log, ["ecosystems.txt", "Go/modified_id.csv", "PyPI/modified_id.csv", "kev.json"]);
+    assert!(stderr.contains("0 advisories added, 0 replaced"), "{stderr}");
+    let bytes: u64 = stderr.split(" bytes").next().unwrap().rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(bytes < 100, "only ecosystems.txt has no validator kept: {bytes} bytes");
+    assert_eq!(advisory_count(&database), before + 2);
 }
 
 /// Transient failures are retried (500, 429 with Retry-After, a body cut

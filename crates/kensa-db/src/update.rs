@@ -14,7 +14,7 @@ use kensa_model::{Advisory, KnownExploited};
 use redb::ReadableTable;
 
 use crate::DbError;
-use crate::build::{WriterLock, publish, sync_file, temporary_path};
+use crate::build::{WriterLock, compact, publish, sync_file, temporary_path};
 use crate::store::{ADVISORIES, KNOWN_EXPLOITED, META, PACKAGES, package_key};
 
 /// What to change.
@@ -88,7 +88,7 @@ pub fn apply_changes(path: &Path, changes: &Changes) -> Result<AppliedChanges, D
 
 fn apply_to_copy(path: &Path, changes: &Changes) -> Result<AppliedChanges, DbError> {
     let storage = |error: redb::Error| DbError::storage(path, error);
-    let database = redb::Database::open(path).map_err(|error| storage(error.into()))?;
+    let mut database = redb::Database::open(path).map_err(|error| storage(error.into()))?;
     let transaction = database.begin_write().map_err(|error| storage(error.into()))?;
     let mut applied = AppliedChanges::default();
     let mut per_ecosystem: BTreeMap<String, u64> = {
@@ -186,5 +186,6 @@ fn apply_to_copy(path: &Path, changes: &Changes) -> Result<AppliedChanges, DbErr
         }
     }
     transaction.commit().map_err(|error| storage(error.into()))?;
+    compact(&mut database, path)?;
     Ok(applied)
 }

@@ -24,8 +24,20 @@ pub(crate) struct HttpClient {
 
 /// What a GET found.
 pub(crate) enum Fetched {
-    Body(Vec<u8>),
+    /// The body, and the validators to send next time.
+    Body(Vec<u8>, Validators),
+    /// The copy the validators describe is still current (304).
+    NotModified,
     NotFound,
+}
+
+/// `ETag` and `Last-Modified` of a response, sent back as `If-None-Match`
+/// and `If-Modified-Since` so an unchanged list or catalog costs one empty
+/// response instead of a download.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Validators {
+    pub(crate) etag: Option<String>,
+    pub(crate) last_modified: Option<String>,
 }
 
 impl HttpClient {
@@ -43,13 +55,20 @@ impl HttpClient {
 
     /// GETs `url` whole, at most `limit` bytes. A 404 is [`Fetched::NotFound`];
     /// other failures are errors after the retries.
-    pub(crate) fn get(&self, url: &str, limit: u64) -> Result<Fetched, UpdateError> {
+    pub(crate) fn get(&self, url: &str, limit: u64, validators: &Validators) -> Result<Fetched, UpdateError> {
         let failed = |message: String| UpdateError::Http { url: url.to_owned(), message };
         let mut attempt = 0;
         loop {
             attempt += 1;
             self.requests.set(self.requests.get().saturating_add(1));
-            let response = match self.agent.get(url).call() {
+            let mut request = self.agent.get(url);
+            if let Some(etag) = &validators.etag {
+                request = request.header("If-None-Match", etag);
+            }
+            if let Some(last_modified) = &validators.last_modified {
+                request = request.header("If-Modified-Since", last_modified);
+            }
+            let response = match request.call() {
                 Ok(response) => response,
                 Err(error) if attempt < ATTEMPTS && is_transient(&error) => {
                     std::thread::sleep(backoff(attempt));
@@ -60,6 +79,10 @@ impl HttpClient {
             let status = response.status().as_u16();
             match status {
                 200 => {
+                    let header = |name: &str| {
+                        response.headers().get(name).and_then(|value| value.to_str().ok()).map(str::to_owned)
+                    };
+                    let received = Validators { etag: header("etag"), last_modified: header("last-modified") };
                     let declared = response
                         .headers()
                         .get("content-length")
@@ -87,11 +110,12 @@ impl HttpClient {
                                 declared.unwrap_or_default()
                             )));
                         }
-                        Ok(_) => return Ok(Fetched::Body(body)),
+                        Ok(_) => return Ok(Fetched::Body(body, received)),
                         Err(_) if attempt < ATTEMPTS => std::thread::sleep(backoff(attempt)),
                         Err(error) => return Err(failed(format!("the response was cut short: {error}"))),
                     }
                 }
+                304 => return Ok(Fetched::NotModified),
                 404 => return Ok(Fetched::NotFound),
                 429 | 500 | 502 | 503 | 504 if attempt < ATTEMPTS => {
                     let wait = response

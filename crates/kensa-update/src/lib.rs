@@ -22,12 +22,13 @@
 mod http;
 mod timestamp;
 
+use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::path::Path;
 
 use kensa_db::{Changes, DatabaseBuilder, SkippedFile};
 
-use crate::http::{Fetched, HttpClient};
+use crate::http::{Fetched, HttpClient, Validators};
 
 /// OSV's public bucket.
 pub const DEFAULT_OSV_URL: &str = "https://osv-vulnerabilities.storage.googleapis.com";
@@ -220,9 +221,38 @@ struct Updater<'a> {
 
 impl Updater<'_> {
     fn fetch(&self, url: &str, limit: u64) -> Result<Option<Vec<u8>>, UpdateError> {
-        match self.client.get(url, limit)? {
-            Fetched::Body(body) => Ok(Some(body)),
-            Fetched::NotFound => Ok(None),
+        match self.client.get(url, limit, &Validators::default())? {
+            Fetched::Body(body, _) => Ok(Some(body)),
+            Fetched::NotFound | Fetched::NotModified => Ok(None),
+        }
+    }
+
+    /// A conditional GET with the validators stored under `key` in `state`:
+    /// `None` when the stored copy is current; new validators go to `meta`.
+    fn fetch_if_changed(
+        &self,
+        url: &str,
+        key: &str,
+        state: Option<&BTreeMap<String, String>>,
+        meta: &mut Vec<(String, String)>,
+    ) -> Result<Option<Vec<u8>>, UpdateError> {
+        let stored = |field: &str| state.and_then(|state| state.get(&format!("{key}:{field}"))).cloned();
+        let validators = Validators { etag: stored("etag"), last_modified: stored("http_last_modified") };
+        match self.client.get(url, DOCUMENT_LIMIT, &validators)? {
+            Fetched::Body(body, received) => {
+                meta.extend(received.etag.map(|etag| (format!("{key}:etag"), etag)));
+                meta.extend(received.last_modified.map(|at| (format!("{key}:http_last_modified"), at)));
+                Ok(Some(body))
+            }
+            Fetched::NotModified => {
+                // Keep the validators that still describe the stored copy.
+                meta.extend(validators.etag.map(|etag| (format!("{key}:etag"), etag)));
+                meta.extend(validators.last_modified.map(|at| (format!("{key}:http_last_modified"), at)));
+                Ok(None)
+            }
+            Fetched::NotFound => {
+                Err(UpdateError::Http { url: url.to_owned(), message: "not found (HTTP 404)".to_owned() })
+            }
         }
     }
 
@@ -259,11 +289,17 @@ impl Updater<'_> {
         &mut self,
         ecosystem: &str,
         builder: &mut DatabaseBuilder,
+        meta: &mut Vec<(String, String)>,
     ) -> Result<Option<String>, UpdateError> {
         let csv_url = bucket_url(&self.options.osv_url, ecosystem, "modified_id.csv");
-        let resume_from = match self.fetch(&csv_url, DOCUMENT_LIMIT)? {
-            Some(bytes) => newest(&parse_modified(&bytes, &csv_url)?).map(|entry| entry.text.clone()),
-            None => None,
+        let resume_from = match self.client.get(&csv_url, DOCUMENT_LIMIT, &Validators::default())? {
+            Fetched::Body(bytes, received) => {
+                let key = meta_key(ecosystem, "list");
+                meta.extend(received.etag.map(|etag| (format!("{key}:etag"), etag)));
+                meta.extend(received.last_modified.map(|at| (format!("{key}:http_last_modified"), at)));
+                newest(&parse_modified(&bytes, &csv_url)?).map(|entry| entry.text.clone())
+            }
+            Fetched::NotFound | Fetched::NotModified => None,
         };
         let zip_url = bucket_url(&self.options.osv_url, ecosystem, "all.zip");
         let zip = self.fetch_required(&zip_url, ZIP_LIMIT)?;
@@ -287,11 +323,17 @@ impl Updater<'_> {
         ecosystem: &str,
         since: &str,
         stored: &kensa_db::Database,
+        state: &BTreeMap<String, String>,
         builder: &mut DatabaseBuilder,
+        meta: &mut Vec<(String, String)>,
     ) -> Result<Option<String>, UpdateError> {
         const OVERLAP_NANOSECONDS: i128 = 24 * 3600 * 1_000_000_000;
         let csv_url = bucket_url(&self.options.osv_url, ecosystem, "modified_id.csv");
-        let entries = parse_modified(&self.fetch_required(&csv_url, DOCUMENT_LIMIT)?, &csv_url)?;
+        let Some(csv) = self.fetch_if_changed(&csv_url, &meta_key(ecosystem, "list"), Some(state), meta)? else {
+            self.report.sources.push((format!("osv:{ecosystem}"), SourceUpdate::Incremental { records: 0 }));
+            return Ok(Some(since.to_owned()));
+        };
+        let entries = parse_modified(&csv, &csv_url)?;
         let window_start = timestamp::parse(since).map_or(i128::MIN, |since| since.saturating_sub(OVERLAP_NANOSECONDS));
         let mut records = 0;
         for entry in entries.iter().filter(|entry| entry.at >= window_start) {
@@ -310,9 +352,18 @@ impl Updater<'_> {
         Ok(newest(&entries).map(|entry| entry.text.clone()).or_else(|| Some(since.to_owned())))
     }
 
-    fn fetch_known_exploited(&mut self, builder: &mut DatabaseBuilder) -> Result<bool, UpdateError> {
+    /// `Ok(false)` when KEV is not wanted or the stored catalog is current.
+    fn fetch_known_exploited(
+        &mut self,
+        builder: &mut DatabaseBuilder,
+        state: Option<&BTreeMap<String, String>>,
+        meta: &mut Vec<(String, String)>,
+    ) -> Result<bool, UpdateError> {
         let Some(url) = self.options.kev_url.clone() else { return Ok(false) };
-        let bytes = self.fetch_required(&url, DOCUMENT_LIMIT)?;
+        let Some(bytes) = self.fetch_if_changed(&url, "source:kev", state, meta)? else {
+            self.report.sources.push(("kev".to_owned(), SourceUpdate::Incremental { records: 0 }));
+            return Ok(false);
+        };
         let before = builder.report().known_exploited;
         builder.add_file("known_exploited_vulnerabilities.json", &bytes);
         let read = builder.report().known_exploited.saturating_sub(before);
@@ -351,9 +402,11 @@ pub fn update(database: &Path, options: &UpdateOptions) -> Result<UpdateReport, 
     let updated_at = now_seconds();
     for ecosystem in &ecosystems {
         let since = existing.as_ref().and_then(|state| state.get(&meta_key(ecosystem, "last_modified")));
-        let resume_from = match (since, &stored) {
-            (Some(since), Some(stored)) => updater.fetch_modified(ecosystem, since, stored, &mut builder)?,
-            _ => updater.download_ecosystem(ecosystem, &mut builder)?,
+        let resume_from = match (since, &stored, &existing) {
+            (Some(since), Some(stored), Some(state)) => {
+                updater.fetch_modified(ecosystem, since, stored, state, &mut builder, &mut meta)?
+            }
+            _ => updater.download_ecosystem(ecosystem, &mut builder, &mut meta)?,
         };
         if let Some(resume_from) = resume_from {
             meta.push((meta_key(ecosystem, "last_modified"), resume_from));
@@ -361,7 +414,8 @@ pub fn update(database: &Path, options: &UpdateOptions) -> Result<UpdateReport, 
         meta.push((meta_key(ecosystem, "updated_at"), updated_at.clone()));
     }
     meta.push(("source:osv:url".to_owned(), options.osv_url.clone()));
-    if updater.fetch_known_exploited(&mut builder)? {
+    let known_exploited_fetched = updater.fetch_known_exploited(&mut builder, existing.as_ref(), &mut meta)?;
+    if options.kev_url.is_some() {
         meta.push(("source:kev:updated_at".to_owned(), updated_at.clone()));
     }
     meta.push(("updated_at".to_owned(), updated_at));
@@ -378,10 +432,10 @@ pub fn update(database: &Path, options: &UpdateOptions) -> Result<UpdateReport, 
             report.rejected = built.rejected;
         }
         Some(_) => {
-            let fetched_known_exploited = options.kev_url.is_some();
             let (advisories, known_exploited, built) = builder.into_parts();
+            // An unchanged catalog (304) keeps the stored one.
             let changes =
-                Changes { advisories, known_exploited: fetched_known_exploited.then_some(known_exploited), meta };
+                Changes { advisories, known_exploited: known_exploited_fetched.then_some(known_exploited), meta };
             let applied = kensa_db::apply_changes(database, &changes)?;
             report.added = applied.added;
             report.replaced = applied.replaced;

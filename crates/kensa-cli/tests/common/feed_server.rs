@@ -116,10 +116,16 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
+    let mut if_none_match = None;
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header)? == 0 || header == "\r\n" || header == "\n" {
             break;
+        }
+        if let Some((name, value)) = header.split_once(':')
+            && name.eq_ignore_ascii_case("if-none-match")
+        {
+            if_none_match = Some(value.trim().to_owned());
         }
     }
     let raw_path = request_line.split_whitespace().nth(1).unwrap_or("/");
@@ -132,6 +138,13 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     };
     std::thread::sleep(delay);
     let mut stream = stream;
+    // An ETag of the contents, honoured in If-None-Match, as object stores do.
+    let etag = body.as_ref().map(|body| {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        body.hash(&mut hasher);
+        format!("\"{:016x}\"", hasher.finish())
+    });
     let respond = |stream: &mut TcpStream, status: &str, extra: &str, body: &[u8], sent: usize| {
         let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n{extra}\r\n", body.len());
         stream.write_all(head.as_bytes())?;
@@ -148,7 +161,13 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
             std::thread::sleep(wait);
             respond(&mut stream, "200 OK", "", &body, body.len())
         }
-        (_, Some(body)) => respond(&mut stream, "200 OK", "", &body, body.len()),
+        (_, Some(_)) if if_none_match.is_some() && if_none_match == etag => {
+            respond(&mut stream, "304 Not Modified", "", b"", 0)
+        }
+        (_, Some(body)) => {
+            let header = format!("ETag: {}\r\n", etag.unwrap_or_default());
+            respond(&mut stream, "200 OK", &header, &body, body.len())
+        }
         (_, None) => respond(&mut stream, "404 Not Found", "", b"", 0),
     }
 }
