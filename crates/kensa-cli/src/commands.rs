@@ -194,6 +194,20 @@ enum DbCommand {
         #[command(flatten)]
         database: DatabaseLocation,
     },
+    /// Write the database as one compressed, checksummed bundle, for machines without network access.
+    Export {
+        /// The bundle to write.
+        file: PathBuf,
+        #[command(flatten)]
+        database: DatabaseLocation,
+    },
+    /// Replace the database with the one a bundle (from `kensa db export`) carries, after checking it.
+    Import {
+        /// The bundle to read.
+        file: PathBuf,
+        #[command(flatten)]
+        database: DatabaseLocation,
+    },
     /// Show what the database holds.
     Status {
         #[command(flatten)]
@@ -279,6 +293,34 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             let options =
                 kensa_update::UpdateOptions { osv_url, ecosystems, kev_url: (!no_kev).then_some(kev_url), full };
             update_database(&database_path(&database)?, &options)
+        }
+        Command::Db { command: DbCommand::Export { file, database } } => {
+            let path = database_path(&database)?;
+            let info = kensa_db::export_bundle(&path, &file)
+                .with_context(|| format!("cannot export {} to {}", path.display(), file.display()))?;
+            writeln!(
+                std::io::stderr(),
+                "exported {} ({} bytes, sha256 {}) to {}",
+                path.display(),
+                info.database_size,
+                info.database_sha256,
+                file.display()
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Db { command: DbCommand::Import { file, database } } => {
+            let path = database_path(&database)?;
+            let info = kensa_db::import_bundle(&file, &path)
+                .with_context(|| format!("cannot import {} into {}", file.display(), path.display()))?;
+            writeln!(
+                std::io::stderr(),
+                "imported {} ({} bytes, sha256 {} verified) into {}",
+                file.display(),
+                info.database_size,
+                info.database_sha256,
+                path.display()
+            )?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Db { command: DbCommand::Status { database } } => database_status(&database_path(&database)?),
         Command::Db { command: DbCommand::Show { id, package, database } } => {

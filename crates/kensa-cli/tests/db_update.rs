@@ -348,3 +348,47 @@ fn killed_updates_leave_the_previous_database() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// `kensa db export` writes one bundle that `kensa db import` turns back
+/// into the same database on another path; a bundle damaged anywhere (a
+/// flipped byte in the compressed database, a cut) or of another kind is
+/// refused with the reason, and the database it would have replaced is left
+/// byte for byte as it was.
+#[test]
+fn export_and_import_round_trip_and_refuse_damage() {
+    let (_built, source) = common::build_database("advisories/rustsec");
+    let directory = tempfile::tempdir().unwrap();
+    let bundle = directory.path().join("kensa-db.tar.gz");
+    let output = kensa_run(&["db", "export", bundle.to_str().unwrap(), "--db", source.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let imported = directory.path().join("imported/kensa.redb");
+    let output = kensa_run(&["db", "import", bundle.to_str().unwrap(), "--db", imported.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(std::fs::read(&imported).unwrap(), std::fs::read(&source).unwrap());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("verified"));
+
+    let good_bundle = std::fs::read(&bundle).unwrap();
+    let good_database = std::fs::read(&imported).unwrap();
+    let import = |bytes: &[u8]| {
+        let damaged = directory.path().join("damaged.tar.gz");
+        std::fs::write(&damaged, bytes).unwrap();
+        let output = kensa_run(&["db", "import", damaged.to_str().unwrap(), "--db", imported.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(std::fs::read(&imported).unwrap(), good_database, "the database must be untouched");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let mut flipped = good_bundle.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x55;
+    let stderr = import(&flipped);
+    assert!(stderr.contains("damaged") || stderr.contains("does not match its manifest"), "{stderr}");
+    let stderr = import(&good_bundle[..good_bundle.len() * 2 / 3]);
+    assert!(stderr.contains("damaged or truncated") || stderr.contains("truncated"), "{stderr}");
+    let stderr = import(b"not a bundle at all");
+    assert!(stderr.contains("damaged.tar.gz"), "{stderr}");
+    let leftovers = std::fs::read_dir(directory.path().join("imported"))
+        .unwrap()
+        .filter(|entry| entry.as_ref().unwrap().file_name().to_string_lossy().contains(".building-"))
+        .count();
+    assert_eq!(leftovers, 0);
+}

@@ -14,10 +14,12 @@
 //! `kensa-update`'s; this crate never touches the network.
 
 mod build;
+mod bundle;
 mod store;
 mod update;
 
 pub use build::{BuildReport, DatabaseBuilder, SkippedFile, build_database};
+pub use bundle::{BundleInfo, export_bundle, import_bundle};
 pub use store::{DB_SCHEMA_VERSION, Database, DatabaseInfo};
 pub use update::{AppliedChanges, Changes, apply_changes};
 
