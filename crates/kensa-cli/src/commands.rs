@@ -132,6 +132,12 @@ struct ScanOptions {
     /// those the distribution will not fix or has deferred).
     #[arg(long)]
     ignore_unfixed: bool,
+    /// Never download: without a database, fail instead of fetching the advisories this scan needs.
+    #[arg(long, env = "KENSA_OFFLINE")]
+    offline: bool,
+    /// Warn when the database was last updated more than this many days ago (0: never).
+    #[arg(long, env = "KENSA_MAX_DB_AGE", default_value_t = 7, value_name = "DAYS")]
+    max_db_age: u64,
     #[command(flatten)]
     database: DatabaseLocation,
 }
@@ -241,25 +247,15 @@ fn database_path(location: &DatabaseLocation) -> Result<PathBuf> {
 pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Scan { target: ScanTarget::Fs { path, options } } => {
-            // The database first: a missing one fails before a long pull.
-            let database = open_database(&options)?;
-            let inventory = collect_inventory(&path)?;
-            scan_inventory(&inventory, &database, &options)
+            scan_with_database(&options, || collect_inventory(&path))
         }
         Command::Scan { target: ScanTarget::Image { image, options } } => {
-            // The database first: a missing one fails before a long pull.
-            let database = open_database(&options)?;
-            let inventory = collect_image_inventory(&image)?;
-            scan_inventory(&inventory, &database, &options)
+            scan_with_database(&options, || collect_image_inventory(&image))
         }
         Command::Scan { target: ScanTarget::Archive { path, options } } => {
-            // The database first: a missing one fails before a long pull.
-            let database = open_database(&options)?;
-            let inventory = collect_archive_inventory(&path)?;
-            scan_inventory(&inventory, &database, &options)
+            scan_with_database(&options, || collect_archive_inventory(&path))
         }
-        Command::Scan { target: ScanTarget::Inventory { file, options } } => {
-            let database = open_database(&options)?;
+        Command::Scan { target: ScanTarget::Inventory { file, options } } => scan_with_database(&options, || {
             let text = std::fs::read(&file).with_context(|| format!("cannot read inventory {}", file.display()))?;
             let inventory: Inventory = serde_json::from_slice(&text)
                 .with_context(|| format!("{} is not a Kensa inventory", file.display()))?;
@@ -271,8 +267,8 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                     kensa_model::INVENTORY_SCHEMA_VERSION
                 );
             }
-            scan_inventory(&inventory, &database, &options)
-        }
+            Ok(inventory)
+        }),
         Command::Inventory { target, path, output } => {
             let inventory = match (target, path) {
                 (Some(InventoryTarget::Image { image }), _) => collect_image_inventory(&image)?,
@@ -290,8 +286,13 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             build_database(&from, &database_path(&database)?, verbose)
         }
         Command::Db { command: DbCommand::Update { osv_url, ecosystems, kev_url, no_kev, full, database } } => {
-            let options =
-                kensa_update::UpdateOptions { osv_url, ecosystems, kev_url: (!no_kev).then_some(kev_url), full };
+            let options = kensa_update::UpdateOptions {
+                osv_url,
+                ecosystems,
+                listed_only: false,
+                kev_url: (!no_kev).then_some(kev_url),
+                full,
+            };
             update_database(&database_path(&database)?, &options)
         }
         Command::Db { command: DbCommand::Export { file, database } } => {
@@ -485,8 +486,73 @@ fn collect_archive_inventory(path: &Path) -> Result<Inventory> {
     Ok(inventory)
 }
 
-fn open_database(options: &ScanOptions) -> Result<kensa_db::Database> {
-    Ok(kensa_db::Database::open(&database_path(&options.database)?)?)
+/// Opens the database and collects the inventory, in the order that wastes
+/// least: with a database, it is opened first (a broken one fails before a
+/// long pull) and checked for age; without one, the inventory is collected
+/// first and only the ecosystems it holds are downloaded (a Python project
+/// does not wait for Debian's data; `kensa db update` fills in the rest), unless
+/// `--offline`.
+fn scan_with_database(options: &ScanOptions, collect: impl FnOnce() -> Result<Inventory>) -> Result<ExitCode> {
+    let path = database_path(&options.database)?;
+    if path.exists() || options.offline {
+        let database = kensa_db::Database::open(&path)?;
+        warn_if_stale(&database, options.max_db_age)?;
+        let inventory = collect()?;
+        return scan_inventory(&inventory, &database, options);
+    }
+    let inventory = collect()?;
+    let mut ecosystems: Vec<String> =
+        inventory.packages.iter().map(|package| package.ecosystem.as_str().to_owned()).collect();
+    ecosystems.sort();
+    ecosystems.dedup();
+    writeln!(
+        std::io::stderr(),
+        "no advisory database at {}: downloading the advisories for {} (run `kensa db update` for the rest)",
+        path.display(),
+        if ecosystems.is_empty() { "no ecosystem".to_owned() } else { ecosystems.join(", ") }
+    )?;
+    let update = kensa_update::UpdateOptions {
+        osv_url: std::env::var("KENSA_OSV_URL").unwrap_or_else(|_| kensa_update::DEFAULT_OSV_URL.to_owned()),
+        ecosystems,
+        listed_only: true,
+        kev_url: Some(std::env::var("KENSA_KEV_URL").unwrap_or_else(|_| kensa_update::DEFAULT_KEV_URL.to_owned())),
+        full: false,
+    };
+    kensa_update::update(&path, &update)
+        .with_context(|| format!("cannot download a first database to {}", path.display()))?;
+    let database = kensa_db::Database::open(&path)?;
+    scan_inventory(&inventory, &database, options)
+}
+
+/// Warns on standard error when the database was last built or updated more
+/// than `max_days` days ago (0: never).
+fn warn_if_stale(database: &kensa_db::Database, max_days: u64) -> Result<()> {
+    if max_days == 0 {
+        return Ok(());
+    }
+    let info = database.info()?;
+    let updated = database.meta_values("updated_at")?;
+    let last = updated
+        .get("updated_at")
+        .and_then(|value| value.parse::<u64>().ok())
+        .into_iter()
+        .chain(info.built_at.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or(0);
+    let age = now.saturating_sub(last);
+    if age > max_days.saturating_mul(86_400) {
+        writeln!(
+            std::io::stderr(),
+            "warning: the advisory database {} was last updated {} ago (more than {max_days} days); run `kensa db update`",
+            info.path.display(),
+            describe_age(age)
+        )?;
+    }
+    Ok(())
 }
 
 fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options: &ScanOptions) -> Result<ExitCode> {

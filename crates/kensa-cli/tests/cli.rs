@@ -94,12 +94,14 @@ fn fail_on_sets_exit_status() {
     assert_eq!(output.status.code(), Some(1));
 }
 
-/// Without a database the scan fails clearly with exit status 2.
+/// Without a database an `--offline` scan fails clearly with exit status 2
+/// (without `--offline` it downloads one: see db_update.rs).
 #[test]
 fn missing_database_is_a_clear_error() {
     let directory = tempfile::tempdir().unwrap();
     let missing = directory.path().join("nope.redb");
-    let output = kensa(&["scan", "fs", directory.path().to_str().unwrap(), "--db", missing.to_str().unwrap()]);
+    let output =
+        kensa(&["scan", "fs", directory.path().to_str().unwrap(), "--offline", "--db", missing.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no advisory database") && stderr.contains("nope.redb"), "{stderr}");

@@ -392,3 +392,49 @@ fn export_and_import_round_trip_and_refuse_damage() {
         .count();
     assert_eq!(leftovers, 0);
 }
+
+/// A first scan with no database downloads only what the project needs: a
+/// Python project gets PyPI's advisories and the KEV catalog, not Go's; its
+/// findings are those a full database gives. A later `kensa db update` then
+/// downloads Go whole and checks PyPI incrementally.
+#[test]
+fn first_scan_downloads_only_the_ecosystems_it_needs() {
+    let records = shared_records().clone();
+    let server = FeedServer::start(bucket(&records));
+    let directory = tempfile::tempdir().unwrap();
+    let database = directory.path().join("first/kensa.redb");
+    let project = shared("targets/lockfiles/trivy-integration-repos/pip");
+    let scan = |database: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_kensa"))
+            .args(["scan", "fs", project.to_str().unwrap(), "--format", "json", "--db", database.to_str().unwrap()])
+            .env("KENSA_OSV_URL", server.url())
+            .env("KENSA_KEV_URL", format!("{}/kev.json", server.url()))
+            .env("NO_PROXY", "127.0.0.1")
+            .env_remove("KENSA_DB")
+            .env_remove("KENSA_OFFLINE")
+            .output()
+            .unwrap()
+    };
+    let output = scan(&database);
+    assert!(output.status.code().is_some_and(|code| code < 2), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("downloading the advisories for PyPI"), "{stderr}");
+    let log = server.take_log();
+    assert_eq!(log, ["ecosystems.txt", "PyPI/modified_id.csv", "PyPI/all.zip", "kev.json"]);
+    let first: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(!first["findings"].as_array().unwrap().is_empty());
+
+    // The same scan against a full update's database finds the same.
+    let full = directory.path().join("full/kensa.redb");
+    update_ok(&server, &full, &[]);
+    let output = scan(&full);
+    let complete: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(first["findings"], complete["findings"]);
+
+    server.take_log();
+    let stderr = update_ok(&server, &database, &[]);
+    assert!(stderr.contains("osv:Go") && stderr.contains("full download"), "{stderr}");
+    let log = server.take_log();
+    assert!(log.contains(&"Go/all.zip".to_owned()) && !log.contains(&"PyPI/all.zip".to_owned()), "{log:?}");
+    assert_eq!(advisory_count(&database), advisory_count(&full));
+}

@@ -47,6 +47,9 @@ pub struct UpdateOptions {
     pub osv_url: String,
     /// OSV ecosystems to keep; empty means every one `ecosystems.txt` lists.
     pub ecosystems: Vec<String>,
+    /// Keep only those of `ecosystems` that `ecosystems.txt` lists (a scan's
+    /// first download asks for what it found, and some, like plain RPM, have no feed).
+    pub listed_only: bool,
     /// URL of the CISA KEV JSON, or `None` to leave KEV out.
     pub kev_url: Option<String>,
     /// Download everything again and rebuild, even when an incremental update would do.
@@ -58,6 +61,7 @@ impl Default for UpdateOptions {
         UpdateOptions {
             osv_url: DEFAULT_OSV_URL.to_owned(),
             ecosystems: Vec::new(),
+            listed_only: false,
             kev_url: Some(DEFAULT_KEV_URL.to_owned()),
             full: false,
         }
@@ -263,7 +267,7 @@ impl Updater<'_> {
 
     /// The ecosystems to update: as configured, else `ecosystems.txt`.
     fn ecosystems(&self) -> Result<Vec<String>, UpdateError> {
-        if !self.options.ecosystems.is_empty() {
+        if !self.options.ecosystems.is_empty() && !self.options.listed_only {
             return Ok(self.options.ecosystems.clone());
         }
         let url = format!("{}/ecosystems.txt", self.options.osv_url.trim_end_matches('/'));
@@ -277,6 +281,9 @@ impl Updater<'_> {
             text.lines().map(str::trim).filter(|line| !line.is_empty()).map(str::to_owned).collect();
         if ecosystems.is_empty() {
             return Err(UpdateError::Feed { url, what: "ecosystems.txt", message: "it lists no ecosystem".to_owned() });
+        }
+        if self.options.listed_only {
+            return Ok(ecosystems.into_iter().filter(|listed| self.options.ecosystems.contains(listed)).collect());
         }
         Ok(ecosystems)
     }
