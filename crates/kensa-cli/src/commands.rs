@@ -200,6 +200,23 @@ enum DbCommand {
         #[command(flatten)]
         database: DatabaseLocation,
     },
+    /// Keep a directory in OSV's bucket layout (plus kev.json) in step with upstream, for other machines' `kensa db update --osv-url`.
+    Mirror {
+        /// The directory to write.
+        directory: PathBuf,
+        /// Base URL of the OSV bucket layout to mirror.
+        #[arg(long, env = "KENSA_OSV_URL", default_value = kensa_update::DEFAULT_OSV_URL)]
+        osv_url: String,
+        /// Mirror only this ecosystem (repeatable); all of `ecosystems.txt` by default.
+        #[arg(long = "ecosystem", value_name = "ECOSYSTEM")]
+        ecosystems: Vec<String>,
+        /// URL of the CISA KEV catalog (JSON), mirrored as kev.json.
+        #[arg(long, env = "KENSA_KEV_URL", default_value = kensa_update::DEFAULT_KEV_URL)]
+        kev_url: String,
+        /// Leave the CISA KEV catalog out.
+        #[arg(long)]
+        no_kev: bool,
+    },
     /// Write the database as one compressed, checksummed bundle, for machines without network access.
     Export {
         /// The bundle to write.
@@ -294,6 +311,29 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                 full,
             };
             update_database(&database_path(&database)?, &options)
+        }
+        Command::Db { command: DbCommand::Mirror { directory, osv_url, ecosystems, kev_url, no_kev } } => {
+            let options = kensa_update::UpdateOptions {
+                osv_url,
+                ecosystems,
+                listed_only: false,
+                kev_url: (!no_kev).then_some(kev_url),
+                full: false,
+            };
+            let report = kensa_update::mirror(&directory, &options)
+                .with_context(|| format!("cannot mirror into {}", directory.display()))?;
+            let mut stderr = std::io::stderr().lock();
+            for (ecosystem, written) in &report.ecosystems {
+                writeln!(stderr, "  {ecosystem:<24} {written} records written")?;
+            }
+            writeln!(
+                stderr,
+                "mirrored into {}: {} requests, {} bytes",
+                directory.display(),
+                report.requests,
+                report.bytes
+            )?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Db { command: DbCommand::Export { file, database } } => {
             let path = database_path(&database)?;

@@ -438,3 +438,69 @@ fn first_scan_downloads_only_the_ecosystems_it_needs() {
     assert!(log.contains(&"Go/all.zip".to_owned()) && !log.contains(&"PyPI/all.zip".to_owned()), "{log:?}");
     assert_eq!(advisory_count(&database), advisory_count(&full));
 }
+
+/// Every file under `directory`, as the bucket paths a static server would serve.
+fn files_under(directory: &Path) -> HashMap<String, Vec<u8>> {
+    let mut files = HashMap::new();
+    let mut stack = vec![directory.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let relative = path.strip_prefix(directory).unwrap().to_string_lossy().replace('\\', "/");
+                files.insert(relative, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+/// `kensa db mirror` copies the bucket (and the KEV catalog) into a
+/// directory; a database updated from that directory, served by another
+/// server, equals one updated from upstream. After twenty upstream changes a
+/// second mirror run fetches only those records, and a client updating from
+/// the mirror then gets them incrementally.
+#[test]
+fn mirror_feeds_other_machines() {
+    let records: Vec<Record> =
+        shared_records().iter().filter(|record| record.ecosystem == "PyPI").take(400).cloned().collect();
+    let upstream = FeedServer::start(bucket(&records));
+    let directory = tempfile::tempdir().unwrap();
+    let mirror_directory = directory.path().join("mirror");
+    let mirror = || {
+        let osv = upstream.url();
+        let kev = format!("{}/kev.json", upstream.url());
+        let output =
+            kensa_run(&["db", "mirror", mirror_directory.to_str().unwrap(), "--osv-url", &osv, "--kev-url", &kev]);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    };
+    mirror();
+    let served = FeedServer::start(files_under(&mirror_directory));
+    let from_mirror = directory.path().join("from-mirror.redb");
+    update_ok(&served, &from_mirror, &[]);
+    let from_upstream = directory.path().join("from-upstream.redb");
+    update_ok(&upstream, &from_upstream, &[]);
+    assert_eq!(advisory_count(&from_mirror), 400);
+    assert_eq!(show(&from_mirror, &records[7].id), show(&from_upstream, &records[7].id));
+
+    let mut changed = records.clone();
+    for record in changed.iter_mut().take(20) {
+        record.json["modified"] = "2030-01-01T00:00:00Z".into();
+        record.json["summary"] = "changed upstream".into();
+    }
+    for (path, bytes) in bucket(&changed) {
+        upstream.set(&path, bytes);
+    }
+    upstream.take_log();
+    mirror();
+    let fetched = upstream.take_log().iter().filter(|path| path.starts_with("PyPI/PYSEC")).count();
+    assert_eq!(fetched, 20);
+    for (path, bytes) in files_under(&mirror_directory) {
+        served.set(&path, bytes);
+    }
+    let stderr = update_ok(&served, &from_mirror, &[]);
+    assert!(stderr.contains("20 records changed since the last update"), "{stderr}");
+    assert_eq!(show(&from_mirror, &changed[0].id)[0]["summary"], "changed upstream");
+}

@@ -20,7 +20,10 @@
 //! resumption, and a custom CA bundle.
 
 mod http;
+mod mirror;
 mod timestamp;
+
+pub use mirror::{MirrorReport, mirror};
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
@@ -36,9 +39,9 @@ pub const DEFAULT_OSV_URL: &str = "https://osv-vulnerabilities.storage.googleapi
 pub const DEFAULT_KEV_URL: &str = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json";
 
 /// The largest `all.zip` downloaded (the biggest OSV ecosystems are a few hundred MB).
-const ZIP_LIMIT: u64 = 4 * 1024 * 1024 * 1024;
+pub(crate) const ZIP_LIMIT: u64 = 4 * 1024 * 1024 * 1024;
 /// The largest single record, index or catalog downloaded.
-const DOCUMENT_LIMIT: u64 = 256 * 1024 * 1024;
+pub(crate) const DOCUMENT_LIMIT: u64 = 256 * 1024 * 1024;
 
 /// What to update from.
 #[derive(Debug, Clone)]
@@ -154,7 +157,7 @@ fn url_segment(text: &str) -> String {
     encoded
 }
 
-fn bucket_url(base: &str, ecosystem: &str, file: &str) -> String {
+pub(crate) fn bucket_url(base: &str, ecosystem: &str, file: &str) -> String {
     format!("{}/{}/{}", base.trim_end_matches('/'), url_segment(ecosystem), url_segment(file))
 }
 
@@ -171,16 +174,16 @@ fn now_seconds() -> String {
 }
 
 /// One line of `modified_id.csv`: when, and which record.
-struct Modified {
+pub(crate) struct Modified {
     /// The timestamp as written, and parsed.
-    text: String,
-    at: i128,
-    id: String,
+    pub(crate) text: String,
+    pub(crate) at: i128,
+    pub(crate) id: String,
 }
 
 /// Parses `modified_id.csv`: `<RFC 3339 timestamp>,<id>` per line (the
 /// bucket-wide file writes `<ecosystem>/<id>`; the directory part is dropped).
-fn parse_modified(bytes: &[u8], url: &str) -> Result<Vec<Modified>, UpdateError> {
+pub(crate) fn parse_modified(bytes: &[u8], url: &str) -> Result<Vec<Modified>, UpdateError> {
     let text = std::str::from_utf8(bytes).map_err(|error| UpdateError::Feed {
         url: url.to_owned(),
         what: "modified_id.csv",
