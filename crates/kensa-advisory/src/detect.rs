@@ -41,6 +41,8 @@ pub(crate) enum FeedFormat {
     UbuntuCveTracker,
     /// CISA's Known Exploited Vulnerabilities catalog (enrichment, not advisories).
     KnownExploitedCatalog,
+    /// An NVD CVE API 2.0 response (CVSS enrichment, not advisories).
+    NvdCveApi,
 }
 
 /// The path split into its components, for looking at the directories right
@@ -170,7 +172,7 @@ fn classify_json_object(
         return unsupported("NVD JSON 1.1 feed: no parser here yet");
     }
     if has("vulnerabilities") && (has("resultsPerPage") || has("format")) {
-        return unsupported("NVD CVE API 2.0 response: no parser here yet");
+        return Ok(FeedFormat::NvdCveApi);
     }
     if has("cveMetadata") || object.get("dataType").and_then(JsonValue::as_str) == Some("CVE_RECORD") {
         return unsupported("CVE JSON 5 record: no parser here yet");

@@ -43,6 +43,7 @@ mod friendsofphp;
 mod known_exploited;
 mod nodejs_security_wg;
 mod normalize;
+mod nvd;
 mod osv;
 mod rubysec;
 mod rustsec;
@@ -51,6 +52,7 @@ mod ubuntu_cve_tracker;
 use kensa_model::Advisory;
 
 pub use known_exploited::parse_known_exploited;
+pub use nvd::parse_nvd_response;
 
 /// Why a file did not produce advisories.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -147,6 +149,10 @@ pub fn parse_file(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, Advisory
             path,
             "CISA Known Exploited Vulnerabilities catalog: enrichment data: use parse_known_exploited",
         )),
+        FeedFile::Cvss(_) => Err(AdvisoryError::unsupported(
+            path,
+            "NVD CVE API 2.0 response: CVSS enrichment data: use parse_nvd_response",
+        )),
     }
 }
 
@@ -158,6 +164,8 @@ pub enum FeedFile {
     Advisories(Vec<Advisory>),
     /// CISA KEV entries, which enrich findings rather than create them.
     KnownExploited(Vec<kensa_model::KnownExploited>),
+    /// NVD's CVSS vectors per CVE (enrichment too).
+    Cvss(Vec<kensa_model::CveCvss>),
 }
 
 /// Parses one feed file of any kind this crate reads: advisories or KEV.
@@ -168,6 +176,7 @@ pub fn parse_feed_file(path: &str, contents: &[u8]) -> Result<FeedFile, Advisory
         detect::FeedFormat::KnownExploitedCatalog => {
             return parse_known_exploited(path, contents).map(FeedFile::KnownExploited);
         }
+        detect::FeedFormat::NvdCveApi => return parse_nvd_response(path, contents).map(FeedFile::Cvss),
         detect::FeedFormat::OsvJson => osv::parse_json(path, contents),
         detect::FeedFormat::OsvYaml => osv::parse_yaml(path, contents),
         detect::FeedFormat::RustSec { toolchain } => rustsec::parse(path, contents, toolchain),

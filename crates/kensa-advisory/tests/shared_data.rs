@@ -221,8 +221,31 @@ fn unsupported_osv_records_name_their_ecosystems() {
     assert!(reasons("rustsec/rust").keys().all(|reason| reason.contains("Rust toolchain advisory")));
     assert_eq!(
         reasons("nvd/cve-api-2.0-records").keys().collect::<Vec<_>>(),
-        ["NVD CVE API 2.0 response: no parser here yet"]
+        ["NVD CVE API 2.0 response: CVSS enrichment data: use parse_nvd_response"]
     );
+}
+
+/// Every real NVD CVE API 2.0 response in shared reads as CVSS enrichment:
+/// each record gives its CVE, and the xz backdoor (CVE-2024-3094) carries
+/// NVD's own (Primary) v3.1 vector, 10.0.
+#[test]
+fn nvd_api_responses_give_cvss_per_cve() {
+    let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/advisories/nvd");
+    let mut files: Vec<std::path::PathBuf> =
+        std::fs::read_dir(directory.join("cve-api-2.0-records")).unwrap().map(|entry| entry.unwrap().path()).collect();
+    files.push(directory.join("cve-api-2.0-page.json"));
+    files.push(directory.join("cve-api-2.0-single.json"));
+    let mut records = Vec::new();
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        let parsed = kensa_advisory::parse_nvd_response(&file.display().to_string(), &bytes).unwrap();
+        assert!(!parsed.is_empty(), "{}", file.display());
+        records.extend(parsed);
+    }
+    assert!(records.iter().all(|record| record.cve.starts_with("CVE-")));
+    let xz = records.iter().find(|record| record.cve == "CVE-2024-3094").unwrap();
+    assert!(xz.vectors.iter().any(|vector| vector.vector == "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H"), "{xz:?}");
+    assert!(records.iter().filter(|record| !record.vectors.is_empty()).count() > records.len() / 2);
 }
 
 /// Properties every parsed advisory must have, whatever its feed.

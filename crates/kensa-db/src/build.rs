@@ -4,10 +4,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use kensa_model::{Advisory, KnownExploited};
+use kensa_model::{Advisory, CveCvss, KnownExploited};
 
 use crate::DbError;
-use crate::store::{ADVISORIES, DB_SCHEMA_VERSION, KNOWN_EXPLOITED, META, PACKAGES, package_key};
+use crate::store::{ADVISORIES, DB_SCHEMA_VERSION, KNOWN_EXPLOITED, META, NVD_CVSS, PACKAGES, package_key};
 
 /// Largest single advisory file read (bytes); real ones are a few KiB, the
 /// largest OSV records (kernel CVEs) a few MiB.
@@ -41,6 +41,8 @@ pub struct BuildReport {
     pub informational: u64,
     /// CISA KEV entries stored.
     pub known_exploited: u64,
+    /// CVEs with NVD CVSS vectors stored.
+    pub cve_cvss: u64,
     /// Ids seen in more than one file; the most recently modified record was
     /// kept, with the packages only the others named added to it.
     pub duplicates: Vec<String>,
@@ -69,7 +71,21 @@ pub fn build_database(input: &Path, output: &Path) -> Result<BuildReport, DbErro
 pub struct DatabaseBuilder {
     advisories: BTreeMap<String, Advisory>,
     known_exploited: BTreeMap<String, KnownExploited>,
+    cve_cvss: BTreeMap<String, CveCvss>,
     report: BuildReport,
+}
+
+/// What a [`DatabaseBuilder`] read, for changes to an existing database.
+#[derive(Debug, Default)]
+pub struct BuilderParts {
+    /// Advisories, merged per id.
+    pub advisories: Vec<Advisory>,
+    /// CISA KEV entries.
+    pub known_exploited: Vec<KnownExploited>,
+    /// NVD CVSS per CVE.
+    pub cve_cvss: Vec<CveCvss>,
+    /// The report of what was read.
+    pub report: BuildReport,
 }
 
 impl DatabaseBuilder {
@@ -88,6 +104,17 @@ impl DatabaseBuilder {
                     self.known_exploited.insert(entry.cve.clone(), entry);
                 }
                 report.known_exploited = self.known_exploited.len() as u64;
+            }
+            Ok(kensa_advisory::FeedFile::Cvss(records)) => {
+                for record in records {
+                    // Pages can overlap: the most recently modified record wins.
+                    let newer =
+                        self.cve_cvss.get(&record.cve).is_none_or(|held| record.last_modified >= held.last_modified);
+                    if newer {
+                        self.cve_cvss.insert(record.cve.clone(), record);
+                    }
+                }
+                report.cve_cvss = self.cve_cvss.len() as u64;
             }
             Ok(_) => {
                 report.skipped.push(SkippedFile { path: path.to_owned(), reason: "feed kind not stored".to_owned() });
@@ -134,15 +161,22 @@ impl DatabaseBuilder {
 
     /// The advisories and KEV entries read, and the report, without writing a
     /// database: for changes to apply to an existing one.
-    pub fn into_parts(self) -> (Vec<Advisory>, Vec<KnownExploited>, BuildReport) {
-        (self.advisories.into_values().collect(), self.known_exploited.into_values().collect(), self.report)
+    pub fn into_parts(self) -> BuilderParts {
+        BuilderParts {
+            advisories: self.advisories.into_values().collect(),
+            known_exploited: self.known_exploited.into_values().collect(),
+            cve_cvss: self.cve_cvss.into_values().collect(),
+            report: self.report,
+        }
     }
 
     /// Writes the database (with `meta` pairs added to its meta table) beside
     /// `output` and renames it over any old one.
     pub fn finish(mut self, output: &Path, meta: &[(String, String)]) -> Result<BuildReport, DbError> {
         self.report.known_exploited = self.known_exploited.len() as u64;
-        write_database(output, &self.advisories, &self.known_exploited, meta, &mut self.report)?;
+        let tables =
+            Tables { advisories: &self.advisories, known_exploited: &self.known_exploited, cve_cvss: &self.cve_cvss };
+        write_database(output, &tables, meta, &mut self.report)?;
         self.report.skipped.sort();
         self.report.rejected.sort();
         self.report.duplicates.sort();
@@ -262,10 +296,16 @@ fn read_zip_labelled(
     Ok(())
 }
 
+/// What a build writes.
+struct Tables<'a> {
+    advisories: &'a BTreeMap<String, Advisory>,
+    known_exploited: &'a BTreeMap<String, KnownExploited>,
+    cve_cvss: &'a BTreeMap<String, CveCvss>,
+}
+
 fn write_database(
     output: &Path,
-    advisories: &BTreeMap<String, Advisory>,
-    known_exploited: &BTreeMap<String, KnownExploited>,
+    tables: &Tables<'_>,
     meta: &[(String, String)],
     report: &mut BuildReport,
 ) -> Result<(), DbError> {
@@ -278,7 +318,7 @@ fn write_database(
     }
     let _lock = WriterLock::acquire(output)?;
     let temporary = temporary_path(output);
-    let result = write_tables(&temporary, advisories, known_exploited, meta, report);
+    let result = write_tables(&temporary, tables, meta, report);
     if let Err(error) = result {
         let _ = std::fs::remove_file(&temporary);
         return Err(error);
@@ -353,11 +393,11 @@ pub(crate) fn temporary_path(output: &Path) -> PathBuf {
 
 fn write_tables(
     path: &Path,
-    advisories: &BTreeMap<String, Advisory>,
-    known_exploited: &BTreeMap<String, KnownExploited>,
+    tables: &Tables<'_>,
     meta: &[(String, String)],
     report: &mut BuildReport,
 ) -> Result<(), DbError> {
+    let Tables { advisories, known_exploited, cve_cvss } = *tables;
     let mut database = redb::Database::create(path).map_err(|error| DbError::storage(path, error))?;
     let transaction = database.begin_write().map_err(|error| DbError::storage(path, error))?;
     let mut index: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -403,6 +443,17 @@ fn write_tables(
         let mut table = transaction.open_table(KNOWN_EXPLOITED).map_err(|error| DbError::storage(path, error))?;
         for (cve, entry) in known_exploited {
             let bytes = postcard::to_allocvec(entry).map_err(|error| DbError::Corrupt {
+                path: path.display().to_string(),
+                key: cve.clone(),
+                message: format!("cannot encode: {error}"),
+            })?;
+            table.insert(cve.as_str(), bytes.as_slice()).map_err(|error| DbError::storage(path, error))?;
+        }
+    }
+    if !cve_cvss.is_empty() {
+        let mut table = transaction.open_table(NVD_CVSS).map_err(|error| DbError::storage(path, error))?;
+        for (cve, record) in cve_cvss {
+            let bytes = postcard::to_allocvec(&record.vectors).map_err(|error| DbError::Corrupt {
                 path: path.display().to_string(),
                 key: cve.clone(),
                 message: format!("cannot encode: {error}"),

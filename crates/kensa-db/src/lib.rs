@@ -18,7 +18,7 @@ mod bundle;
 mod store;
 mod update;
 
-pub use build::{BuildReport, DatabaseBuilder, SkippedFile, build_database};
+pub use build::{BuildReport, BuilderParts, DatabaseBuilder, SkippedFile, build_database};
 pub use bundle::{BundleInfo, export_bundle, import_bundle};
 pub use store::{DB_SCHEMA_VERSION, Database, DatabaseInfo};
 pub use update::{AppliedChanges, Changes, apply_changes};

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use kensa_model::{Advisory, Ecosystem, KnownExploited};
+use kensa_model::{Advisory, CvssVector, Ecosystem, KnownExploited};
 use redb::{ReadableDatabase, ReadableTableMetadata, TableDefinition};
 
 use crate::DbError;
@@ -13,6 +13,8 @@ pub const DB_SCHEMA_VERSION: u32 = 2;
 pub(crate) const META: TableDefinition<'_, &str, &str> = TableDefinition::new("meta");
 pub(crate) const PACKAGES: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("packages");
 pub(crate) const ADVISORIES: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("advisories");
+/// NVD CVSS vectors by CVE id (postcard `Vec<CvssVector>`).
+pub(crate) const NVD_CVSS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("nvd_cvss");
 /// CISA KEV entries by CVE id (postcard [`KnownExploited`]).
 pub(crate) const KNOWN_EXPLOITED: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("known_exploited");
 
@@ -38,6 +40,8 @@ pub struct DatabaseInfo {
     pub advisories_per_ecosystem: BTreeMap<String, u64>,
     /// CISA KEV entries.
     pub known_exploited: u64,
+    /// CVEs with NVD CVSS vectors.
+    pub cve_cvss: u64,
 }
 
 /// An open, read-only advisory database.
@@ -160,6 +164,23 @@ impl Database {
         })
     }
 
+    /// NVD's CVSS vectors for a CVE id, if the database has NVD data for it.
+    pub fn cve_cvss(&self, cve: &str) -> Result<Option<Vec<CvssVector>>, DbError> {
+        let table = match self.transaction.open_table(NVD_CVSS) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(error) => return Err(DbError::storage(&self.path, error)),
+        };
+        let Some(bytes) = table.get(cve).map_err(|error| DbError::storage(&self.path, error))? else {
+            return Ok(None);
+        };
+        postcard::from_bytes(bytes.value()).map(Some).map_err(|error| DbError::Corrupt {
+            path: self.path.display().to_string(),
+            key: cve.to_owned(),
+            message: error.to_string(),
+        })
+    }
+
     /// Counts and build facts.
     pub fn info(&self) -> Result<DatabaseInfo, DbError> {
         let advisories_table =
@@ -181,6 +202,11 @@ impl Database {
             advisories: advisories_table.len().map_err(|error| DbError::storage(&self.path, error))?,
             packages: packages_table.len().map_err(|error| DbError::storage(&self.path, error))?,
             advisories_per_ecosystem: per_ecosystem,
+            cve_cvss: match self.transaction.open_table(NVD_CVSS) {
+                Ok(table) => table.len().map_err(|error| DbError::storage(&self.path, error))?,
+                Err(redb::TableError::TableDoesNotExist(_)) => 0,
+                Err(error) => return Err(DbError::storage(&self.path, error)),
+            },
             known_exploited: match self.transaction.open_table(KNOWN_EXPLOITED) {
                 Ok(table) => table.len().map_err(|error| DbError::storage(&self.path, error))?,
                 Err(redb::TableError::TableDoesNotExist(_)) => 0,
@@ -199,5 +225,9 @@ impl kensa_match::AdvisoryLookup for Database {
 
     fn known_exploited(&self, cve: &str) -> Result<Option<KnownExploited>, DbError> {
         Database::known_exploited(self, cve)
+    }
+
+    fn cve_cvss(&self, cve: &str) -> Result<Option<Vec<CvssVector>>, DbError> {
+        Database::cve_cvss(self, cve)
     }
 }

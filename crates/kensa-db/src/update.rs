@@ -10,12 +10,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use kensa_model::{Advisory, KnownExploited};
+use kensa_model::{Advisory, CveCvss, KnownExploited};
 use redb::ReadableTable;
 
 use crate::DbError;
 use crate::build::{WriterLock, compact, publish, sync_file, temporary_path};
-use crate::store::{ADVISORIES, KNOWN_EXPLOITED, META, PACKAGES, package_key};
+use crate::store::{ADVISORIES, KNOWN_EXPLOITED, META, NVD_CVSS, PACKAGES, package_key};
 
 /// What to change.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +24,8 @@ pub struct Changes {
     pub advisories: Vec<Advisory>,
     /// A new CISA KEV catalog replacing the stored one, when given.
     pub known_exploited: Option<Vec<KnownExploited>>,
+    /// NVD CVSS records to add or replace, by CVE.
+    pub cve_cvss: Vec<CveCvss>,
     /// Meta values to set (source states, update times).
     pub meta: Vec<(String, String)>,
 }
@@ -173,6 +175,13 @@ fn apply_to_copy(path: &Path, changes: &Changes) -> Result<AppliedChanges, DbErr
         for entry in entries {
             let bytes = encode(entry, path, &entry.cve)?;
             table.insert(entry.cve.as_str(), bytes.as_slice()).map_err(|error| storage(error.into()))?;
+        }
+    }
+    if !changes.cve_cvss.is_empty() {
+        let mut table = transaction.open_table(NVD_CVSS).map_err(|error| storage(error.into()))?;
+        for record in &changes.cve_cvss {
+            let bytes = encode(&record.vectors, path, &record.cve)?;
+            table.insert(record.cve.as_str(), bytes.as_slice()).map_err(|error| storage(error.into()))?;
         }
     }
     {

@@ -40,6 +40,11 @@ pub trait AdvisoryLookup {
     fn known_exploited(&self, _cve: &str) -> Result<Option<KnownExploited>, Self::Error> {
         Ok(None)
     }
+
+    /// NVD's CVSS vectors for a CVE id, if the lookup has NVD data.
+    fn cve_cvss(&self, _cve: &str) -> Result<Option<Vec<kensa_model::CvssVector>>, Self::Error> {
+        Ok(None)
+    }
 }
 
 /// The ordering to compare a package's versions with.
@@ -105,6 +110,25 @@ pub fn match_inventory<L: AdvisoryLookup>(inventory: &Inventory, lookup: &L) -> 
             if let Some(entry) = lookup.known_exploited(id)? {
                 finding.known_exploited = Some(entry);
                 break;
+            }
+        }
+        // NVD is the fallback: only a finding none of whose advisories gave
+        // a vector or a rating (and no distro rating) takes NVD's severity.
+        if finding.severity == kensa_model::Severity::Unknown {
+            let cves: Vec<String> = std::iter::once(&finding.id)
+                .chain(&finding.aliases)
+                .filter(|id| id.starts_with("CVE-"))
+                .cloned()
+                .collect();
+            for cve in cves {
+                let Some(vectors) = lookup.cve_cvss(&cve)? else { continue };
+                let assessed = kensa_score::assess(&vectors, None);
+                if assessed.severity != kensa_model::Severity::Unknown {
+                    finding.severity = assessed.severity;
+                    finding.severity_source = format!("nvd_{}", assessed.source);
+                    finding.cvss = vectors;
+                    break;
+                }
             }
         }
     }

@@ -45,6 +45,18 @@ pub struct MatchEvidence {
     pub fixed_version: Option<String>,
 }
 
+/// The CVSS vectors NVD publishes for one CVE, used for severity when no
+/// matched advisory carries a vector or a rating.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CveCvss {
+    /// The CVE id.
+    pub cve: String,
+    /// NVD's own (Primary) vectors, else the CNA's (Secondary).
+    pub vectors: Vec<CvssVector>,
+    /// NVD's `lastModified` of the record.
+    pub last_modified: Option<String>,
+}
+
 /// One vulnerability (an advisory and all its aliases) affecting one package.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {

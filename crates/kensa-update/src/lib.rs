@@ -442,14 +442,18 @@ pub fn update(database: &Path, options: &UpdateOptions) -> Result<UpdateReport, 
             report.rejected = built.rejected;
         }
         Some(_) => {
-            let (advisories, known_exploited, built) = builder.into_parts();
+            let parts = builder.into_parts();
             // An unchanged catalog (304) keeps the stored one.
-            let changes =
-                Changes { advisories, known_exploited: known_exploited_fetched.then_some(known_exploited), meta };
+            let changes = Changes {
+                advisories: parts.advisories,
+                known_exploited: known_exploited_fetched.then_some(parts.known_exploited),
+                cve_cvss: parts.cve_cvss,
+                meta,
+            };
             let applied = kensa_db::apply_changes(database, &changes)?;
             report.added = applied.added;
             report.replaced = applied.replaced;
-            report.rejected = built.rejected;
+            report.rejected = parts.report.rejected;
         }
     }
     Ok(report)
