@@ -197,6 +197,18 @@ enum DbCommand {
         /// Download everything again and rebuild.
         #[arg(long)]
         full: bool,
+        /// Also read NVD's CVSS data (the severity of findings whose advisories give none); the first download is long without an API key.
+        #[arg(long)]
+        nvd: bool,
+        /// NVD CVE API 2.0 endpoint (implies --nvd when given).
+        #[arg(long, env = "KENSA_NVD_URL")]
+        nvd_url: Option<String>,
+        /// NVD API key, sent as the `apiKey` header.
+        #[arg(long, env = "NVD_API_KEY", hide_env_values = true)]
+        nvd_api_key: Option<String>,
+        /// Pause between NVD page requests in milliseconds [default: 6000, or 600 with an API key, as NVD asks].
+        #[arg(long, env = "KENSA_NVD_INTERVAL_MS")]
+        nvd_interval_ms: Option<u64>,
         #[command(flatten)]
         database: DatabaseLocation,
     },
@@ -302,13 +314,36 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Db { command: DbCommand::Build { from, verbose, database } } => {
             build_database(&from, &database_path(&database)?, verbose)
         }
-        Command::Db { command: DbCommand::Update { osv_url, ecosystems, kev_url, no_kev, full, database } } => {
+        Command::Db {
+            command:
+                DbCommand::Update {
+                    osv_url,
+                    ecosystems,
+                    kev_url,
+                    no_kev,
+                    full,
+                    nvd,
+                    nvd_url,
+                    nvd_api_key,
+                    nvd_interval_ms,
+                    database,
+                },
+        } => {
+            let nvd = (nvd || nvd_url.is_some()).then(|| {
+                let default_interval = if nvd_api_key.is_some() { 600 } else { 6000 };
+                kensa_update::NvdOptions {
+                    url: nvd_url.unwrap_or_else(|| kensa_update::DEFAULT_NVD_URL.to_owned()),
+                    api_key: nvd_api_key,
+                    request_interval: std::time::Duration::from_millis(nvd_interval_ms.unwrap_or(default_interval)),
+                }
+            });
             let options = kensa_update::UpdateOptions {
                 osv_url,
                 ecosystems,
                 listed_only: false,
                 kev_url: (!no_kev).then_some(kev_url),
                 full,
+                nvd,
             };
             update_database(&database_path(&database)?, &options)
         }
@@ -319,6 +354,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                 listed_only: false,
                 kev_url: (!no_kev).then_some(kev_url),
                 full: false,
+                nvd: None,
             };
             let report = kensa_update::mirror(&directory, &options)
                 .with_context(|| format!("cannot mirror into {}", directory.display()))?;
@@ -557,6 +593,7 @@ fn scan_with_database(options: &ScanOptions, collect: impl FnOnce() -> Result<In
         listed_only: true,
         kev_url: Some(std::env::var("KENSA_KEV_URL").unwrap_or_else(|_| kensa_update::DEFAULT_KEV_URL.to_owned())),
         full: false,
+        nvd: None,
     };
     kensa_update::update(&path, &update)
         .with_context(|| format!("cannot download a first database to {}", path.display()))?;
@@ -764,6 +801,7 @@ fn database_status(path: &Path) -> Result<ExitCode> {
     writeln!(stdout, "advisories:      {}", info.advisories)?;
     writeln!(stdout, "indexed packages: {}", info.packages)?;
     writeln!(stdout, "known exploited: {} CVEs (CISA KEV)", info.known_exploited)?;
+    writeln!(stdout, "NVD CVSS:        {} CVEs", info.cve_cvss)?;
     for (ecosystem, count) in &info.advisories_per_ecosystem {
         writeln!(stdout, "  {ecosystem:<12} {count}")?;
     }

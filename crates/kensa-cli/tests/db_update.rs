@@ -504,3 +504,77 @@ fn mirror_feeds_other_machines() {
     assert!(stderr.contains("20 records changed since the last update"), "{stderr}");
     assert_eq!(show(&from_mirror, &changed[0].id)[0]["summary"], "changed upstream");
 }
+
+/// NVD's CVE API, paged as NVD pages it (the 23 real records in shared, in
+/// two pages of the 2.0 response format): the first update reads every page;
+/// the next asks only for CVEs modified since, with NVD's date parameters. A
+/// finding whose advisory has no
+/// CVSS vector and no rating (a hand-made OSV record aliasing the xz backdoor,
+/// CVE-2024-3094) then takes NVD's v3.1 score: CRITICAL, source nvd_cvss_v3.
+#[test]
+fn nvd_pages_fill_in_severity() {
+    let mut records: Vec<serde_json::Value> = Vec::new();
+    for entry in std::fs::read_dir(shared("advisories/nvd/cve-api-2.0-records")).unwrap() {
+        let page: serde_json::Value = serde_json::from_slice(&std::fs::read(entry.unwrap().path()).unwrap()).unwrap();
+        records.extend(page["vulnerabilities"].as_array().unwrap().iter().cloned());
+    }
+    records.sort_by_key(|record| record["cve"]["id"].as_str().unwrap().to_owned());
+    let total = records.len();
+    let page = |items: &[serde_json::Value], start: usize| {
+        serde_json::to_vec(&serde_json::json!({
+            "resultsPerPage": items.len(), "startIndex": start, "totalResults": total,
+            "format": "NVD_CVE", "version": "2.0", "timestamp": "2026-11-22T00:00:00.000", "vulnerabilities": items,
+        }))
+        .unwrap()
+    };
+    // An OSV record without severity, for a PyPI package, aliasing CVE-2024-3094.
+    let advisory = serde_json::json!({
+        "id": "KENSA-TEST-NVD-1", "modified": "2026-01-01T00:00:00Z", "aliases": ["CVE-2024-3094"],
+        "summary": "test record without severity",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "kensa-nvd-demo"},
+                      "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.0"}]}]}],
+    });
+    let mut files = bucket(&[Record { ecosystem: "PyPI", id: "KENSA-TEST-NVD-1".to_owned(), json: advisory }]);
+    let half = total / 2;
+    files.insert("nvd/cves?resultsPerPage=2000&startIndex=0".to_owned(), page(&records[..half], 0));
+    files.insert(format!("nvd/cves?resultsPerPage=2000&startIndex={half}"), page(&records[half..], half));
+    // Any other query (a date window): nothing modified since.
+    let empty = serde_json::json!({"resultsPerPage": 0, "startIndex": 0, "totalResults": 0, "format": "NVD_CVE",
+        "version": "2.0", "timestamp": "2026-11-22T00:00:00.000", "vulnerabilities": []});
+    files.insert("nvd/cves".to_owned(), serde_json::to_vec(&empty).unwrap());
+    let server = FeedServer::start(files);
+    let directory = tempfile::tempdir().unwrap();
+    let database = directory.path().join("kensa.redb");
+    let nvd_url = format!("{}/nvd/cves", server.url());
+    let nvd_arguments = ["--nvd-url", nvd_url.as_str(), "--nvd-api-key", "test-key", "--nvd-interval-ms", "10"];
+
+    let stderr = update_ok(&server, &database, &nvd_arguments);
+    assert!(stderr.contains(&format!("nvd                      full download, {total} records")), "{stderr}");
+    let log = server.take_log();
+    assert!(log.contains(&"nvd/cves?resultsPerPage=2000&startIndex=0".to_owned()), "{log:?}");
+    assert!(status(&database).contains(&format!("NVD CVSS:        {total} CVEs")));
+
+    let project = directory.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(project.join("requirements.txt"), "kensa-nvd-demo==1.0\n").unwrap();
+    let output =
+        kensa_run(&["scan", "fs", project.to_str().unwrap(), "--format", "json", "--db", database.to_str().unwrap()]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let finding = &report["findings"][0];
+    // The CVE is the vulnerability's primary id; the record is an alias.
+    assert_eq!(finding["id"], "CVE-2024-3094");
+    assert!(finding["aliases"].as_array().unwrap().contains(&"KENSA-TEST-NVD-1".into()), "{finding}");
+    assert_eq!(finding["severity"], "CRITICAL");
+    assert_eq!(finding["severity_source"], "nvd_cvss_v3");
+
+    // The next update asks for what changed since, by date.
+    server.take_log();
+    update_ok(&server, &database, &nvd_arguments);
+    let log = server.take_log();
+    let nvd_requests: Vec<&String> = log.iter().filter(|path| path.starts_with("nvd/")).collect();
+    assert_eq!(nvd_requests.len(), 1, "{log:?}");
+    assert!(
+        nvd_requests[0].contains("&lastModStartDate=") && nvd_requests[0].contains("&lastModEndDate="),
+        "{nvd_requests:?}"
+    );
+}

@@ -56,6 +56,19 @@ impl HttpClient {
     /// GETs `url` whole, at most `limit` bytes. A 404 is [`Fetched::NotFound`];
     /// other failures are errors after the retries.
     pub(crate) fn get(&self, url: &str, limit: u64, validators: &Validators) -> Result<Fetched, UpdateError> {
+        self.get_with(url, limit, validators, &[], &[])
+    }
+
+    /// [`HttpClient::get`] with extra request headers, and extra statuses
+    /// worth retrying (NVD answers 403 when its rate limit is hit).
+    pub(crate) fn get_with(
+        &self,
+        url: &str,
+        limit: u64,
+        validators: &Validators,
+        headers: &[(&str, &str)],
+        also_retry: &[u16],
+    ) -> Result<Fetched, UpdateError> {
         let failed = |message: String| UpdateError::Http { url: url.to_owned(), message };
         let mut attempt = 0;
         loop {
@@ -67,6 +80,9 @@ impl HttpClient {
             }
             if let Some(last_modified) = &validators.last_modified {
                 request = request.header("If-Modified-Since", last_modified);
+            }
+            for (name, value) in headers {
+                request = request.header(*name, *value);
             }
             let response = match request.call() {
                 Ok(response) => response,
@@ -117,7 +133,10 @@ impl HttpClient {
                 }
                 304 => return Ok(Fetched::NotModified),
                 404 => return Ok(Fetched::NotFound),
-                429 | 500 | 502 | 503 | 504 if attempt < ATTEMPTS => {
+                status
+                    if attempt < ATTEMPTS
+                        && (matches!(status, 429 | 500 | 502 | 503 | 504) || also_retry.contains(&status)) =>
+                {
                     let wait = response
                         .headers()
                         .get("retry-after")

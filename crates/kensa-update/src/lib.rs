@@ -38,6 +38,24 @@ pub const DEFAULT_OSV_URL: &str = "https://osv-vulnerabilities.storage.googleapi
 /// CISA's KEV catalog.
 pub const DEFAULT_KEV_URL: &str = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json";
 
+/// NVD's CVE API 2.0.
+pub const DEFAULT_NVD_URL: &str = "https://services.nvd.nist.gov/rest/json/cves/2.0";
+/// The longest `lastModStartDate`..`lastModEndDate` range NVD accepts.
+const NVD_WINDOW_SECONDS: i64 = 120 * 86_400;
+/// The page size NVD allows at most.
+const NVD_PAGE_SIZE: u64 = 2000;
+
+/// Where and how to read NVD's CVSS data.
+#[derive(Debug, Clone)]
+pub struct NvdOptions {
+    /// The CVE API 2.0 endpoint.
+    pub url: String,
+    /// An NVD API key (sent as the `apiKey` header; raises the rate limit).
+    pub api_key: Option<String>,
+    /// The pause between page requests: NVD asks for 6 s without a key, 0.6 s with one.
+    pub request_interval: std::time::Duration,
+}
+
 /// The largest `all.zip` downloaded (the biggest OSV ecosystems are a few hundred MB).
 pub(crate) const ZIP_LIMIT: u64 = 4 * 1024 * 1024 * 1024;
 /// The largest single record, index or catalog downloaded.
@@ -57,6 +75,8 @@ pub struct UpdateOptions {
     pub kev_url: Option<String>,
     /// Download everything again and rebuild, even when an incremental update would do.
     pub full: bool,
+    /// NVD's CVSS data, when wanted (a first download is long without an API key).
+    pub nvd: Option<NvdOptions>,
 }
 
 impl Default for UpdateOptions {
@@ -67,6 +87,7 @@ impl Default for UpdateOptions {
             listed_only: false,
             kev_url: Some(DEFAULT_KEV_URL.to_owned()),
             full: false,
+            nvd: None,
         }
     }
 }
@@ -220,6 +241,14 @@ fn newest(entries: &[Modified]) -> Option<&Modified> {
     entries.iter().max_by_key(|entry| entry.at)
 }
 
+/// The paging fields of an NVD response.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NvdPage {
+    results_per_page: u64,
+    total_results: u64,
+}
+
 struct Updater<'a> {
     client: HttpClient,
     options: &'a UpdateOptions,
@@ -362,6 +391,87 @@ impl Updater<'_> {
         Ok(newest(&entries).map(|entry| entry.text.clone()).or_else(|| Some(since.to_owned())))
     }
 
+    /// Reads NVD's CVSS data: every CVE the first time, then the CVEs
+    /// modified since the last update, in windows of at most 120 days (NVD's
+    /// limit), a page of up to 2,000 at a time, pausing between requests as
+    /// NVD asks and retrying its 403/429/503 answers.
+    fn fetch_nvd(
+        &mut self,
+        nvd: &NvdOptions,
+        builder: &mut DatabaseBuilder,
+        state: Option<&BTreeMap<String, String>>,
+        meta: &mut Vec<(String, String)>,
+    ) -> Result<(), UpdateError> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        let since =
+            state.and_then(|state| state.get("source:nvd:fetched_until")).and_then(|text| text.parse::<i64>().ok());
+        let windows: Vec<Option<(i64, i64)>> = match since {
+            None => vec![None],
+            Some(start) => {
+                let mut windows = Vec::new();
+                let mut from = start.min(now);
+                loop {
+                    let to = from.saturating_add(NVD_WINDOW_SECONDS).min(now);
+                    windows.push(Some((from, to)));
+                    if to >= now {
+                        break;
+                    }
+                    from = to;
+                }
+                windows
+            }
+        };
+        let headers: Vec<(&str, &str)> = nvd.api_key.as_deref().map(|key| ("apiKey", key)).into_iter().collect();
+        let mut records = 0u64;
+        let mut first_request = true;
+        for window in &windows {
+            let mut start_index = 0u64;
+            loop {
+                if !first_request {
+                    std::thread::sleep(nvd.request_interval);
+                }
+                first_request = false;
+                let mut url = format!(
+                    "{}?resultsPerPage={NVD_PAGE_SIZE}&startIndex={start_index}",
+                    nvd.url.trim_end_matches('/')
+                );
+                if let Some((from, to)) = window {
+                    url.push_str(&format!(
+                        "&lastModStartDate={}%2B00:00&lastModEndDate={}%2B00:00",
+                        timestamp::format_utc(*from),
+                        timestamp::format_utc(*to)
+                    ));
+                }
+                let bytes =
+                    match self.client.get_with(&url, DOCUMENT_LIMIT, &Validators::default(), &headers, &[403])? {
+                        Fetched::Body(bytes, _) => bytes,
+                        Fetched::NotFound | Fetched::NotModified => {
+                            return Err(UpdateError::Http { url, message: "not found (HTTP 404)".to_owned() });
+                        }
+                    };
+                let page: NvdPage = serde_json::from_slice(&bytes).map_err(|error| UpdateError::Feed {
+                    url: url.clone(),
+                    what: "NVD CVE API 2.0 response",
+                    message: error.to_string(),
+                })?;
+                builder.add_file(&format!("nvd/{start_index}.json"), &bytes);
+                records = records.saturating_add(page.results_per_page);
+                start_index = start_index.saturating_add(page.results_per_page);
+                if page.results_per_page == 0 || start_index >= page.total_results {
+                    break;
+                }
+            }
+        }
+        meta.push(("source:nvd:fetched_until".to_owned(), now.to_string()));
+        meta.push(("source:nvd:updated_at".to_owned(), now.to_string()));
+        let how = if since.is_some() { SourceUpdate::Incremental { records } } else { SourceUpdate::Full { records } };
+        self.report.sources.push(("nvd".to_owned(), how));
+        Ok(())
+    }
+
     /// `Ok(false)` when KEV is not wanted or the stored catalog is current.
     fn fetch_known_exploited(
         &mut self,
@@ -427,6 +537,9 @@ pub fn update(database: &Path, options: &UpdateOptions) -> Result<UpdateReport, 
     let known_exploited_fetched = updater.fetch_known_exploited(&mut builder, existing.as_ref(), &mut meta)?;
     if options.kev_url.is_some() {
         meta.push(("source:kev:updated_at".to_owned(), updated_at.clone()));
+    }
+    if let Some(nvd) = &options.nvd {
+        updater.fetch_nvd(nvd, &mut builder, existing.as_ref(), &mut meta)?;
     }
     meta.push(("updated_at".to_owned(), updated_at));
 

@@ -44,6 +44,29 @@ pub(crate) fn parse(text: &str) -> Option<i128> {
     Some(i128::from(seconds) * 1_000_000_000 + i128::from(nanos))
 }
 
+/// `YYYY-MM-DDTHH:MM:SS.000` (UTC) for seconds since the epoch, as NVD's API
+/// takes dates.
+pub(crate) fn format_utc(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let of_day = seconds.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000", of_day / 3600, of_day % 3600 / 60, of_day % 60)
+}
+
+/// The date of a day number (inverse of [`days_from_civil`]).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let days = days + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
 /// algorithm).
 fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
@@ -59,6 +82,15 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::parse;
+
+    #[test]
+    fn utc_formatting_round_trips() {
+        for seconds in [0i64, 951_868_800, 1_700_000_000, 4_102_444_800] {
+            let text = super::format_utc(seconds);
+            assert_eq!(parse(&format!("{text}Z")), Some(i128::from(seconds) * 1_000_000_000), "{text}");
+        }
+        assert_eq!(super::format_utc(951_868_800), "2000-03-01T00:00:00.000");
+    }
 
     #[test]
     fn precision_and_offsets_order_correctly() {

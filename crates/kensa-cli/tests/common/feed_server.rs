@@ -128,13 +128,18 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
             if_none_match = Some(value.trim().to_owned());
         }
     }
-    let raw_path = request_line.split_whitespace().nth(1).unwrap_or("/");
-    let path = decode_path(raw_path.split('?').next().unwrap_or("/").trim_start_matches('/'));
+    let raw_target = request_line.split_whitespace().nth(1).unwrap_or("/");
+    // A file may be registered for one query string (`api?startIndex=0`); the
+    // query is otherwise ignored.
+    let (raw_path, query) = raw_target.split_once('?').unwrap_or((raw_target, ""));
+    let path = decode_path(raw_path.trim_start_matches('/'));
+    let with_query = if query.is_empty() { path.clone() } else { format!("{path}?{query}") };
     let (fault, body, delay) = {
         let mut state = state.lock().unwrap();
-        state.log.push(path.clone());
+        state.log.push(with_query.clone());
         let fault = state.faults.get_mut(&path).and_then(VecDeque::pop_front);
-        (fault, state.files.get(&path).cloned(), state.delay)
+        let body = state.files.get(&with_query).or_else(|| state.files.get(&path)).cloned();
+        (fault, body, state.delay)
     };
     std::thread::sleep(delay);
     let mut stream = stream;
