@@ -43,6 +43,8 @@ pub(crate) enum FeedFormat {
     KnownExploitedCatalog,
     /// An NVD CVE API 2.0 response (CVSS enrichment, not advisories).
     NvdCveApi,
+    /// FIRST's EPSS scores, CSV (enrichment, not advisories).
+    EpssCsv,
 }
 
 /// The path split into its components, for looking at the directories right
@@ -100,7 +102,13 @@ pub(crate) fn detect_format(path: &str, contents: &[u8]) -> Result<FeedFormat, A
         "md" | "markdown" => detect_markdown(path, &parts, text),
         "json" => detect_json(path, &parts, text),
         "yaml" | "yml" => detect_yaml(path, &parts, text),
-        "csv" => Err(detect_csv(path, text)),
+        "csv" => {
+            let first_line = text.lines().next().unwrap_or_default();
+            if first_line.starts_with("#model_version") || first_line.starts_with("cve,epss") {
+                return Ok(FeedFormat::EpssCsv);
+            }
+            Err(detect_csv(path, text))
+        }
         "xml" => Err(detect_xml(path, text)),
         _ => detect_extensionless(path, &parts, text),
     }
@@ -267,9 +275,6 @@ fn detect_yaml(path: &str, parts: &PathParts<'_>, text: &str) -> Result<FeedForm
 
 fn detect_csv(path: &str, text: &str) -> AdvisoryError {
     let first_line = text.lines().next().unwrap_or_default();
-    if first_line.starts_with("#model_version") || first_line.starts_with("cve,epss") {
-        return AdvisoryError::unsupported(path, "EPSS scores: enrichment data, no parser here yet");
-    }
     if first_line.starts_with("cveID,") {
         return AdvisoryError::unsupported(
             path,

@@ -39,6 +39,7 @@ mod debian_advisory_list;
 mod debian_release;
 mod debian_tracker_json;
 mod detect;
+mod epss;
 mod friendsofphp;
 mod known_exploited;
 mod nodejs_security_wg;
@@ -51,6 +52,7 @@ mod ubuntu_cve_tracker;
 
 use kensa_model::Advisory;
 
+pub use epss::{EpssCatalog, parse_epss};
 pub use known_exploited::parse_known_exploited;
 pub use nvd::parse_nvd_response;
 
@@ -153,6 +155,7 @@ pub fn parse_file(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, Advisory
             path,
             "NVD CVE API 2.0 response: CVSS enrichment data: use parse_nvd_response",
         )),
+        FeedFile::Epss(_) => Err(AdvisoryError::unsupported(path, "EPSS scores: enrichment data: use parse_epss")),
     }
 }
 
@@ -166,6 +169,8 @@ pub enum FeedFile {
     KnownExploited(Vec<kensa_model::KnownExploited>),
     /// NVD's CVSS vectors per CVE (enrichment too).
     Cvss(Vec<kensa_model::CveCvss>),
+    /// FIRST's EPSS scores (enrichment too).
+    Epss(EpssCatalog),
 }
 
 /// Parses one feed file of any kind this crate reads: advisories or KEV.
@@ -177,6 +182,7 @@ pub fn parse_feed_file(path: &str, contents: &[u8]) -> Result<FeedFile, Advisory
             return parse_known_exploited(path, contents).map(FeedFile::KnownExploited);
         }
         detect::FeedFormat::NvdCveApi => return parse_nvd_response(path, contents).map(FeedFile::Cvss),
+        detect::FeedFormat::EpssCsv => return parse_epss(path, contents).map(FeedFile::Epss),
         detect::FeedFormat::OsvJson => osv::parse_json(path, contents),
         detect::FeedFormat::OsvYaml => osv::parse_yaml(path, contents),
         detect::FeedFormat::RustSec { toolchain } => rustsec::parse(path, contents, toolchain),

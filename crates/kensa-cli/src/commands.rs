@@ -194,6 +194,12 @@ enum DbCommand {
         /// Leave the CISA KEV catalog out (wins over --kev-url).
         #[arg(long)]
         no_kev: bool,
+        /// URL of FIRST's EPSS scores (gzipped CSV).
+        #[arg(long, env = "KENSA_EPSS_URL", default_value = kensa_update::DEFAULT_EPSS_URL)]
+        epss_url: String,
+        /// Leave EPSS out.
+        #[arg(long)]
+        no_epss: bool,
         /// Download everything again and rebuild.
         #[arg(long)]
         full: bool,
@@ -222,12 +228,18 @@ enum DbCommand {
         /// Mirror only this ecosystem (repeatable); all of `ecosystems.txt` by default.
         #[arg(long = "ecosystem", value_name = "ECOSYSTEM")]
         ecosystems: Vec<String>,
-        /// URL of the CISA KEV catalog (JSON), mirrored as kev.json.
+        /// URL of the CISA KEV catalog (JSON), mirrored under its file name.
         #[arg(long, env = "KENSA_KEV_URL", default_value = kensa_update::DEFAULT_KEV_URL)]
         kev_url: String,
         /// Leave the CISA KEV catalog out.
         #[arg(long)]
         no_kev: bool,
+        /// URL of FIRST's EPSS scores, mirrored under its file name.
+        #[arg(long, env = "KENSA_EPSS_URL", default_value = kensa_update::DEFAULT_EPSS_URL)]
+        epss_url: String,
+        /// Leave EPSS out.
+        #[arg(long)]
+        no_epss: bool,
     },
     /// Write the database as one compressed, checksummed bundle, for machines without network access.
     Export {
@@ -321,6 +333,8 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                     ecosystems,
                     kev_url,
                     no_kev,
+                    epss_url,
+                    no_epss,
                     full,
                     nvd,
                     nvd_url,
@@ -342,17 +356,21 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                 ecosystems,
                 listed_only: false,
                 kev_url: (!no_kev).then_some(kev_url),
+                epss_url: (!no_epss).then_some(epss_url),
                 full,
                 nvd,
             };
             update_database(&database_path(&database)?, &options)
         }
-        Command::Db { command: DbCommand::Mirror { directory, osv_url, ecosystems, kev_url, no_kev } } => {
+        Command::Db {
+            command: DbCommand::Mirror { directory, osv_url, ecosystems, kev_url, no_kev, epss_url, no_epss },
+        } => {
             let options = kensa_update::UpdateOptions {
                 osv_url,
                 ecosystems,
                 listed_only: false,
                 kev_url: (!no_kev).then_some(kev_url),
+                epss_url: (!no_epss).then_some(epss_url),
                 full: false,
                 nvd: None,
             };
@@ -592,6 +610,7 @@ fn scan_with_database(options: &ScanOptions, collect: impl FnOnce() -> Result<In
         ecosystems,
         listed_only: true,
         kev_url: Some(std::env::var("KENSA_KEV_URL").unwrap_or_else(|_| kensa_update::DEFAULT_KEV_URL.to_owned())),
+        epss_url: Some(std::env::var("KENSA_EPSS_URL").unwrap_or_else(|_| kensa_update::DEFAULT_EPSS_URL.to_owned())),
         full: false,
         nvd: None,
     };
@@ -802,6 +821,7 @@ fn database_status(path: &Path) -> Result<ExitCode> {
     writeln!(stdout, "indexed packages: {}", info.packages)?;
     writeln!(stdout, "known exploited: {} CVEs (CISA KEV)", info.known_exploited)?;
     writeln!(stdout, "NVD CVSS:        {} CVEs", info.cve_cvss)?;
+    writeln!(stdout, "EPSS scores:     {} CVEs", info.epss)?;
     for (ecosystem, count) in &info.advisories_per_ecosystem {
         writeln!(stdout, "  {ecosystem:<12} {count}")?;
     }

@@ -11,7 +11,7 @@
 mod common;
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
+use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -87,6 +87,10 @@ fn bucket(records: &[Record]) -> HashMap<String, Vec<u8>> {
         "kev.json".to_owned(),
         std::fs::read(shared("advisories/cisa-kev/known_exploited_vulnerabilities.json")).unwrap(),
     );
+    // The real EPSS sample, gzipped as FIRST publishes it.
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gzip.write_all(&std::fs::read(shared("advisories/epss/epss-sample-2024-10-25.csv")).unwrap()).unwrap();
+    files.insert("epss.csv.gz".to_owned(), gzip.finish().unwrap());
     files
 }
 
@@ -96,6 +100,7 @@ fn kensa_run(arguments: &[&str]) -> Output {
         .env_remove("KENSA_DB")
         .env_remove("KENSA_OSV_URL")
         .env_remove("KENSA_KEV_URL")
+        .env_remove("KENSA_EPSS_URL")
         .env("NO_PROXY", "127.0.0.1,localhost")
         .env_remove("HTTP_PROXY")
         .env_remove("http_proxy")
@@ -106,7 +111,19 @@ fn kensa_run(arguments: &[&str]) -> Output {
 fn update(server: &FeedServer, database: &Path, extra: &[&str]) -> Output {
     let osv = server.url();
     let kev = format!("{}/kev.json", server.url());
-    let mut arguments = vec!["db", "update", "--osv-url", &osv, "--kev-url", &kev, "--db", database.to_str().unwrap()];
+    let epss = format!("{}/epss.csv.gz", server.url());
+    let mut arguments = vec![
+        "db",
+        "update",
+        "--osv-url",
+        &osv,
+        "--kev-url",
+        &kev,
+        "--epss-url",
+        &epss,
+        "--db",
+        database.to_str().unwrap(),
+    ];
     arguments.extend_from_slice(extra);
     kensa_run(&arguments)
 }
@@ -153,7 +170,15 @@ fn full_then_incremental_update() {
     let log = server.take_log();
     assert_eq!(
         log,
-        ["ecosystems.txt", "Go/modified_id.csv", "Go/all.zip", "PyPI/modified_id.csv", "PyPI/all.zip", "kev.json"]
+        [
+            "ecosystems.txt",
+            "Go/modified_id.csv",
+            "Go/all.zip",
+            "PyPI/modified_id.csv",
+            "PyPI/all.zip",
+            "kev.json",
+            "epss.csv.gz"
+        ]
     );
     // The same records read from files by `kensa db build`.
     let files = tempfile::tempdir().unwrap();
@@ -167,6 +192,7 @@ fn full_then_incremental_update() {
         files.path().join("known_exploited_vulnerabilities.json"),
     )
     .unwrap();
+    std::fs::copy(shared("advisories/epss/epss-sample-2024-10-25.csv"), files.path().join("epss_scores.csv")).unwrap();
     let built = directory.path().join("built.redb");
     let output = kensa_run(&["db", "build", "--from", files.path().to_str().unwrap(), "--db", built.to_str().unwrap()]);
     assert!(output.status.success());
@@ -242,7 +268,7 @@ fn full_then_incremental_update() {
     // ETags were kept), and no record is fetched.
     let stderr = update_ok(&server, &database, &[]);
     let log = server.take_log();
-    assert_eq!(log, ["ecosystems.txt", "Go/modified_id.csv", "PyPI/modified_id.csv", "kev.json"]);
+    assert_eq!(log, ["ecosystems.txt", "Go/modified_id.csv", "PyPI/modified_id.csv", "kev.json", "epss.csv.gz"]);
     assert!(stderr.contains("0 advisories added, 0 replaced"), "{stderr}");
     let bytes: u64 = stderr.split(" bytes").next().unwrap().rsplit(' ').next().unwrap().parse().unwrap();
     assert!(bytes < 100, "only ecosystems.txt has no validator kept: {bytes} bytes");
@@ -321,12 +347,22 @@ fn killed_updates_leave_the_previous_database() {
     let server = FeedServer::start(bucket(&records));
     let directory = tempfile::tempdir().unwrap();
     let database = directory.path().join("kensa.redb");
-    update_ok(&server, &database, &["--no-kev"]);
+    update_ok(&server, &database, &["--no-kev", "--no-epss"]);
     server.set_delay(Duration::from_millis(30));
     for step in 0..12u64 {
         let osv = server.url();
         let mut child = Command::new(env!("CARGO_BIN_EXE_kensa"))
-            .args(["db", "update", "--full", "--no-kev", "--osv-url", &osv, "--db", database.to_str().unwrap()])
+            .args([
+                "db",
+                "update",
+                "--full",
+                "--no-kev",
+                "--no-epss",
+                "--osv-url",
+                &osv,
+                "--db",
+                database.to_str().unwrap(),
+            ])
             .env("NO_PROXY", "127.0.0.1")
             .stderr(Stdio::null())
             .spawn()
@@ -339,7 +375,7 @@ fn killed_updates_leave_the_previous_database() {
         assert_eq!(advisory_count(&database), 1500, "after a kill at step {step}");
     }
     server.set_delay(Duration::ZERO);
-    update_ok(&server, &database, &["--full", "--no-kev"]);
+    update_ok(&server, &database, &["--full", "--no-kev", "--no-epss"]);
     assert_eq!(advisory_count(&database), 1500);
     let leftovers: Vec<String> = std::fs::read_dir(directory.path())
         .unwrap()
@@ -409,6 +445,7 @@ fn first_scan_downloads_only_the_ecosystems_it_needs() {
             .args(["scan", "fs", project.to_str().unwrap(), "--format", "json", "--db", database.to_str().unwrap()])
             .env("KENSA_OSV_URL", server.url())
             .env("KENSA_KEV_URL", format!("{}/kev.json", server.url()))
+            .env("KENSA_EPSS_URL", format!("{}/epss.csv.gz", server.url()))
             .env("NO_PROXY", "127.0.0.1")
             .env_remove("KENSA_DB")
             .env_remove("KENSA_OFFLINE")
@@ -420,7 +457,7 @@ fn first_scan_downloads_only_the_ecosystems_it_needs() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("downloading the advisories for PyPI"), "{stderr}");
     let log = server.take_log();
-    assert_eq!(log, ["ecosystems.txt", "PyPI/modified_id.csv", "PyPI/all.zip", "kev.json"]);
+    assert_eq!(log, ["ecosystems.txt", "PyPI/modified_id.csv", "PyPI/all.zip", "kev.json", "epss.csv.gz"]);
     let first: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(!first["findings"].as_array().unwrap().is_empty());
 
@@ -472,8 +509,18 @@ fn mirror_feeds_other_machines() {
     let mirror = || {
         let osv = upstream.url();
         let kev = format!("{}/kev.json", upstream.url());
-        let output =
-            kensa_run(&["db", "mirror", mirror_directory.to_str().unwrap(), "--osv-url", &osv, "--kev-url", &kev]);
+        let epss = format!("{}/epss.csv.gz", upstream.url());
+        let output = kensa_run(&[
+            "db",
+            "mirror",
+            mirror_directory.to_str().unwrap(),
+            "--osv-url",
+            &osv,
+            "--kev-url",
+            &kev,
+            "--epss-url",
+            &epss,
+        ]);
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     };
     mirror();
@@ -510,7 +557,8 @@ fn mirror_feeds_other_machines() {
 /// the next asks only for CVEs modified since, with NVD's date parameters. A
 /// finding whose advisory has no
 /// CVSS vector and no rating (a hand-made OSV record aliasing the xz backdoor,
-/// CVE-2024-3094) then takes NVD's v3.1 score: CRITICAL, source nvd_cvss_v3.
+/// CVE-2024-3094) then takes NVD's v3.1 score: CRITICAL, source nvd_cvss_v3,
+/// and the EPSS score of its CVE (served as plain CSV, not gzipped).
 #[test]
 fn nvd_pages_fill_in_severity() {
     let mut records: Vec<serde_json::Value> = Vec::new();
@@ -542,6 +590,10 @@ fn nvd_pages_fill_in_severity() {
     let empty = serde_json::json!({"resultsPerPage": 0, "startIndex": 0, "totalResults": 0, "format": "NVD_CVE",
         "version": "2.0", "timestamp": "2026-11-22T00:00:00.000", "vulnerabilities": []});
     files.insert("nvd/cves".to_owned(), serde_json::to_vec(&empty).unwrap());
+    // The real EPSS sample plus one hand-made line scoring CVE-2024-3094.
+    let mut epss = std::fs::read_to_string(shared("advisories/epss/epss-sample-2024-10-25.csv")).unwrap();
+    epss = format!("{}\nCVE-2024-3094,0.85000,0.99500\n", epss.trim_end());
+    files.insert("epss.csv.gz".to_owned(), epss.into_bytes());
     let server = FeedServer::start(files);
     let directory = tempfile::tempdir().unwrap();
     let database = directory.path().join("kensa.redb");
@@ -566,6 +618,7 @@ fn nvd_pages_fill_in_severity() {
     assert!(finding["aliases"].as_array().unwrap().contains(&"KENSA-TEST-NVD-1".into()), "{finding}");
     assert_eq!(finding["severity"], "CRITICAL");
     assert_eq!(finding["severity_source"], "nvd_cvss_v3");
+    assert_eq!(finding["epss"], serde_json::json!({"probability": 0.85, "percentile": 0.995}));
 
     // The next update asks for what changed since, by date.
     server.take_log();

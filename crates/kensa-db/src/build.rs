@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use kensa_model::{Advisory, CveCvss, KnownExploited};
 
 use crate::DbError;
-use crate::store::{ADVISORIES, DB_SCHEMA_VERSION, KNOWN_EXPLOITED, META, NVD_CVSS, PACKAGES, package_key};
+use crate::store::{ADVISORIES, DB_SCHEMA_VERSION, EPSS, KNOWN_EXPLOITED, META, NVD_CVSS, PACKAGES, package_key};
 
 /// Largest single advisory file read (bytes); real ones are a few KiB, the
 /// largest OSV records (kernel CVEs) a few MiB.
@@ -43,6 +43,8 @@ pub struct BuildReport {
     pub known_exploited: u64,
     /// CVEs with NVD CVSS vectors stored.
     pub cve_cvss: u64,
+    /// CVEs with an EPSS score stored.
+    pub epss: u64,
     /// Ids seen in more than one file; the most recently modified record was
     /// kept, with the packages only the others named added to it.
     pub duplicates: Vec<String>,
@@ -72,6 +74,7 @@ pub struct DatabaseBuilder {
     advisories: BTreeMap<String, Advisory>,
     known_exploited: BTreeMap<String, KnownExploited>,
     cve_cvss: BTreeMap<String, CveCvss>,
+    epss: Option<kensa_advisory::EpssCatalog>,
     report: BuildReport,
 }
 
@@ -84,6 +87,8 @@ pub struct BuilderParts {
     pub known_exploited: Vec<KnownExploited>,
     /// NVD CVSS per CVE.
     pub cve_cvss: Vec<CveCvss>,
+    /// The EPSS scores read (the newest day's, when several files were).
+    pub epss: Option<kensa_advisory::EpssCatalog>,
     /// The report of what was read.
     pub report: BuildReport,
 }
@@ -115,6 +120,14 @@ impl DatabaseBuilder {
                     }
                 }
                 report.cve_cvss = self.cve_cvss.len() as u64;
+            }
+            Ok(kensa_advisory::FeedFile::Epss(catalog)) => {
+                // One day's list replaces another: keep the newest.
+                let newer = self.epss.as_ref().is_none_or(|held| catalog.score_date >= held.score_date);
+                if newer {
+                    report.epss = catalog.scores.len() as u64;
+                    self.epss = Some(catalog);
+                }
             }
             Ok(_) => {
                 report.skipped.push(SkippedFile { path: path.to_owned(), reason: "feed kind not stored".to_owned() });
@@ -166,6 +179,7 @@ impl DatabaseBuilder {
             advisories: self.advisories.into_values().collect(),
             known_exploited: self.known_exploited.into_values().collect(),
             cve_cvss: self.cve_cvss.into_values().collect(),
+            epss: self.epss,
             report: self.report,
         }
     }
@@ -174,8 +188,12 @@ impl DatabaseBuilder {
     /// `output` and renames it over any old one.
     pub fn finish(mut self, output: &Path, meta: &[(String, String)]) -> Result<BuildReport, DbError> {
         self.report.known_exploited = self.known_exploited.len() as u64;
-        let tables =
-            Tables { advisories: &self.advisories, known_exploited: &self.known_exploited, cve_cvss: &self.cve_cvss };
+        let tables = Tables {
+            advisories: &self.advisories,
+            known_exploited: &self.known_exploited,
+            cve_cvss: &self.cve_cvss,
+            epss: self.epss.as_ref(),
+        };
         write_database(output, &tables, meta, &mut self.report)?;
         self.report.skipped.sort();
         self.report.rejected.sort();
@@ -301,6 +319,7 @@ struct Tables<'a> {
     advisories: &'a BTreeMap<String, Advisory>,
     known_exploited: &'a BTreeMap<String, KnownExploited>,
     cve_cvss: &'a BTreeMap<String, CveCvss>,
+    epss: Option<&'a kensa_advisory::EpssCatalog>,
 }
 
 fn write_database(
@@ -397,7 +416,7 @@ fn write_tables(
     meta: &[(String, String)],
     report: &mut BuildReport,
 ) -> Result<(), DbError> {
-    let Tables { advisories, known_exploited, cve_cvss } = *tables;
+    let Tables { advisories, known_exploited, cve_cvss, epss } = *tables;
     let mut database = redb::Database::create(path).map_err(|error| DbError::storage(path, error))?;
     let transaction = database.begin_write().map_err(|error| DbError::storage(path, error))?;
     let mut index: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -461,6 +480,9 @@ fn write_tables(
             table.insert(cve.as_str(), bytes.as_slice()).map_err(|error| DbError::storage(path, error))?;
         }
     }
+    if let Some(catalog) = epss {
+        write_epss(&transaction, path, catalog)?;
+    }
     {
         let mut table = transaction.open_table(META).map_err(|error| DbError::storage(path, error))?;
         let built_at = std::time::SystemTime::now()
@@ -490,6 +512,29 @@ fn write_tables(
     compact(&mut database, path)?;
     drop(database);
     sync_file(path)
+}
+
+/// Replaces the EPSS table with one day's scores, and records the day.
+pub(crate) fn write_epss(
+    transaction: &redb::WriteTransaction,
+    path: &Path,
+    catalog: &kensa_advisory::EpssCatalog,
+) -> Result<(), DbError> {
+    // A table that never existed is fine to "delete".
+    transaction.delete_table(EPSS).map_err(|error| DbError::storage(path, error))?;
+    let mut table = transaction.open_table(EPSS).map_err(|error| DbError::storage(path, error))?;
+    for (cve, score) in &catalog.scores {
+        let bytes = postcard::to_allocvec(score).map_err(|error| DbError::Corrupt {
+            path: path.display().to_string(),
+            key: cve.clone(),
+            message: format!("cannot encode: {error}"),
+        })?;
+        table.insert(cve.as_str(), bytes.as_slice()).map_err(|error| DbError::storage(path, error))?;
+    }
+    let mut meta = transaction.open_table(META).map_err(|error| DbError::storage(path, error))?;
+    let date = catalog.score_date.clone().unwrap_or_default();
+    meta.insert("epss_score_date", date.as_str()).map_err(|error| DbError::storage(path, error))?;
+    Ok(())
 }
 
 /// Gives back the free pages redb keeps after a large write: a fresh build was

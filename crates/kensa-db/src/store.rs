@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use kensa_model::{Advisory, CvssVector, Ecosystem, KnownExploited};
+use kensa_model::{Advisory, CvssVector, Ecosystem, EpssScore, KnownExploited};
 use redb::{ReadableDatabase, ReadableTableMetadata, TableDefinition};
 
 use crate::DbError;
@@ -15,6 +15,8 @@ pub(crate) const PACKAGES: TableDefinition<'_, &str, &[u8]> = TableDefinition::n
 pub(crate) const ADVISORIES: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("advisories");
 /// NVD CVSS vectors by CVE id (postcard `Vec<CvssVector>`).
 pub(crate) const NVD_CVSS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("nvd_cvss");
+/// EPSS scores by CVE id (postcard `(probability, percentile)`).
+pub(crate) const EPSS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("epss");
 /// CISA KEV entries by CVE id (postcard [`KnownExploited`]).
 pub(crate) const KNOWN_EXPLOITED: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("known_exploited");
 
@@ -42,6 +44,8 @@ pub struct DatabaseInfo {
     pub known_exploited: u64,
     /// CVEs with NVD CVSS vectors.
     pub cve_cvss: u64,
+    /// CVEs with an EPSS score.
+    pub epss: u64,
 }
 
 /// An open, read-only advisory database.
@@ -181,6 +185,23 @@ impl Database {
         })
     }
 
+    /// The EPSS score of a CVE id, if the database has EPSS data for it.
+    pub fn epss(&self, cve: &str) -> Result<Option<EpssScore>, DbError> {
+        let table = match self.transaction.open_table(EPSS) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(error) => return Err(DbError::storage(&self.path, error)),
+        };
+        let Some(bytes) = table.get(cve).map_err(|error| DbError::storage(&self.path, error))? else {
+            return Ok(None);
+        };
+        postcard::from_bytes(bytes.value()).map(Some).map_err(|error| DbError::Corrupt {
+            path: self.path.display().to_string(),
+            key: cve.to_owned(),
+            message: error.to_string(),
+        })
+    }
+
     /// Counts and build facts.
     pub fn info(&self) -> Result<DatabaseInfo, DbError> {
         let advisories_table =
@@ -202,6 +223,11 @@ impl Database {
             advisories: advisories_table.len().map_err(|error| DbError::storage(&self.path, error))?,
             packages: packages_table.len().map_err(|error| DbError::storage(&self.path, error))?,
             advisories_per_ecosystem: per_ecosystem,
+            epss: match self.transaction.open_table(EPSS) {
+                Ok(table) => table.len().map_err(|error| DbError::storage(&self.path, error))?,
+                Err(redb::TableError::TableDoesNotExist(_)) => 0,
+                Err(error) => return Err(DbError::storage(&self.path, error)),
+            },
             cve_cvss: match self.transaction.open_table(NVD_CVSS) {
                 Ok(table) => table.len().map_err(|error| DbError::storage(&self.path, error))?,
                 Err(redb::TableError::TableDoesNotExist(_)) => 0,
@@ -229,5 +255,9 @@ impl kensa_match::AdvisoryLookup for Database {
 
     fn cve_cvss(&self, cve: &str) -> Result<Option<Vec<CvssVector>>, DbError> {
         Database::cve_cvss(self, cve)
+    }
+
+    fn epss(&self, cve: &str) -> Result<Option<EpssScore>, DbError> {
+        Database::epss(self, cve)
     }
 }

@@ -14,7 +14,7 @@ use kensa_model::{Advisory, CveCvss, KnownExploited};
 use redb::ReadableTable;
 
 use crate::DbError;
-use crate::build::{WriterLock, compact, publish, sync_file, temporary_path};
+use crate::build::{WriterLock, compact, publish, sync_file, temporary_path, write_epss};
 use crate::store::{ADVISORIES, KNOWN_EXPLOITED, META, NVD_CVSS, PACKAGES, package_key};
 
 /// What to change.
@@ -26,6 +26,8 @@ pub struct Changes {
     pub known_exploited: Option<Vec<KnownExploited>>,
     /// NVD CVSS records to add or replace, by CVE.
     pub cve_cvss: Vec<CveCvss>,
+    /// A new day of EPSS scores replacing the stored ones, when given.
+    pub epss: Option<kensa_advisory::EpssCatalog>,
     /// Meta values to set (source states, update times).
     pub meta: Vec<(String, String)>,
 }
@@ -183,6 +185,9 @@ fn apply_to_copy(path: &Path, changes: &Changes) -> Result<AppliedChanges, DbErr
             let bytes = encode(&record.vectors, path, &record.cve)?;
             table.insert(record.cve.as_str(), bytes.as_slice()).map_err(|error| storage(error.into()))?;
         }
+    }
+    if let Some(catalog) = &changes.epss {
+        write_epss(&transaction, path, catalog)?;
     }
     {
         let mut table = transaction.open_table(META).map_err(|error| storage(error.into()))?;

@@ -45,6 +45,11 @@ pub trait AdvisoryLookup {
     fn cve_cvss(&self, _cve: &str) -> Result<Option<Vec<kensa_model::CvssVector>>, Self::Error> {
         Ok(None)
     }
+
+    /// The EPSS score of a CVE id, if the lookup has EPSS data.
+    fn epss(&self, _cve: &str) -> Result<Option<kensa_model::EpssScore>, Self::Error> {
+        Ok(None)
+    }
 }
 
 /// The ordering to compare a package's versions with.
@@ -107,9 +112,16 @@ pub fn match_inventory<L: AdvisoryLookup>(inventory: &Inventory, lookup: &L) -> 
     }
     for finding in outcome.findings.iter_mut().chain(outcome.warnings.iter_mut()) {
         for id in std::iter::once(&finding.id).chain(&finding.aliases).filter(|id| id.starts_with("CVE-")) {
-            if let Some(entry) = lookup.known_exploited(id)? {
+            if finding.known_exploited.is_none()
+                && let Some(entry) = lookup.known_exploited(id)?
+            {
                 finding.known_exploited = Some(entry);
-                break;
+            }
+            // A vulnerability with several CVE ids takes the highest score.
+            if let Some(score) = lookup.epss(id)?
+                && finding.epss.is_none_or(|held| score.probability > held.probability)
+            {
+                finding.epss = Some(score);
             }
         }
         // NVD is the fallback: only a finding none of whose advisories gave
@@ -419,6 +431,7 @@ fn build_finding(
         fixed_versions,
         distro_severity,
         known_exploited: None,
+        epss: None,
         severity,
         severity_source: severity_source.to_owned(),
         cvss,

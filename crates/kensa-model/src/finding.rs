@@ -57,6 +57,15 @@ pub struct CveCvss {
     pub last_modified: Option<String>,
 }
 
+/// FIRST's Exploit Prediction Scoring System score of a CVE.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EpssScore {
+    /// Probability of exploitation activity in the next 30 days (0–1).
+    pub probability: f64,
+    /// Percentile among all scored CVEs (0–1).
+    pub percentile: f64,
+}
+
 /// One vulnerability (an advisory and all its aliases) affecting one package.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
@@ -74,6 +83,9 @@ pub struct Finding {
     pub distro_severity: Option<String>,
     /// Listed in CISA's Known Exploited Vulnerabilities catalog.
     pub known_exploited: Option<KnownExploited>,
+    /// EPSS score of the vulnerability's CVE (the highest, when it has several).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epss: Option<EpssScore>,
     /// Qualitative severity.
     pub severity: Severity,
     /// Where the severity came from (`cvss_v3`, `database`, …).

@@ -124,6 +124,8 @@ struct JsonFinding<'a> {
     distro_severity: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     known_exploited: Option<JsonKnownExploited<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    epss: Option<kensa_model::EpssScore>,
     severity: Severity,
     severity_source: &'a str,
     cvss: Vec<JsonCvss<'a>>,
@@ -171,6 +173,7 @@ fn json_finding(finding: &Finding) -> JsonFinding<'_> {
         fixed_versions: &finding.fixed_versions,
         fix_state: finding.fix_state.as_str(),
         distro_severity: finding.distro_severity.as_deref(),
+        epss: finding.epss,
         known_exploited: finding.known_exploited.as_ref().map(|entry| JsonKnownExploited {
             date_added: &entry.date_added,
             due_date: &entry.due_date,

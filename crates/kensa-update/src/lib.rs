@@ -26,7 +26,7 @@ mod timestamp;
 pub use mirror::{MirrorReport, mirror};
 
 use std::collections::BTreeMap;
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 use std::path::Path;
 
 use kensa_db::{Changes, DatabaseBuilder, SkippedFile};
@@ -37,6 +37,11 @@ use crate::http::{Fetched, HttpClient, Validators};
 pub const DEFAULT_OSV_URL: &str = "https://osv-vulnerabilities.storage.googleapis.com";
 /// CISA's KEV catalog.
 pub const DEFAULT_KEV_URL: &str = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json";
+
+/// FIRST's daily EPSS scores (gzipped CSV).
+pub const DEFAULT_EPSS_URL: &str = "https://epss.empiricalsecurity.com/epss_scores-current.csv.gz";
+/// The largest EPSS CSV after gunzip (today's is ~10 MB).
+pub(crate) const EPSS_LIMIT: u64 = 512 * 1024 * 1024;
 
 /// NVD's CVE API 2.0.
 pub const DEFAULT_NVD_URL: &str = "https://services.nvd.nist.gov/rest/json/cves/2.0";
@@ -73,6 +78,8 @@ pub struct UpdateOptions {
     pub listed_only: bool,
     /// URL of the CISA KEV JSON, or `None` to leave KEV out.
     pub kev_url: Option<String>,
+    /// URL of FIRST's EPSS scores (CSV, gzipped or not), or `None` to leave EPSS out.
+    pub epss_url: Option<String>,
     /// Download everything again and rebuild, even when an incremental update would do.
     pub full: bool,
     /// NVD's CVSS data, when wanted (a first download is long without an API key).
@@ -86,6 +93,7 @@ impl Default for UpdateOptions {
             ecosystems: Vec::new(),
             listed_only: false,
             kev_url: Some(DEFAULT_KEV_URL.to_owned()),
+            epss_url: Some(DEFAULT_EPSS_URL.to_owned()),
             full: false,
             nvd: None,
         }
@@ -472,6 +480,58 @@ impl Updater<'_> {
         Ok(())
     }
 
+    /// Reads the day's EPSS scores (skipped when the stored day is current).
+    fn fetch_epss(
+        &mut self,
+        builder: &mut DatabaseBuilder,
+        state: Option<&BTreeMap<String, String>>,
+        meta: &mut Vec<(String, String)>,
+    ) -> Result<(), UpdateError> {
+        let Some(url) = self.options.epss_url.clone() else { return Ok(()) };
+        let Some(bytes) = self.fetch_if_changed(&url, "source:epss", state, meta)? else {
+            self.report.sources.push(("epss".to_owned(), SourceUpdate::Incremental { records: 0 }));
+            return Ok(());
+        };
+        let csv = if bytes.starts_with(&[0x1f, 0x8b]) {
+            let mut csv = Vec::new();
+            let read = flate2::read::MultiGzDecoder::new(bytes.as_slice())
+                .take(EPSS_LIMIT.saturating_add(1))
+                .read_to_end(&mut csv);
+            match read {
+                Ok(_) if csv.len() as u64 <= EPSS_LIMIT => csv,
+                Ok(_) => {
+                    return Err(UpdateError::Feed {
+                        url,
+                        what: "EPSS CSV",
+                        message: format!("more than {EPSS_LIMIT} bytes uncompressed"),
+                    });
+                }
+                Err(error) => {
+                    return Err(UpdateError::Feed { url, what: "gzipped EPSS CSV", message: error.to_string() });
+                }
+            }
+        } else {
+            bytes
+        };
+        let before = builder.report().epss;
+        builder.add_file("epss_scores-current.csv", &csv);
+        if builder.report().epss == before && builder.report().rejected.iter().any(|file| file.path.starts_with("epss"))
+        {
+            let reason = builder
+                .report()
+                .rejected
+                .iter()
+                .rev()
+                .find(|file| file.path.starts_with("epss"))
+                .map(|file| file.reason.clone());
+            return Err(UpdateError::Feed { url, what: "EPSS CSV", message: reason.unwrap_or_default() });
+        }
+        let records = builder.report().epss;
+        self.report.sources.push(("epss".to_owned(), SourceUpdate::Full { records }));
+        meta.push(("source:epss:updated_at".to_owned(), now_seconds()));
+        Ok(())
+    }
+
     /// `Ok(false)` when KEV is not wanted or the stored catalog is current.
     fn fetch_known_exploited(
         &mut self,
@@ -538,6 +598,7 @@ pub fn update(database: &Path, options: &UpdateOptions) -> Result<UpdateReport, 
     if options.kev_url.is_some() {
         meta.push(("source:kev:updated_at".to_owned(), updated_at.clone()));
     }
+    updater.fetch_epss(&mut builder, existing.as_ref(), &mut meta)?;
     if let Some(nvd) = &options.nvd {
         updater.fetch_nvd(nvd, &mut builder, existing.as_ref(), &mut meta)?;
     }
@@ -561,6 +622,7 @@ pub fn update(database: &Path, options: &UpdateOptions) -> Result<UpdateReport, 
                 advisories: parts.advisories,
                 known_exploited: known_exploited_fetched.then_some(parts.known_exploited),
                 cve_cvss: parts.cve_cvss,
+                epss: parts.epss,
                 meta,
             };
             let applied = kensa_db::apply_changes(database, &changes)?;

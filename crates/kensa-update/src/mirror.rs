@@ -49,8 +49,8 @@ fn safe_name(name: &str) -> bool {
     !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', '\0']) && !name.starts_with('.')
 }
 
-/// Brings `directory` up to date with the bucket at `options.osv_url` (and
-/// the KEV catalog at `options.kev_url`, as `kev.json`).
+/// Brings `directory` up to date with the bucket at `options.osv_url`, and
+/// copies the KEV and EPSS catalogs beside it under their URLs' file names.
 pub fn mirror(directory: &Path, options: &UpdateOptions) -> Result<MirrorReport, UpdateError> {
     std::fs::create_dir_all(directory).map_err(io_error("create directory", directory))?;
     let client = HttpClient::new();
@@ -114,9 +114,17 @@ pub fn mirror(directory: &Path, options: &UpdateOptions) -> Result<MirrorReport,
     }
     let listed: String = ecosystems.iter().map(|ecosystem| format!("{ecosystem}\n")).collect();
     write_atomically(&directory.join("ecosystems.txt"), listed.as_bytes())?;
-    if let Some(kev_url) = &options.kev_url {
-        let catalog = fetch(kev_url, DOCUMENT_LIMIT)?;
-        write_atomically(&directory.join("kev.json"), &catalog)?;
+    // The catalogs are kept under the file name their URL ends with
+    // (`known_exploited_vulnerabilities.json`, `epss_scores-current.csv.gz`).
+    for (url, fallback) in [
+        (options.kev_url.as_deref(), "known_exploited_vulnerabilities.json"),
+        (options.epss_url.as_deref(), "epss_scores-current.csv.gz"),
+    ] {
+        let Some(url) = url else { continue };
+        let name =
+            url.rsplit('/').next().map(|last| last.split('?').next().unwrap_or(last)).filter(|name| safe_name(name));
+        let catalog = fetch(url, crate::EPSS_LIMIT)?;
+        write_atomically(&directory.join(name.unwrap_or(fallback)), &catalog)?;
     }
     report.requests = client.requests.get();
     report.bytes = client.transferred.get();
