@@ -14,6 +14,7 @@ server_pid=""
 trap '[ -n "$server_pid" ] && kill $server_pid 2>/dev/null; rm -rf "$work"' EXIT
 bucket="$work/bucket"
 python3 bench/make_osv_bucket.py ../shared/data "$bucket"
+gzip -c ../shared/data/advisories/epss/epss-sample-2024-10-25.csv > "$bucket/epss.csv.gz"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 python3 -m http.server --bind 127.0.0.1 "$port" --directory "$bucket" >/dev/null 2>&1 &
 server_pid=$!
@@ -24,7 +25,7 @@ kensa=./target/release/kensa
 
 echo "== full update (empty database)"
 start=$(date +%s.%N)
-$kensa db update --osv-url "$url" --kev-url "$url/kev.json" --db "$database" 2> "$work/full.log"
+$kensa db update --osv-url "$url" --kev-url "$url/kev.json" --epss-url "$url/epss.csv.gz" --db "$database" 2> "$work/full.log"
 end=$(date +%s.%N)
 tail -1 "$work/full.log"
 full=$(echo "$end - $start" | bc)
@@ -56,7 +57,7 @@ print(f"{changed} records changed")
 PY
 for run in 1 2 3; do
     start=$(date +%s.%N)
-    $kensa db update --osv-url "$url" --kev-url "$url/kev.json" --db "$database" 2> "$work/incremental.log"
+    $kensa db update --osv-url "$url" --kev-url "$url/kev.json" --epss-url "$url/epss.csv.gz" --db "$database" 2> "$work/incremental.log"
     end=$(date +%s.%N)
     echo "run $run: $(echo "$end - $start" | bc) s; $(tail -1 "$work/incremental.log")"
 done
@@ -64,5 +65,7 @@ grep -c 'changed since' "$work/incremental.log" >/dev/null && grep 'changed sinc
 
 echo "== size"
 echo "advisories: $advisories; database: $size bytes = $(echo "scale=1; $size * 10000 / $advisories / 1048576" | bc) MiB per 10,000 advisories"
-gzip -c "$database" | wc -c | awk -v n="$advisories" '{printf "gzip of the database: %d bytes = %.1f MiB per 10,000 advisories\n", $1, $1 * 10000 / n / 1048576}'
+$kensa db export "$work/bundle.tar.gz" --db "$database" 2>/dev/null
+bundle=$(stat -c %s "$work/bundle.tar.gz")
+echo "kensa db export bundle: $bundle bytes = $(echo "scale=1; $bundle * 10000 / $advisories / 1048576" | bc) MiB per 10,000 advisories"
 echo "for context: Grype's v6 database is published as ~83 MB compressed, Trivy's as ~40 MB (each for its full data set)"
