@@ -295,6 +295,16 @@ fn faults_are_retried_or_fail_cleanly() {
     assert_eq!(log.iter().filter(|path| *path == "PyPI/all.zip").count(), 2, "{log:?}");
     assert_eq!(log.iter().filter(|path| *path == "ecosystems.txt").count(), 2, "{log:?}");
     assert_eq!(advisory_count(&database), 300);
+
+    // A zip cut short once: the download resumes where it stopped (an HTTP
+    // Range request with If-Range), so the bytes received are about one zip.
+    let zip_size = server.get("PyPI/all.zip").unwrap().len() as u64;
+    server.fault("PyPI/all.zip", Fault::Truncate(5000));
+    let stderr = update_ok(&server, &database, &["--full", "--no-kev", "--no-epss"]);
+    let received: u64 = stderr.split(" bytes").next().unwrap().rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(received < zip_size + 20_000, "{received} bytes received for a {zip_size}-byte zip: {stderr}");
+    assert_eq!(server.take_log().iter().filter(|path| *path == "PyPI/all.zip").count(), 2);
+    assert_eq!(advisory_count(&database), 300);
     let good = std::fs::read(&database).unwrap();
 
     // A zip cut short every time: a clear error, the database untouched.

@@ -13,6 +13,16 @@ const ATTEMPTS: u32 = 5;
 /// The longest `Retry-After` honoured; a feed asking for more fails the update.
 const LONGEST_RETRY_WAIT: Duration = Duration::from_secs(60);
 
+/// What a download cut short left, to continue with an HTTP Range request.
+#[derive(Default)]
+struct Resume {
+    body: Vec<u8>,
+    /// The whole length the first response declared.
+    total: Option<u64>,
+    /// Its ETag (or Last-Modified), sent as If-Range so a changed file restarts.
+    validator: Option<String>,
+}
+
 /// One agent for a whole update (connections are reused).
 pub(crate) struct HttpClient {
     agent: ureq::Agent,
@@ -71,10 +81,15 @@ impl HttpClient {
     ) -> Result<Fetched, UpdateError> {
         let failed = |message: String| UpdateError::Http { url: url.to_owned(), message };
         let mut attempt = 0;
+        let mut resume = Resume::default();
         loop {
             attempt += 1;
             self.requests.set(self.requests.get().saturating_add(1));
             let mut request = self.agent.get(url);
+            if let Some(validator) = &resume.validator {
+                request =
+                    request.header("Range", format!("bytes={}-", resume.body.len())).header("If-Range", validator);
+            }
             if let Some(etag) = &validators.etag {
                 request = request.header("If-None-Match", etag);
             }
@@ -94,42 +109,64 @@ impl HttpClient {
             };
             let status = response.status().as_u16();
             match status {
-                200 => {
+                200 | 206 => {
                     let header = |name: &str| {
                         response.headers().get(name).and_then(|value| value.to_str().ok()).map(str::to_owned)
                     };
                     let received = Validators { etag: header("etag"), last_modified: header("last-modified") };
-                    let declared = response
-                        .headers()
-                        .get("content-length")
-                        .and_then(|value| value.to_str().ok())
-                        .and_then(|value| value.parse::<u64>().ok());
-                    if declared.is_some_and(|declared| declared > limit) {
+                    let declared = header("content-length").and_then(|value| value.parse::<u64>().ok());
+                    // A 206 continues the partial body only if it starts where that ends.
+                    let continues = status == 206
+                        && header("content-range")
+                            .and_then(|range| range.strip_prefix("bytes ")?.split('-').next()?.parse::<u64>().ok())
+                            == Some(resume.body.len() as u64);
+                    if !continues {
+                        let unusable_part = status == 206;
+                        resume = Resume::default();
+                        if unusable_part && attempt < ATTEMPTS {
+                            // A part that does not continue ours: ask for all of it.
+                            continue;
+                        }
+                        if unusable_part {
+                            return Err(failed(
+                                "the server answered a resumed download with the wrong range".to_owned(),
+                            ));
+                        }
+                    }
+                    let total = if continues { resume.total } else { declared };
+                    if total.is_some_and(|total| total > limit) {
                         return Err(failed(format!("the response is larger than the {limit}-byte limit")));
                     }
-                    let mut body = Vec::new();
-                    let read = response.into_body().into_reader().take(limit.saturating_add(1)).read_to_end(&mut body);
-                    self.transferred.set(self.transferred.get().saturating_add(body.len() as u64));
-                    match read {
-                        Ok(_) if body.len() as u64 > limit => {
-                            return Err(failed(format!("the response is larger than the {limit}-byte limit")));
-                        }
-                        Ok(_) if declared.is_some_and(|declared| declared != body.len() as u64) => {
-                            // A body cut short of its Content-Length.
-                            if attempt < ATTEMPTS {
-                                std::thread::sleep(backoff(attempt));
-                                continue;
-                            }
-                            return Err(failed(format!(
-                                "the response was cut short: {} of {} bytes",
-                                body.len(),
-                                declared.unwrap_or_default()
-                            )));
-                        }
-                        Ok(_) => return Ok(Fetched::Body(body, received)),
-                        Err(_) if attempt < ATTEMPTS => std::thread::sleep(backoff(attempt)),
-                        Err(error) => return Err(failed(format!("the response was cut short: {error}"))),
+                    let already = resume.body.len() as u64;
+                    let mut body = std::mem::take(&mut resume.body);
+                    let read = response
+                        .into_body()
+                        .into_reader()
+                        .take(limit.saturating_sub(already).saturating_add(1))
+                        .read_to_end(&mut body);
+                    self.transferred.set(self.transferred.get().saturating_add(body.len() as u64 - already));
+                    if body.len() as u64 > limit {
+                        return Err(failed(format!("the response is larger than the {limit}-byte limit")));
                     }
+                    let complete = read.is_ok() && total.is_none_or(|total| total == body.len() as u64);
+                    if complete {
+                        return Ok(Fetched::Body(body, received));
+                    }
+                    // Cut short: resume from here next time when the server can
+                    // say the rest belongs to the same file (an ETag or date
+                    // for If-Range), else start over.
+                    let validator = received.etag.clone().or(received.last_modified.clone());
+                    if attempt >= ATTEMPTS {
+                        let detail = match &read {
+                            Err(error) => error.to_string(),
+                            Ok(_) => format!("{} of {} bytes", body.len(), total.unwrap_or_default()),
+                        };
+                        return Err(failed(format!("the response was cut short: {detail}")));
+                    }
+                    if let (Some(validator), Some(total)) = (validator, total) {
+                        resume = Resume { body, total: Some(total), validator: Some(validator) };
+                    }
+                    std::thread::sleep(backoff(attempt));
                 }
                 304 => return Ok(Fetched::NotModified),
                 404 => return Ok(Fetched::NotFound),

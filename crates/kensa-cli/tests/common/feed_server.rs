@@ -117,15 +117,23 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
     let mut if_none_match = None;
+    let mut range_start = None;
+    let mut if_range = None;
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header)? == 0 || header == "\r\n" || header == "\n" {
             break;
         }
-        if let Some((name, value)) = header.split_once(':')
-            && name.eq_ignore_ascii_case("if-none-match")
-        {
-            if_none_match = Some(value.trim().to_owned());
+        if let Some((name, value)) = header.split_once(':') {
+            let value = value.trim().to_owned();
+            if name.eq_ignore_ascii_case("if-none-match") {
+                if_none_match = Some(value);
+            } else if name.eq_ignore_ascii_case("if-range") {
+                if_range = Some(value);
+            } else if name.eq_ignore_ascii_case("range") {
+                range_start =
+                    value.strip_prefix("bytes=").and_then(|range| range.strip_suffix('-')?.parse::<usize>().ok());
+            }
         }
     }
     let raw_target = request_line.split_whitespace().nth(1).unwrap_or("/");
@@ -168,6 +176,17 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
         }
         (_, Some(_)) if if_none_match.is_some() && if_none_match == etag => {
             respond(&mut stream, "304 Not Modified", "", b"", 0)
+        }
+        // A Range request for the same contents (If-Range matches): the rest.
+        (_, Some(body)) if range_start.is_some_and(|start| start < body.len()) && if_range == etag => {
+            let start = range_start.unwrap_or(0);
+            let header = format!(
+                "ETag: {}\r\nContent-Range: bytes {start}-{}/{}\r\n",
+                etag.clone().unwrap_or_default(),
+                body.len() - 1,
+                body.len()
+            );
+            respond(&mut stream, "206 Partial Content", &header, &body[start..], body.len() - start)
         }
         (_, Some(body)) => {
             let header = format!("ETag: {}\r\n", etag.unwrap_or_default());
