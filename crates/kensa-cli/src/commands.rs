@@ -200,6 +200,12 @@ enum DbCommand {
         /// Leave EPSS out.
         #[arg(long)]
         no_epss: bool,
+        /// Also read a native feed file (Debian tracker JSON, Alpine/Wolfi/Chainguard secdb JSON, …) from this URL (repeatable).
+        #[arg(long = "feed", value_name = "URL")]
+        feeds: Vec<String>,
+        /// Also read the distributions' own feeds: the Debian security tracker and Alpine's secdb for the supported releases.
+        #[arg(long)]
+        native_feeds: bool,
         /// Download everything again and rebuild.
         #[arg(long)]
         full: bool,
@@ -335,6 +341,8 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                     no_kev,
                     epss_url,
                     no_epss,
+                    feeds,
+                    native_feeds,
                     full,
                     nvd,
                     nvd_url,
@@ -359,6 +367,13 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                 epss_url: (!no_epss).then_some(epss_url),
                 full,
                 nvd,
+                native_feeds: native_feeds
+                    .then_some(kensa_update::DEFAULT_NATIVE_FEEDS)
+                    .into_iter()
+                    .flatten()
+                    .map(|url| (*url).to_owned())
+                    .chain(feeds)
+                    .collect(),
             };
             update_database(&database_path(&database)?, &options)
         }
@@ -373,6 +388,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                 epss_url: (!no_epss).then_some(epss_url),
                 full: false,
                 nvd: None,
+                native_feeds: Vec::new(),
             };
             let report = kensa_update::mirror(&directory, &options)
                 .with_context(|| format!("cannot mirror into {}", directory.display()))?;
@@ -613,6 +629,7 @@ fn scan_with_database(options: &ScanOptions, collect: impl FnOnce() -> Result<In
         epss_url: Some(std::env::var("KENSA_EPSS_URL").unwrap_or_else(|_| kensa_update::DEFAULT_EPSS_URL.to_owned())),
         full: false,
         nvd: None,
+        native_feeds: Vec::new(),
     };
     kensa_update::update(&path, &update)
         .with_context(|| format!("cannot download a first database to {}", path.display()))?;

@@ -641,3 +641,67 @@ fn nvd_pages_fill_in_severity() {
         "{nvd_requests:?}"
     );
 }
+
+/// Native feeds by URL: Alpine's secdb (the real v3.10 main and community
+/// files of shared, served as the JSON secdb publishes today) and the Debian
+/// security tracker's JSON (the real sample of shared, at an extensionless
+/// path like the tracker's own `…/data/json`). The database then holds what
+/// `kensa db build` makes of the same files; an unchanged feed is not read
+/// again (304); a URL serving something that is no feed fails the update
+/// with the URL.
+#[test]
+fn native_feeds_by_url() {
+    let mut files = bucket(&[]);
+    for repository in ["main", "community"] {
+        let yaml =
+            std::fs::read_to_string(shared(&format!("advisories/alpine-secdb/v3.10/{repository}.yaml"))).unwrap();
+        let json: serde_json::Value = serde_yaml_ng::from_str(&yaml).unwrap();
+        files.insert(format!("alpine/v3.10/{repository}.json"), serde_json::to_vec(&json).unwrap());
+    }
+    files.insert(
+        "debian/tracker/data/json".to_owned(),
+        std::fs::read(shared("advisories/distro-samples/debian/tracker-json-sample.json")).unwrap(),
+    );
+    files.insert("not-a-feed.json".to_owned(), b"{\"hello\": \"world\"}".to_vec());
+    let server = FeedServer::start(files.clone());
+    let directory = tempfile::tempdir().unwrap();
+    let database = directory.path().join("kensa.redb");
+    let feeds: Vec<String> = ["alpine/v3.10/main.json", "alpine/v3.10/community.json", "debian/tracker/data/json"]
+        .iter()
+        .map(|path| format!("{}/{path}", server.url()))
+        .collect();
+    let mut arguments = vec!["--no-epss", "--no-kev", "--ecosystem", "PyPI"];
+    for feed in &feeds {
+        arguments.extend_from_slice(&["--feed", feed.as_str()]);
+    }
+    // The bucket has no PyPI records here: an empty ecosystem is fine.
+    server.set("PyPI/all.zip", zip::ZipWriter::new(std::io::Cursor::new(Vec::new())).finish().unwrap().into_inner());
+    server.set("PyPI/modified_id.csv", Vec::new());
+    update_ok(&server, &database, &arguments);
+
+    let built_from = tempfile::tempdir().unwrap();
+    for (path, bytes) in &files {
+        if path.starts_with("alpine/") || path.starts_with("debian/") {
+            let name = if path.ends_with("/json") { format!("{path}.json") } else { path.clone() };
+            let target = built_from.path().join(name);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::write(target, bytes).unwrap();
+        }
+    }
+    let built = directory.path().join("built.redb");
+    let output =
+        kensa_run(&["db", "build", "--from", built_from.path().to_str().unwrap(), "--db", built.to_str().unwrap()]);
+    assert!(output.status.success());
+    assert_eq!(advisory_count(&database), advisory_count(&built));
+    assert!(advisory_count(&database) > 100);
+
+    server.take_log();
+    let stderr = update_ok(&server, &database, &arguments);
+    assert!(stderr.contains("0 advisories added, 0 replaced"), "{stderr}");
+    assert_eq!(server.take_log().iter().filter(|path| path.starts_with("alpine/")).count(), 2);
+
+    let bad = format!("{}/not-a-feed.json", server.url());
+    let output = update(&server, &database, &["--no-epss", "--no-kev", "--ecosystem", "PyPI", "--feed", &bad]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not-a-feed.json"));
+}

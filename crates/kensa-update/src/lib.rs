@@ -43,6 +43,20 @@ pub const DEFAULT_EPSS_URL: &str = "https://epss.empiricalsecurity.com/epss_scor
 /// The largest EPSS CSV after gunzip (today's is ~10 MB).
 pub(crate) const EPSS_LIMIT: u64 = 512 * 1024 * 1024;
 
+/// The distributions' own feeds `--native-feeds` adds: the Debian security
+/// tracker's JSON and Alpine's secdb for the releases Alpine supports.
+pub const DEFAULT_NATIVE_FEEDS: &[&str] = &[
+    "https://security-tracker.debian.org/tracker/data/json",
+    "https://secdb.alpinelinux.org/v3.19/main.json",
+    "https://secdb.alpinelinux.org/v3.19/community.json",
+    "https://secdb.alpinelinux.org/v3.20/main.json",
+    "https://secdb.alpinelinux.org/v3.20/community.json",
+    "https://secdb.alpinelinux.org/v3.21/main.json",
+    "https://secdb.alpinelinux.org/v3.21/community.json",
+    "https://secdb.alpinelinux.org/v3.22/main.json",
+    "https://secdb.alpinelinux.org/v3.22/community.json",
+];
+
 /// NVD's CVE API 2.0.
 pub const DEFAULT_NVD_URL: &str = "https://services.nvd.nist.gov/rest/json/cves/2.0";
 /// The longest `lastModStartDate`..`lastModEndDate` range NVD accepts.
@@ -84,6 +98,9 @@ pub struct UpdateOptions {
     pub full: bool,
     /// NVD's CVSS data, when wanted (a first download is long without an API key).
     pub nvd: Option<NvdOptions>,
+    /// URLs of native feed files (Debian tracker JSON, Alpine/Wolfi secdb
+    /// JSON, …), each read whole when it changed (conditional GET).
+    pub native_feeds: Vec<String>,
 }
 
 impl Default for UpdateOptions {
@@ -96,6 +113,7 @@ impl Default for UpdateOptions {
             epss_url: Some(DEFAULT_EPSS_URL.to_owned()),
             full: false,
             nvd: None,
+            native_feeds: Vec::new(),
         }
     }
 }
@@ -242,6 +260,21 @@ pub(crate) fn parse_modified(bytes: &[u8], url: &str) -> Result<Vec<Modified>, U
         }
     }
     Ok(entries)
+}
+
+/// Inflates a gzip download, at most [`EPSS_LIMIT`] bytes of it.
+fn gunzip(bytes: &[u8], url: &str, what: &'static str) -> Result<Vec<u8>, UpdateError> {
+    let mut inflated = Vec::new();
+    let read = flate2::read::MultiGzDecoder::new(bytes).take(EPSS_LIMIT.saturating_add(1)).read_to_end(&mut inflated);
+    match read {
+        Ok(_) if inflated.len() as u64 <= EPSS_LIMIT => Ok(inflated),
+        Ok(_) => Err(UpdateError::Feed {
+            url: url.to_owned(),
+            what,
+            message: format!("more than {EPSS_LIMIT} bytes uncompressed"),
+        }),
+        Err(error) => Err(UpdateError::Feed { url: url.to_owned(), what, message: error.to_string() }),
+    }
 }
 
 /// The newest entry's timestamp text.
@@ -480,6 +513,51 @@ impl Updater<'_> {
         Ok(())
     }
 
+    /// Reads each native feed file that changed since the last update; its
+    /// advisories are added or replace those of the same id.
+    fn fetch_native_feeds(
+        &mut self,
+        builder: &mut DatabaseBuilder,
+        state: Option<&BTreeMap<String, String>>,
+        meta: &mut Vec<(String, String)>,
+    ) -> Result<(), UpdateError> {
+        for url in self.options.native_feeds.clone() {
+            let key = format!("source:feed:{url}");
+            let Some(bytes) = self.fetch_if_changed(&url, &key, state, meta)? else {
+                self.report.sources.push((format!("feed {url}"), SourceUpdate::Incremental { records: 0 }));
+                continue;
+            };
+            let bytes = if bytes.starts_with(&[0x1f, 0x8b]) { gunzip(&bytes, &url, "gzipped feed")? } else { bytes };
+            // The parser recognises a feed by its path and contents: the URL's
+            // path stands for the path (`v3.20/main.json`), with `.json` added
+            // to an extensionless JSON endpoint (the Debian tracker's `…/json`).
+            let path = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+            let path = path.split_once('/').map_or("", |(_, path)| path).split('?').next().unwrap_or_default();
+            let last = path.rsplit('/').next().unwrap_or_default();
+            let name = if !last.contains('.') && bytes.first() == Some(&b'{') {
+                format!("{path}.json")
+            } else {
+                path.to_owned()
+            };
+            let rejected_before = builder.report().rejected.len() + builder.report().skipped.len();
+            builder.add_file(&name, &bytes);
+            let report = builder.report();
+            if report.rejected.len() + report.skipped.len() > rejected_before {
+                let reason = report
+                    .rejected
+                    .iter()
+                    .chain(&report.skipped)
+                    .find(|file| file.path == name)
+                    .map(|file| file.reason.clone())
+                    .unwrap_or_default();
+                return Err(UpdateError::Feed { url, what: "advisory feed", message: reason });
+            }
+            meta.push((format!("{key}:updated_at"), now_seconds()));
+            self.report.sources.push((format!("feed {url}"), SourceUpdate::Full { records: 1 }));
+        }
+        Ok(())
+    }
+
     /// Reads the day's EPSS scores (skipped when the stored day is current).
     fn fetch_epss(
         &mut self,
@@ -599,6 +677,7 @@ pub fn update(database: &Path, options: &UpdateOptions) -> Result<UpdateReport, 
         meta.push(("source:kev:updated_at".to_owned(), updated_at.clone()));
     }
     updater.fetch_epss(&mut builder, existing.as_ref(), &mut meta)?;
+    updater.fetch_native_feeds(&mut builder, existing.as_ref(), &mut meta)?;
     if let Some(nvd) = &options.nvd {
         updater.fetch_nvd(nvd, &mut builder, existing.as_ref(), &mut meta)?;
     }
