@@ -206,6 +206,9 @@ enum DbCommand {
         /// Also read the distributions' own feeds: the Debian security tracker and Alpine's secdb for the supported releases.
         #[arg(long)]
         native_feeds: bool,
+        /// Trust the CA certificates of this PEM bundle instead of the built-in ones (a mirror behind a private CA).
+        #[arg(long, env = "SSL_CERT_FILE")]
+        ca_file: Option<PathBuf>,
         /// Download everything again and rebuild.
         #[arg(long)]
         full: bool,
@@ -343,6 +346,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                     no_epss,
                     feeds,
                     native_feeds,
+                    ca_file,
                     full,
                     nvd,
                     nvd_url,
@@ -374,6 +378,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                     .map(|url| (*url).to_owned())
                     .chain(feeds)
                     .collect(),
+                ca_file,
             };
             update_database(&database_path(&database)?, &options)
         }
@@ -389,6 +394,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                 full: false,
                 nvd: None,
                 native_feeds: Vec::new(),
+                ca_file: std::env::var_os("SSL_CERT_FILE").map(PathBuf::from),
             };
             let report = kensa_update::mirror(&directory, &options)
                 .with_context(|| format!("cannot mirror into {}", directory.display()))?;
@@ -630,6 +636,7 @@ fn scan_with_database(options: &ScanOptions, collect: impl FnOnce() -> Result<In
         full: false,
         nvd: None,
         native_feeds: Vec::new(),
+        ca_file: std::env::var_os("SSL_CERT_FILE").map(PathBuf::from),
     };
     kensa_update::update(&path, &update)
         .with_context(|| format!("cannot download a first database to {}", path.display()))?;

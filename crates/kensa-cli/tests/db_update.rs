@@ -705,3 +705,67 @@ fn native_feeds_by_url() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("not-a-feed.json"));
 }
+
+/// A mirror served over HTTPS with a certificate from a private CA (made by
+/// tests/registry/tls_server.py with Python's `ssl`): refused with the
+/// built-in roots, naming the URL; accepted with `--ca-file` (or
+/// `SSL_CERT_FILE`) pointing at that CA.
+#[test]
+fn https_mirror_behind_a_private_ca() {
+    if Command::new("python3")
+        .args(["-c", "import cryptography"])
+        .output()
+        .map_or(true, |output| !output.status.success())
+    {
+        assert!(std::env::var("KENSA_REQUIRE_FIXTURES").as_deref() != Ok("1"), "python3 cryptography missing");
+        return;
+    }
+    let records: Vec<Record> =
+        shared_records().iter().filter(|record| record.ecosystem == "PyPI").take(50).cloned().collect();
+    let served = tempfile::tempdir().unwrap();
+    for (path, bytes) in bucket(&records) {
+        let target = served.path().join(&path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, bytes).unwrap();
+    }
+    let ca = served.path().join("private-ca.pem");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/registry/tls_server.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .args([served.path().to_str().unwrap(), ca.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    let url = format!("https://127.0.0.1:{}", line.trim());
+    let directory = tempfile::tempdir().unwrap();
+    let database = directory.path().join("kensa.redb");
+    let run = |extra: &[&str]| {
+        let kev = format!("{url}/kev.json");
+        let epss = format!("{url}/epss.csv.gz");
+        let mut arguments = vec![
+            "db",
+            "update",
+            "--osv-url",
+            &url,
+            "--kev-url",
+            &kev,
+            "--epss-url",
+            &epss,
+            "--db",
+            database.to_str().unwrap(),
+        ];
+        arguments.extend_from_slice(extra);
+        Command::new(env!("CARGO_BIN_EXE_kensa")).args(&arguments).env_remove("SSL_CERT_FILE").output().unwrap()
+    };
+    let refused = run(&[]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains(&format!("{url}/ecosystems.txt")), "{stderr}");
+    let accepted = run(&["--ca-file", ca.to_str().unwrap()]);
+    assert!(accepted.status.success(), "{}", String::from_utf8_lossy(&accepted.stderr));
+    assert_eq!(advisory_count(&database), 50);
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -51,8 +51,30 @@ pub(crate) struct Validators {
 }
 
 impl HttpClient {
-    pub(crate) fn new() -> HttpClient {
+    /// A client; `ca_file` (PEM) replaces the built-in root certificates, for
+    /// mirrors behind a private CA.
+    pub(crate) fn new(ca_file: Option<&std::path::Path>) -> Result<HttpClient, UpdateError> {
+        let mut tls = ureq::tls::TlsConfig::builder();
+        if let Some(path) = ca_file {
+            let io_error = |source| UpdateError::Io { operation: "read", path: path.display().to_string(), source };
+            let pem = std::fs::read(path).map_err(io_error)?;
+            let mut certificates = Vec::new();
+            for item in ureq::tls::parse_pem(&pem) {
+                match item {
+                    Ok(ureq::tls::PemItem::Certificate(certificate)) => certificates.push(certificate),
+                    Ok(_) => {}
+                    Err(error) => {
+                        return Err(io_error(std::io::Error::other(format!("not a PEM certificate bundle: {error}"))));
+                    }
+                }
+            }
+            if certificates.is_empty() {
+                return Err(io_error(std::io::Error::other("it holds no PEM certificate")));
+            }
+            tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&certificates));
+        }
         let agent = ureq::Agent::config_builder()
+            .tls_config(tls.build())
             .http_status_as_error(false)
             .user_agent(concat!("kensa/", env!("CARGO_PKG_VERSION"), " (+https://github.com/kensa-security/kensa)"))
             .timeout_connect(Some(Duration::from_secs(30)))
@@ -60,7 +82,7 @@ impl HttpClient {
             .timeout_per_read(Some(Duration::from_secs(60)))
             .build()
             .new_agent();
-        HttpClient { agent, transferred: std::cell::Cell::new(0), requests: std::cell::Cell::new(0) }
+        Ok(HttpClient { agent, transferred: std::cell::Cell::new(0), requests: std::cell::Cell::new(0) })
     }
 
     /// GETs `url` whole, at most `limit` bytes. A 404 is [`Fetched::NotFound`];
@@ -195,8 +217,14 @@ impl HttpClient {
 }
 
 /// Connection-level failures worth another attempt.
+/// A certificate the client refuses (rustls reports it through an I/O error
+/// of kind InvalidData) will be refused again: not retried.
 fn is_transient(error: &ureq::Error) -> bool {
-    matches!(error, ureq::Error::Io(_) | ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed)
+    match error {
+        ureq::Error::Io(io) => io.kind() != std::io::ErrorKind::InvalidData,
+        ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed => true,
+        _ => false,
+    }
 }
 
 /// 0.5, 1, 2, 4 s.

@@ -101,6 +101,8 @@ pub struct UpdateOptions {
     /// URLs of native feed files (Debian tracker JSON, Alpine/Wolfi secdb
     /// JSON, …), each read whole when it changed (conditional GET).
     pub native_feeds: Vec<String>,
+    /// A PEM bundle of CA certificates to trust instead of the built-in ones.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl Default for UpdateOptions {
@@ -114,6 +116,7 @@ impl Default for UpdateOptions {
             full: false,
             nvd: None,
             native_feeds: Vec::new(),
+            ca_file: None,
         }
     }
 }
@@ -646,7 +649,8 @@ pub fn update(database: &Path, options: &UpdateOptions) -> Result<UpdateReport, 
             source,
         })?;
     }
-    let mut updater = Updater { client: HttpClient::new(), options, report: UpdateReport::default() };
+    let mut updater =
+        Updater { client: HttpClient::new(options.ca_file.as_deref())?, options, report: UpdateReport::default() };
     // The stored database, read while downloading (for source states and the
     // modification times of held records); closed before it is replaced.
     let stored = if options.full || !database.exists() { None } else { Some(kensa_db::Database::open(database)?) };
