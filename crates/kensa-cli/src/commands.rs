@@ -379,6 +379,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                     .chain(feeds)
                     .collect(),
                 ca_file,
+                progress: std::io::stderr().is_terminal(),
             };
             update_database(&database_path(&database)?, &options)
         }
@@ -395,6 +396,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                 nvd: None,
                 native_feeds: Vec::new(),
                 ca_file: std::env::var_os("SSL_CERT_FILE").map(PathBuf::from),
+                progress: std::io::stderr().is_terminal(),
             };
             let report = kensa_update::mirror(&directory, &options)
                 .with_context(|| format!("cannot mirror into {}", directory.display()))?;
@@ -637,6 +639,7 @@ fn scan_with_database(options: &ScanOptions, collect: impl FnOnce() -> Result<In
         nvd: None,
         native_feeds: Vec::new(),
         ca_file: std::env::var_os("SSL_CERT_FILE").map(PathBuf::from),
+        progress: std::io::stderr().is_terminal(),
     };
     kensa_update::update(&path, &update)
         .with_context(|| format!("cannot download a first database to {}", path.display()))?;

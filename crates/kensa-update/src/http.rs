@@ -23,9 +23,14 @@ struct Resume {
     validator: Option<String>,
 }
 
+/// Downloads at least this large get a progress bar (when there is a terminal).
+const PROGRESS_THRESHOLD: u64 = 1024 * 1024;
+
 /// One agent for a whole update (connections are reused).
 pub(crate) struct HttpClient {
     agent: ureq::Agent,
+    /// Draw progress bars on standard error (a terminal, not a log).
+    pub(crate) progress: bool,
     /// Bytes of response bodies received.
     pub(crate) transferred: std::cell::Cell<u64>,
     /// Requests made (retries included).
@@ -82,7 +87,12 @@ impl HttpClient {
             .timeout_per_read(Some(Duration::from_secs(60)))
             .build()
             .new_agent();
-        Ok(HttpClient { agent, transferred: std::cell::Cell::new(0), requests: std::cell::Cell::new(0) })
+        Ok(HttpClient {
+            agent,
+            progress: false,
+            transferred: std::cell::Cell::new(0),
+            requests: std::cell::Cell::new(0),
+        })
     }
 
     /// GETs `url` whole, at most `limit` bytes. A 404 is [`Fetched::NotFound`];
@@ -161,11 +171,32 @@ impl HttpClient {
                     }
                     let already = resume.body.len() as u64;
                     let mut body = std::mem::take(&mut resume.body);
-                    let read = response
-                        .into_body()
-                        .into_reader()
-                        .take(limit.saturating_sub(already).saturating_add(1))
-                        .read_to_end(&mut body);
+                    let reader =
+                        response.into_body().into_reader().take(limit.saturating_sub(already).saturating_add(1));
+                    let bar = (self.progress && total.is_some_and(|total| total >= PROGRESS_THRESHOLD)).then(|| {
+                        let bar = indicatif::ProgressBar::new(total.unwrap_or_default());
+                        bar.set_style(
+                            indicatif::ProgressStyle::with_template(
+                                "{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}",
+                            )
+                            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                        );
+                        bar.set_message(
+                            url.rsplit('/').take(2).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("/"),
+                        );
+                        bar.set_position(already);
+                        bar
+                    });
+                    let read = match &bar {
+                        Some(bar) => bar.wrap_read(reader).read_to_end(&mut body),
+                        None => {
+                            let mut reader = reader;
+                            reader.read_to_end(&mut body)
+                        }
+                    };
+                    if let Some(bar) = bar {
+                        bar.finish_and_clear();
+                    }
                     self.transferred.set(self.transferred.get().saturating_add(body.len() as u64 - already));
                     if body.len() as u64 > limit {
                         return Err(failed(format!("the response is larger than the {limit}-byte limit")));

@@ -103,6 +103,8 @@ pub struct UpdateOptions {
     pub native_feeds: Vec<String>,
     /// A PEM bundle of CA certificates to trust instead of the built-in ones.
     pub ca_file: Option<std::path::PathBuf>,
+    /// Progress bars for large downloads on standard error (set it when that is a terminal).
+    pub progress: bool,
 }
 
 impl Default for UpdateOptions {
@@ -117,6 +119,7 @@ impl Default for UpdateOptions {
             nvd: None,
             native_feeds: Vec::new(),
             ca_file: None,
+            progress: false,
         }
     }
 }
@@ -649,8 +652,9 @@ pub fn update(database: &Path, options: &UpdateOptions) -> Result<UpdateReport, 
             source,
         })?;
     }
-    let mut updater =
-        Updater { client: HttpClient::new(options.ca_file.as_deref())?, options, report: UpdateReport::default() };
+    let mut client = HttpClient::new(options.ca_file.as_deref())?;
+    client.progress = options.progress;
+    let mut updater = Updater { client, options, report: UpdateReport::default() };
     // The stored database, read while downloading (for source states and the
     // modification times of held records); closed before it is replaced.
     let stored = if options.full || !database.exists() { None } else { Some(kensa_db::Database::open(database)?) };

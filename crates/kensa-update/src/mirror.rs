@@ -53,7 +53,8 @@ fn safe_name(name: &str) -> bool {
 /// copies the KEV and EPSS catalogs beside it under their URLs' file names.
 pub fn mirror(directory: &Path, options: &UpdateOptions) -> Result<MirrorReport, UpdateError> {
     std::fs::create_dir_all(directory).map_err(io_error("create directory", directory))?;
-    let client = HttpClient::new(options.ca_file.as_deref())?;
+    let mut client = HttpClient::new(options.ca_file.as_deref())?;
+    client.progress = options.progress;
     let mut report = MirrorReport::default();
     let fetch = |url: &str, limit: u64| -> Result<Vec<u8>, UpdateError> {
         match client.get(url, limit, &Validators::default())? {
