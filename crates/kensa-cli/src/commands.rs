@@ -132,6 +132,9 @@ struct ScanOptions {
     /// those the distribution will not fix or has deferred).
     #[arg(long)]
     ignore_unfixed: bool,
+    /// How reachable the scanned resource is, for the Kensa score: internet, internal, isolated or unknown.
+    #[arg(long, value_enum, default_value_t = ExposureArgument::Unknown)]
+    exposure: ExposureArgument,
     /// Never download: without a database, fail instead of fetching the advisories this scan needs.
     #[arg(long, env = "KENSA_OFFLINE")]
     offline: bool,
@@ -146,6 +149,25 @@ struct ScanOptions {
 enum Format {
     Table,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ExposureArgument {
+    Unknown,
+    Internet,
+    Internal,
+    Isolated,
+}
+
+impl ExposureArgument {
+    fn exposure(self) -> kensa_model::Exposure {
+        match self {
+            ExposureArgument::Unknown => kensa_model::Exposure::Unknown,
+            ExposureArgument::Internet => kensa_model::Exposure::Internet,
+            ExposureArgument::Internal => kensa_model::Exposure::Internal,
+            ExposureArgument::Isolated => kensa_model::Exposure::Isolated,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -680,6 +702,13 @@ fn warn_if_stale(database: &kensa_db::Database, max_days: u64) -> Result<()> {
 
 fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options: &ScanOptions) -> Result<ExitCode> {
     let mut outcome = kensa_match::match_inventory(inventory, database)?;
+    let exposure = options.exposure.exposure();
+    if exposure != kensa_model::Exposure::Unknown {
+        for finding in outcome.findings.iter_mut() {
+            finding.kensa_score = Some(kensa_score::kensa_score(finding, exposure));
+        }
+        kensa_match::sort_findings(&mut outcome.findings);
+    }
     if options.ignore_unfixed {
         outcome.findings.retain(|finding| finding.fix_state == kensa_model::FixState::Fixed);
     }

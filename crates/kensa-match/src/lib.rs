@@ -91,7 +91,8 @@ pub struct MatchNote {
 /// The result of matching one inventory.
 #[derive(Debug, Clone, Default)]
 pub struct MatchOutcome {
-    /// Vulnerabilities, sorted by location, severity (highest first), package, id.
+    /// Vulnerabilities, sorted by location, Kensa score and severity (highest
+    /// first), package, version, id.
     pub findings: Vec<Finding>,
     /// Informational advisories (unmaintained, unsound, notice), same order.
     pub warnings: Vec<Finding>,
@@ -144,15 +145,9 @@ pub fn match_inventory<L: AdvisoryLookup>(inventory: &Inventory, lookup: &L) -> 
             }
         }
     }
-    let order = |finding: &Finding| {
-        (
-            finding.package.location.clone(),
-            std::cmp::Reverse(finding.severity),
-            finding.package.name.clone(),
-            finding.package.version.clone(),
-            finding.id.clone(),
-        )
-    };
+    for finding in outcome.findings.iter_mut().chain(outcome.warnings.iter_mut()) {
+        finding.kensa_score = Some(kensa_score::kensa_score(finding, kensa_model::Exposure::Unknown));
+    }
     if outcome.packages_without_release > 0 {
         outcome.notes.push(MatchNote {
             package: inventory.resource.name.clone(),
@@ -163,11 +158,27 @@ pub fn match_inventory<L: AdvisoryLookup>(inventory: &Inventory, lookup: &L) -> 
             ),
         });
     }
-    outcome.findings.sort_by_key(order);
-    outcome.warnings.sort_by_key(order);
+    sort_findings(&mut outcome.findings);
+    sort_findings(&mut outcome.warnings);
     outcome.notes.sort();
     outcome.notes.dedup();
     Ok(outcome)
+}
+
+/// Puts findings in report order: by location, then highest Kensa score,
+/// severity, package, version and id (so the order is total and stable).
+pub fn sort_findings(findings: &mut [Finding]) {
+    let score = |finding: &Finding| finding.kensa_score.as_ref().map_or(0.0, |score| score.score);
+    findings.sort_by(|left, right| {
+        left.package
+            .location
+            .cmp(&right.package.location)
+            .then_with(|| score(right).total_cmp(&score(left)))
+            .then_with(|| right.severity.cmp(&left.severity))
+            .then_with(|| left.package.name.cmp(&right.package.name))
+            .then_with(|| left.package.version.cmp(&right.package.version))
+            .then_with(|| left.id.cmp(&right.id))
+    });
 }
 
 /// One advisory that matched, with its evidence.
@@ -432,6 +443,7 @@ fn build_finding(
         distro_severity,
         known_exploited: None,
         epss: None,
+        kensa_score: None,
         severity,
         severity_source: severity_source.to_owned(),
         cvss,

@@ -66,6 +66,42 @@ pub struct EpssScore {
     pub percentile: f64,
 }
 
+/// How reachable the scanned resource is from attackers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Exposure {
+    /// Not known: no adjustment.
+    #[default]
+    Unknown,
+    /// Reachable from the internet.
+    Internet,
+    /// Reachable only from an internal network.
+    Internal,
+    /// No network access.
+    Isolated,
+}
+
+/// One step of the score: what it looked at, how much it moved the score,
+/// and why, in words a reviewer can check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreAdjustment {
+    /// `cvss`, `known_exploited`, `epss`, `fix`, `exposure`.
+    pub factor: String,
+    /// Points added (negative: removed); the first, `cvss`, is the base itself.
+    pub effect: f64,
+    /// Why.
+    pub reason: String,
+}
+
+/// A finding's Kensa score and how it was reached.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KensaScore {
+    /// 0.0–10.0, one decimal.
+    pub score: f64,
+    /// The base and each adjustment, in the order applied.
+    pub adjustments: Vec<ScoreAdjustment>,
+}
+
 /// One vulnerability (an advisory and all its aliases) affecting one package.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
@@ -102,4 +138,7 @@ pub struct Finding {
     pub evidence: Vec<MatchEvidence>,
     /// Stable fingerprint of (package, vulnerability) for de-duplication.
     pub fingerprint: String,
+    /// The Kensa score (risk, 0–10) and how it was reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kensa_score: Option<KensaScore>,
 }

@@ -21,7 +21,9 @@ pub use advisory::{
     Advisory, AffectedPackage, AffectedRange, CvssVector, CvssVersion, FixState, RangeEvent, RangeKind,
 };
 pub use ecosystem::{Ecosystem, UnknownEcosystem};
-pub use finding::{CveCvss, EpssScore, Finding, KnownExploited, MatchEvidence, PackageRef};
+pub use finding::{
+    CveCvss, EpssScore, Exposure, Finding, KensaScore, KnownExploited, MatchEvidence, PackageRef, ScoreAdjustment,
+};
 pub use inventory::{
     Diagnostic, Distro, INVENTORY_SCHEMA_VERSION, ImageLayer, ImageMetadata, Inventory, Resource, ResourceKind,
     UnresolvedDependency,

@@ -126,6 +126,8 @@ struct JsonFinding<'a> {
     known_exploited: Option<JsonKnownExploited<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     epss: Option<kensa_model::EpssScore>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kensa_score: Option<&'a kensa_model::KensaScore>,
     severity: Severity,
     severity_source: &'a str,
     cvss: Vec<JsonCvss<'a>>,
@@ -174,6 +176,7 @@ fn json_finding(finding: &Finding) -> JsonFinding<'_> {
         fix_state: finding.fix_state.as_str(),
         distro_severity: finding.distro_severity.as_deref(),
         epss: finding.epss,
+        kensa_score: finding.kensa_score.as_ref(),
         known_exploited: finding.known_exploited.as_ref().map(|entry| JsonKnownExploited {
             date_added: &entry.date_added,
             due_date: &entry.due_date,

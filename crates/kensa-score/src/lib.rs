@@ -4,6 +4,9 @@
 //! of severity is tried), never an error. Later this crate will also compute the
 //! environment-adjusted Kensa score (exposure, known exploitation, EPSS).
 
+mod kensa_score;
+
+pub use kensa_score::kensa_score;
 use std::str::FromStr;
 
 use kensa_model::{CvssVector, CvssVersion, Severity};
