@@ -184,3 +184,55 @@ fn json_report_format() {
         .replace(env!("CARGO_PKG_VERSION"), "[VERSION]");
     insta::assert_snapshot!("requirements_json", text);
 }
+
+/// `--exposure` enters the Kensa score: on the trivy-ci-test project every
+/// finding whose vector says the attack works over the network scores 1.0
+/// more when the resource is internet-facing and 1.5 less when isolated
+/// (within the 0–10 bounds), with the step and its reason listed; findings
+/// stay sorted by score within each location.
+#[test]
+fn exposure_adjusts_the_kensa_score() {
+    let target = shared("targets/lockfiles/trivy-integration-repos/trivy-ci-test");
+    let (unknown, _) = scan_json(&target, &[]);
+    let (internet, _) = scan_json(&target, &["--exposure", "internet"]);
+    let (isolated, _) = scan_json(&target, &["--exposure", "isolated"]);
+    let scores = |report: &serde_json::Value| -> std::collections::BTreeMap<String, (f64, bool)> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|finding| {
+                let network = finding["cvss"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|cvss| cvss["vector"].as_str().unwrap().contains("AV:N"));
+                (
+                    finding["fingerprint"].as_str().unwrap().to_owned(),
+                    (finding["kensa_score"]["score"].as_f64().unwrap(), network),
+                )
+            })
+            .collect()
+    };
+    let (base, raised, lowered) = (scores(&unknown), scores(&internet), scores(&isolated));
+    let mut checked = 0;
+    for (fingerprint, (score, network)) in &base {
+        if !network {
+            continue;
+        }
+        checked += 1;
+        assert_eq!(raised[fingerprint].0, (score + 1.0).min(10.0), "{fingerprint}");
+        assert_eq!(lowered[fingerprint].0, ((score - 1.5) * 10.0).round().max(0.0) / 10.0, "{fingerprint}");
+    }
+    assert!(checked > 5, "{checked}");
+    let first = &internet["findings"][0];
+    let steps = first["kensa_score"]["adjustments"].as_array().unwrap();
+    assert!(
+        steps.iter().any(|step| step["factor"] == "exposure" && step["reason"].as_str().unwrap().contains("internet"))
+    );
+    for pair in internet["findings"].as_array().unwrap().windows(2) {
+        if pair[0]["package"]["location"] == pair[1]["package"]["location"] {
+            assert!(pair[0]["kensa_score"]["score"].as_f64() >= pair[1]["kensa_score"]["score"].as_f64());
+        }
+    }
+}
