@@ -132,6 +132,15 @@ struct ScanOptions {
     /// those the distribution will not fix or has deferred).
     #[arg(long)]
     ignore_unfixed: bool,
+    /// Show only findings of these severities (comma-separated: critical,high,medium,low,unknown).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    severity: Vec<SeverityArgument>,
+    /// Suppression rules (YAML); `.kensa-ignore.yaml` in the current directory is read when present.
+    #[arg(long)]
+    ignore_file: Option<PathBuf>,
+    /// A VEX document (OpenVEX 0.2 or CycloneDX JSON) whose not_affected/fixed statements suppress findings (repeatable).
+    #[arg(long)]
+    vex: Vec<PathBuf>,
     /// How reachable the scanned resource is, for the Kensa score: internet, internal, isolated or unknown.
     #[arg(long, value_enum, default_value_t = ExposureArgument::Unknown)]
     exposure: ExposureArgument,
@@ -149,6 +158,27 @@ struct ScanOptions {
 enum Format {
     Table,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SeverityArgument {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Unknown,
+}
+
+impl SeverityArgument {
+    fn severity(self) -> Severity {
+        match self {
+            SeverityArgument::Critical => Severity::Critical,
+            SeverityArgument::High => Severity::High,
+            SeverityArgument::Medium => Severity::Medium,
+            SeverityArgument::Low => Severity::Low,
+            SeverityArgument::Unknown => Severity::Unknown,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -712,6 +742,14 @@ fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options:
     if options.ignore_unfixed {
         outcome.findings.retain(|finding| finding.fix_state == kensa_model::FixState::Fixed);
     }
+    if !options.severity.is_empty() {
+        let wanted: Vec<Severity> = options.severity.iter().map(|severity| severity.severity()).collect();
+        outcome.findings.retain(|finding| wanted.contains(&finding.severity));
+    }
+    apply_policy(options, &mut outcome.findings)?;
+    // The table and the exit status leave suppressed findings out; JSON keeps them, marked.
+    let active: Vec<kensa_model::Finding> =
+        outcome.findings.iter().filter(|finding| finding.suppressed.is_none()).cloned().collect();
     let notes: Vec<(String, String)> = outcome
         .notes
         .iter()
@@ -719,7 +757,10 @@ fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options:
         .collect();
     let report = kensa_report::Report {
         inventory,
-        findings: &outcome.findings,
+        findings: match options.format {
+            Format::Table => &active,
+            Format::Json => &outcome.findings,
+        },
         warnings: &outcome.warnings,
         match_notes: &notes,
     };
@@ -732,10 +773,44 @@ fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options:
     }
     .and_then(|()| writer.flush())
     .context("cannot write report")?;
-    let failed = options
-        .fail_on
-        .is_some_and(|threshold| outcome.findings.iter().any(|finding| finding.severity >= threshold.severity()));
+    let failed =
+        options.fail_on.is_some_and(|threshold| active.iter().any(|finding| finding.severity >= threshold.severity()));
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Reads the ignore file (the given one, else `.kensa-ignore.yaml` when the
+/// current directory has one) and the VEX documents, and marks the findings
+/// they suppress; expired rules and the count of suppressed findings go to
+/// standard error.
+fn apply_policy(options: &ScanOptions, findings: &mut [kensa_model::Finding]) -> Result<()> {
+    let default_ignore = Path::new(".kensa-ignore.yaml");
+    let ignore_file = options.ignore_file.as_deref().or_else(|| default_ignore.is_file().then_some(default_ignore));
+    if ignore_file.is_none() && options.vex.is_empty() {
+        return Ok(());
+    }
+    let mut policy = kensa_policy::Policy::default();
+    if let Some(path) = ignore_file {
+        let contents = std::fs::read(path).with_context(|| format!("cannot read ignore file {}", path.display()))?;
+        policy.add_ignore_file(&path.display().to_string(), &contents)?;
+    }
+    for path in &options.vex {
+        let contents = std::fs::read(path).with_context(|| format!("cannot read VEX document {}", path.display()))?;
+        policy.add_vex(&path.display().to_string(), &contents)?;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    let today = kensa_update::format_utc(now);
+    let outcome = policy.apply(findings, today.get(..10).unwrap_or_default());
+    let mut stderr = std::io::stderr().lock();
+    for (file, id, expired) in &outcome.expired {
+        writeln!(stderr, "warning: the rule for {id} in {file} expired on {expired} and no longer applies")?;
+    }
+    if outcome.suppressed > 0 {
+        writeln!(stderr, "{} findings suppressed by policy (listed, marked, in the JSON report)", outcome.suppressed)?;
+    }
+    Ok(())
 }
 
 fn open_output(path: Option<&Path>) -> Result<Box<dyn Write>> {

@@ -236,3 +236,146 @@ fn exposure_adjusts_the_kensa_score() {
         }
     }
 }
+
+/// The finding of `package` for vulnerability `id` (its id or an alias).
+fn finding_for<'a>(report: &'a serde_json::Value, package: &str, id: &str) -> &'a serde_json::Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| {
+            finding["package"]["name"] == package
+                && (finding["id"] == id || finding["aliases"].as_array().unwrap().iter().any(|alias| alias == id))
+        })
+        .unwrap_or_else(|| panic!("no {package} {id} finding"))
+}
+
+/// Suppression policy on the real trivy-ci-test project: an ignore rule (by
+/// id and package, with who and an expiry), a rule narrowed by a path glob,
+/// an OpenVEX `not_affected` statement and an `under_investigation` one, and
+/// a CycloneDX VEX `not_affected` analysis each mark their finding in JSON
+/// (never dropped) and take it out of the table; an expired rule no longer
+/// applies and says so; a rule whose glob misses leaves the finding active;
+/// an OpenVEX `not_affected` without justification is refused.
+#[test]
+fn ignore_rules_and_vex_suppress_with_reasons() {
+    let target = shared("targets/lockfiles/trivy-integration-repos/trivy-ci-test");
+    let directory = tempfile::tempdir().unwrap();
+    let ignore = directory.path().join("ignore.yaml");
+    std::fs::write(
+        &ignore,
+        r#"ignore:
+  - id: CVE-2019-15551
+    package: smallvec
+    reason: "insert_many is never called in this service"
+    by: alice@example.com
+    expires: 2099-12-31
+  - id: CVE-2023-43804
+    path: "**/Pipfile.lock"
+    reason: "cookies are never forwarded across origins here"
+  - id: CVE-2019-15542
+    package: ammonia
+    paths: ["services/**"]
+    reason: "does not match: the lockfile is at the top"
+  - id: CVE-2019-15554
+    reason: "expired decision"
+    expires: 2020-01-01
+"#,
+    )
+    .unwrap();
+    let openvex = directory.path().join("openvex.json");
+    std::fs::write(
+        &openvex,
+        r#"{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/1", "author": "sec team",
+            "timestamp": "2026-11-01T00:00:00Z", "version": 1, "statements": [
+            {"vulnerability": {"name": "CVE-2023-45803"}, "products": [{"@id": "pkg:pypi/urllib3@1.24.1"}],
+             "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path",
+             "impact_statement": "redirects are not followed"},
+            {"vulnerability": {"name": "CVE-2019-11324"}, "products": [{"@id": "pkg:pypi/urllib3"}],
+             "status": "under_investigation", "status_notes": "checking the CA handling"}]}"#,
+    )
+    .unwrap();
+    let cyclonedx = directory.path().join("cyclonedx-vex.json");
+    std::fs::write(
+        &cyclonedx,
+        r#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+            "components": [{"bom-ref": "ammonia-1", "type": "library", "name": "ammonia", "purl": "pkg:cargo/ammonia@1.9.0"}],
+            "vulnerabilities": [{"id": "CVE-2019-15542", "affects": [{"ref": "ammonia-1"}],
+              "analysis": {"state": "not_affected", "justification": "code_not_reachable", "detail": "no untrusted HTML"}}]}"#,
+    )
+    .unwrap();
+    let arguments = [
+        "--ignore-file",
+        ignore.to_str().unwrap(),
+        "--vex",
+        openvex.to_str().unwrap(),
+        "--vex",
+        cyclonedx.to_str().unwrap(),
+    ];
+    let (report, output) = scan_json(&target, &arguments);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("the rule for CVE-2019-15554") && stderr.contains("expired on 2020-01-01"), "{stderr}");
+
+    let smallvec = &finding_for(&report, "smallvec", "CVE-2019-15551")["suppressed"];
+    assert_eq!(smallvec["source"], "ignore_file");
+    assert_eq!(smallvec["reason"], "insert_many is never called in this service");
+    assert_eq!(smallvec["by"], "alice@example.com");
+    assert_eq!(smallvec["expires"], "2099-12-31");
+    assert_eq!(finding_for(&report, "urllib3", "CVE-2023-43804")["suppressed"]["source"], "ignore_file");
+    let vex = &finding_for(&report, "urllib3", "CVE-2023-45803")["suppressed"];
+    assert_eq!(vex["source"], "vex");
+    assert_eq!(vex["status"], "not_affected");
+    assert!(vex["reason"].as_str().unwrap().contains("vulnerable_code_not_in_execute_path"));
+    let ammonia = &finding_for(&report, "ammonia", "CVE-2019-15542")["suppressed"];
+    assert_eq!(ammonia["source"], "vex", "the CycloneDX analysis, not the ignore rule whose glob misses");
+    assert!(finding_for(&report, "urllib3", "CVE-2019-11324")["suppressed"].is_null());
+    assert!(
+        finding_for(&report, "urllib3", "CVE-2019-11324")["under_investigation"]
+            .as_str()
+            .unwrap()
+            .contains("CA handling")
+    );
+    assert!(finding_for(&report, "smallvec", "CVE-2019-15554")["suppressed"].is_null(), "expired rules do not apply");
+
+    let output = kensa(
+        &[&["scan", "fs", target.to_str().unwrap(), "--db", database().to_str().unwrap()][..], &arguments[..]].concat(),
+    );
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(!table.contains("CVE-2019-15551") && !table.contains("CVE-2023-45803"), "{table}");
+    assert!(table.contains("CVE-2019-11324"));
+
+    std::fs::write(
+        &openvex,
+        r#"{"statements": [{"vulnerability": {"name": "CVE-2023-45803"}, "products": [], "status": "not_affected"}]}"#,
+    )
+    .unwrap();
+    let output = kensa(&[
+        "scan",
+        "fs",
+        target.to_str().unwrap(),
+        "--db",
+        database().to_str().unwrap(),
+        "--vex",
+        openvex.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("needs a justification"));
+}
+
+/// `--severity` keeps only the listed severities.
+#[test]
+fn severity_filter_keeps_only_the_listed_severities() {
+    let target = shared("targets/lockfiles/trivy-integration-repos/trivy-ci-test");
+    let (all, _) = scan_json(&target, &[]);
+    let (filtered, _) = scan_json(&target, &["--severity", "critical,high"]);
+    let count = |report: &serde_json::Value, severities: &[&str]| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|finding| severities.contains(&finding["severity"].as_str().unwrap()))
+            .count()
+    };
+    assert_eq!(filtered["findings"].as_array().unwrap().len(), count(&all, &["CRITICAL", "HIGH"]));
+    assert!(count(&all, &["MEDIUM", "LOW"]) > 0 && count(&filtered, &["MEDIUM", "LOW", "UNKNOWN"]) == 0);
+}

@@ -444,6 +444,8 @@ fn build_finding(
         known_exploited: None,
         epss: None,
         kensa_score: None,
+        suppressed: None,
+        under_investigation: None,
         severity,
         severity_source: severity_source.to_owned(),
         cvss,

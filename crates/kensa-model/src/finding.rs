@@ -102,6 +102,26 @@ pub struct KensaScore {
     pub adjustments: Vec<ScoreAdjustment>,
 }
 
+/// Why a finding is suppressed: it stays in machine-readable reports, marked,
+/// and leaves the table and the exit status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    /// `ignore_file` or `vex`.
+    pub source: String,
+    /// The VEX status (`not_affected`, `fixed`) or `ignored`.
+    pub status: String,
+    /// The justification or reason given.
+    pub reason: String,
+    /// Who decided, when the rule says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// The date the rule stops applying (`YYYY-MM-DD`), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// The file the rule came from.
+    pub file: String,
+}
+
 /// One vulnerability (an advisory and all its aliases) affecting one package.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
@@ -141,4 +161,11 @@ pub struct Finding {
     /// The Kensa score (risk, 0–10) and how it was reached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kensa_score: Option<KensaScore>,
+    /// Set when a policy rule or VEX statement suppresses the finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppression>,
+    /// A VEX `under_investigation` (or CycloneDX `in_triage`) statement: still
+    /// active, with the note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub under_investigation: Option<String>,
 }

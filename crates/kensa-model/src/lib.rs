@@ -23,6 +23,7 @@ pub use advisory::{
 pub use ecosystem::{Ecosystem, UnknownEcosystem};
 pub use finding::{
     CveCvss, EpssScore, Exposure, Finding, KensaScore, KnownExploited, MatchEvidence, PackageRef, ScoreAdjustment,
+    Suppression,
 };
 pub use inventory::{
     Diagnostic, Distro, INVENTORY_SCHEMA_VERSION, ImageLayer, ImageMetadata, Inventory, Resource, ResourceKind,

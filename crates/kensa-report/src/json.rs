@@ -128,6 +128,10 @@ struct JsonFinding<'a> {
     epss: Option<kensa_model::EpssScore>,
     #[serde(skip_serializing_if = "Option::is_none")]
     kensa_score: Option<&'a kensa_model::KensaScore>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<&'a kensa_model::Suppression>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    under_investigation: Option<&'a str>,
     severity: Severity,
     severity_source: &'a str,
     cvss: Vec<JsonCvss<'a>>,
@@ -177,6 +181,8 @@ fn json_finding(finding: &Finding) -> JsonFinding<'_> {
         distro_severity: finding.distro_severity.as_deref(),
         epss: finding.epss,
         kensa_score: finding.kensa_score.as_ref(),
+        suppressed: finding.suppressed.as_ref(),
+        under_investigation: finding.under_investigation.as_deref(),
         known_exploited: finding.known_exploited.as_ref().map(|entry| JsonKnownExploited {
             date_added: &entry.date_added,
             due_date: &entry.due_date,

@@ -24,6 +24,7 @@ mod mirror;
 mod timestamp;
 
 pub use mirror::{MirrorReport, mirror};
+pub use timestamp::format_utc;
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};

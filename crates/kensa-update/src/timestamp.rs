@@ -46,7 +46,7 @@ pub(crate) fn parse(text: &str) -> Option<i128> {
 
 /// `YYYY-MM-DDTHH:MM:SS.000` (UTC) for seconds since the epoch, as NVD's API
 /// takes dates.
-pub(crate) fn format_utc(seconds: i64) -> String {
+pub fn format_utc(seconds: i64) -> String {
     let days = seconds.div_euclid(86_400);
     let of_day = seconds.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
