@@ -158,6 +158,8 @@ struct ScanOptions {
 enum Format {
     Table,
     Json,
+    /// CycloneDX 1.6 JSON: the SBOM, with the findings as vulnerabilities (suppressed ones as VEX analyses).
+    Cyclonedx,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -759,7 +761,7 @@ fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options:
         inventory,
         findings: match options.format {
             Format::Table => &active,
-            Format::Json => &outcome.findings,
+            Format::Json | Format::Cyclonedx => &outcome.findings,
         },
         warnings: &outcome.warnings,
         match_notes: &notes,
@@ -770,6 +772,7 @@ fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options:
     match options.format {
         Format::Table => kensa_report::write_table(&report, colour, &mut writer),
         Format::Json => kensa_report::write_json(&report, &mut writer),
+        Format::Cyclonedx => kensa_report::write_cyclonedx(&report, &mut writer),
     }
     .and_then(|()| writer.flush())
     .context("cannot write report")?;

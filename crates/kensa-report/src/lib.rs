@@ -5,11 +5,13 @@
 //! Writers take a `&mut dyn Write`; nothing here opens files or decides about
 //! terminals — the caller says whether colour is wanted.
 
+mod cyclonedx;
 mod json;
 mod table;
 
 use kensa_model::{Finding, Inventory};
 
+pub use cyclonedx::write_cyclonedx;
 pub use json::{JSON_SCHEMA_VERSION, write_json};
 pub use table::write_table;
 

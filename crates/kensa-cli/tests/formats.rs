@@ -1,0 +1,121 @@
+//! Every machine-readable output format checked by an independent validator
+//! (installed by .ci/needs/report-validators.sh), on real scans: a project
+//! with findings and suppressions (trivy-ci-test), an image (alpine 3.10), a
+//! function bundle. Beyond the schema, references inside a document must
+//! resolve (every `affects` names a component).
+
+// Test helpers outside #[test] functions are not covered by clippy.toml's test exemptions.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, clippy::print_stderr)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{database, kensa, shared};
+
+/// Runs a validator script from tests/validate; `false` (with a notice) when
+/// Python or the validator package is missing outside CI.
+fn validate(script: &str, file: &Path) -> bool {
+    let script_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate").join(script);
+    let output = Command::new("python3").arg(&script_path).arg(file).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if stderr.contains("ModuleNotFoundError") {
+        assert!(std::env::var("KENSA_REQUIRE_FIXTURES").as_deref() != Ok("1"), "validator missing: {stderr}");
+        eprintln!("skipping: validator missing (run .ci/needs/report-validators.sh)");
+        return false;
+    }
+    assert!(output.status.success(), "{} rejects {}: {stderr}", script, file.display());
+    true
+}
+
+/// The scans every format is checked on: (name, kensa arguments before the format).
+fn scans(vex: &Path) -> Vec<(&'static str, Vec<String>)> {
+    let project = shared("targets/lockfiles/trivy-integration-repos/trivy-ci-test");
+    vec![
+        (
+            "project",
+            vec!["scan".into(), "fs".into(), project.display().to_string(), "--vex".into(), vex.display().to_string()],
+        ),
+        (
+            "image",
+            vec![
+                "scan".into(),
+                "image".into(),
+                "--input".into(),
+                shared("targets/images/docker-save/alpine-3.10.tar.gz").display().to_string(),
+            ],
+        ),
+        (
+            "bundle",
+            vec![
+                "scan".into(),
+                "archive".into(),
+                shared("targets/serverless/nodejs-lodash-axios-function.zip").display().to_string(),
+            ],
+        ),
+    ]
+}
+
+fn write_vex(directory: &Path) -> std::path::PathBuf {
+    let vex = directory.join("vex.json");
+    std::fs::write(
+        &vex,
+        r#"{"statements": [{"vulnerability": {"name": "CVE-2023-45803"}, "products": [{"@id": "pkg:pypi/urllib3@1.24.1"}],
+            "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}]}"#,
+    )
+    .unwrap();
+    vex
+}
+
+#[test]
+fn cyclonedx_documents_pass_the_official_schema_and_resolve() {
+    let directory = tempfile::tempdir().unwrap();
+    let vex = write_vex(directory.path());
+    for (name, mut arguments) in scans(&vex) {
+        let output_path = directory.path().join(format!("{name}.cdx.json"));
+        arguments.extend(
+            ["--format", "cyclonedx", "-o", output_path.to_str().unwrap(), "--db", database().to_str().unwrap()]
+                .map(String::from),
+        );
+        let arguments: Vec<&str> = arguments.iter().map(String::as_str).collect();
+        let output = kensa(&arguments);
+        assert!(
+            output.status.code().is_some_and(|code| code < 2),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if !validate("cyclonedx.py", &output_path) {
+            return;
+        }
+        let document: serde_json::Value = serde_json::from_slice(&std::fs::read(&output_path).unwrap()).unwrap();
+        let references: std::collections::HashSet<&str> = document["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|component| component["bom-ref"].as_str().unwrap())
+            .collect();
+        assert!(!references.is_empty(), "{name}");
+        for vulnerability in document["vulnerabilities"].as_array().into_iter().flatten() {
+            for affected in vulnerability["affects"].as_array().unwrap() {
+                assert!(references.contains(affected["ref"].as_str().unwrap()), "{name}: dangling {affected}");
+            }
+        }
+        if name == "project" {
+            let suppressed = document["vulnerabilities"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|vulnerability| vulnerability["id"] == "CVE-2023-45803")
+                .unwrap();
+            assert_eq!(suppressed["analysis"]["state"], "not_affected");
+        }
+        // The same scan again gives the same bytes (content-derived serial, no timestamp).
+        let again = directory.path().join(format!("{name}.again.cdx.json"));
+        let mut repeat: Vec<&str> = arguments.clone();
+        let position = repeat.iter().position(|argument| *argument == "-o").unwrap();
+        repeat[position + 1] = again.to_str().unwrap();
+        kensa(&repeat);
+        assert_eq!(std::fs::read(&again).unwrap(), std::fs::read(&output_path).unwrap(), "{name}");
+    }
+}
