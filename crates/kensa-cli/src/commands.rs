@@ -160,6 +160,8 @@ enum Format {
     Json,
     /// CycloneDX 1.6 JSON: the SBOM, with the findings as vulnerabilities (suppressed ones as VEX analyses).
     Cyclonedx,
+    /// SPDX 2.3 JSON: the SBOM (SPDX 2.3 has no vulnerabilities).
+    Spdx,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -761,7 +763,7 @@ fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options:
         inventory,
         findings: match options.format {
             Format::Table => &active,
-            Format::Json | Format::Cyclonedx => &outcome.findings,
+            Format::Json | Format::Cyclonedx | Format::Spdx => &outcome.findings,
         },
         warnings: &outcome.warnings,
         match_notes: &notes,
@@ -773,6 +775,10 @@ fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options:
         Format::Table => kensa_report::write_table(&report, colour, &mut writer),
         Format::Json => kensa_report::write_json(&report, &mut writer),
         Format::Cyclonedx => kensa_report::write_cyclonedx(&report, &mut writer),
+        Format::Spdx => {
+            let created = format!("{}Z", kensa_update::format_utc(unix_now()).get(..19).unwrap_or_default());
+            kensa_report::write_spdx(&report, &created, &mut writer)
+        }
     }
     .and_then(|()| writer.flush())
     .context("cannot write report")?;
@@ -800,11 +806,7 @@ fn apply_policy(options: &ScanOptions, findings: &mut [kensa_model::Finding]) ->
         let contents = std::fs::read(path).with_context(|| format!("cannot read VEX document {}", path.display()))?;
         policy.add_vex(&path.display().to_string(), &contents)?;
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0);
-    let today = kensa_update::format_utc(now);
+    let today = kensa_update::format_utc(unix_now());
     let outcome = policy.apply(findings, today.get(..10).unwrap_or_default());
     let mut stderr = std::io::stderr().lock();
     for (file, id, expired) in &outcome.expired {
@@ -814,6 +816,14 @@ fn apply_policy(options: &ScanOptions, findings: &mut [kensa_model::Finding]) ->
         writeln!(stderr, "{} findings suppressed by policy (listed, marked, in the JSON report)", outcome.suppressed)?;
     }
     Ok(())
+}
+
+/// Seconds since the Unix epoch, now.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 fn open_output(path: Option<&Path>) -> Result<Box<dyn Write>> {

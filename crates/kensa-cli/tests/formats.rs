@@ -119,3 +119,34 @@ fn cyclonedx_documents_pass_the_official_schema_and_resolve() {
         assert_eq!(std::fs::read(&again).unwrap(), std::fs::read(&output_path).unwrap(), "{name}");
     }
 }
+
+#[test]
+fn spdx_documents_pass_the_spdx_tools_validator() {
+    let directory = tempfile::tempdir().unwrap();
+    let vex = write_vex(directory.path());
+    for (name, mut arguments) in scans(&vex) {
+        let output_path = directory.path().join(format!("{name}.spdx.json"));
+        arguments.extend(
+            ["--format", "spdx", "-o", output_path.to_str().unwrap(), "--db", database().to_str().unwrap()]
+                .map(String::from),
+        );
+        let arguments: Vec<&str> = arguments.iter().map(String::as_str).collect();
+        let output = kensa(&arguments);
+        assert!(
+            output.status.code().is_some_and(|code| code < 2),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if !validate("spdx.py", &output_path) {
+            return;
+        }
+        let document: serde_json::Value = serde_json::from_slice(&std::fs::read(&output_path).unwrap()).unwrap();
+        let contained = document["relationships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|relationship| relationship["relationshipType"] == "CONTAINS")
+            .count();
+        assert_eq!(contained + 1, document["packages"].as_array().unwrap().len(), "{name}");
+    }
+}

@@ -7,12 +7,14 @@
 
 mod cyclonedx;
 mod json;
+mod spdx;
 mod table;
 
 use kensa_model::{Finding, Inventory};
 
 pub use cyclonedx::write_cyclonedx;
 pub use json::{JSON_SCHEMA_VERSION, write_json};
+pub use spdx::write_spdx;
 pub use table::write_table;
 
 /// Everything a report presents: the inventory scanned and what matching found.
