@@ -10,3 +10,12 @@ fi
 if ! python3 -c 'import spdx_tools' 2>/dev/null; then
     python3 -m pip install --quiet 'spdx-tools>=0.8'
 fi
+
+# SARIF: Microsoft's SARIF Multitool (npm; a self-contained build of the
+# SARIF SDK's validator) and the official SARIF 2.1.0 schema it ships.
+fixtures_dir="${KENSA_FIXTURES_DIR:-/tmp/kensa-fixtures}"
+sarif_dir="$fixtures_dir/sarif-multitool"
+if [ ! -f "$sarif_dir/node_modules/@microsoft/sarif-multitool-linux/sarif-2.1.0.json" ]; then
+    mkdir -p "$sarif_dir"
+    (cd "$sarif_dir" && npm install --silent --no-audit --no-fund --prefix . @microsoft/sarif-multitool@5.7.0)
+fi

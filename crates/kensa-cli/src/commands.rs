@@ -162,6 +162,8 @@ enum Format {
     Cyclonedx,
     /// SPDX 2.3 JSON: the SBOM (SPDX 2.3 has no vulnerabilities).
     Spdx,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -763,7 +765,7 @@ fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options:
         inventory,
         findings: match options.format {
             Format::Table => &active,
-            Format::Json | Format::Cyclonedx | Format::Spdx => &outcome.findings,
+            Format::Json | Format::Cyclonedx | Format::Spdx | Format::Sarif => &outcome.findings,
         },
         warnings: &outcome.warnings,
         match_notes: &notes,
@@ -775,6 +777,7 @@ fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options:
         Format::Table => kensa_report::write_table(&report, colour, &mut writer),
         Format::Json => kensa_report::write_json(&report, &mut writer),
         Format::Cyclonedx => kensa_report::write_cyclonedx(&report, &mut writer),
+        Format::Sarif => kensa_report::write_sarif(&report, &mut writer),
         Format::Spdx => {
             let created = format!("{}Z", kensa_update::format_utc(unix_now()).get(..19).unwrap_or_default());
             kensa_report::write_spdx(&report, &created, &mut writer)

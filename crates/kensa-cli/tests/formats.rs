@@ -150,3 +150,38 @@ fn spdx_documents_pass_the_spdx_tools_validator() {
         assert_eq!(contained + 1, document["packages"].as_array().unwrap().len(), "{name}");
     }
 }
+
+#[test]
+fn sarif_logs_pass_the_official_schema_and_the_multitool() {
+    let directory = tempfile::tempdir().unwrap();
+    let vex = write_vex(directory.path());
+    for (name, mut arguments) in scans(&vex) {
+        let output_path = directory.path().join(format!("{name}.sarif"));
+        arguments.extend(
+            ["--format", "sarif", "-o", output_path.to_str().unwrap(), "--db", database().to_str().unwrap()]
+                .map(String::from),
+        );
+        let arguments: Vec<&str> = arguments.iter().map(String::as_str).collect();
+        let output = kensa(&arguments);
+        assert!(
+            output.status.code().is_some_and(|code| code < 2),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if !validate("sarif.py", &output_path) {
+            return;
+        }
+        let log: serde_json::Value = serde_json::from_slice(&std::fs::read(&output_path).unwrap()).unwrap();
+        let run = &log["runs"][0];
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        for result in run["results"].as_array().unwrap() {
+            let index = result["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(rules[index]["id"], result["ruleId"], "{name}");
+        }
+        if name == "project" {
+            let suppressed =
+                run["results"].as_array().unwrap().iter().find(|result| result["ruleId"] == "CVE-2023-45803").unwrap();
+            assert_eq!(suppressed["suppressions"][0]["kind"], "external");
+        }
+    }
+}

@@ -7,6 +7,7 @@
 
 mod cyclonedx;
 mod json;
+mod sarif;
 mod spdx;
 mod table;
 
@@ -14,6 +15,7 @@ use kensa_model::{Finding, Inventory};
 
 pub use cyclonedx::write_cyclonedx;
 pub use json::{JSON_SCHEMA_VERSION, write_json};
+pub use sarif::write_sarif;
 pub use spdx::write_spdx;
 pub use table::write_table;
 
