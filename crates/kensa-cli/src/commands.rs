@@ -164,6 +164,8 @@ enum Format {
     Spdx,
     /// SARIF 2.1.0, for code-scanning dashboards.
     Sarif,
+    /// CSV, one row per finding.
+    Csv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -765,7 +767,7 @@ fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options:
         inventory,
         findings: match options.format {
             Format::Table => &active,
-            Format::Json | Format::Cyclonedx | Format::Spdx | Format::Sarif => &outcome.findings,
+            Format::Json | Format::Cyclonedx | Format::Spdx | Format::Sarif | Format::Csv => &outcome.findings,
         },
         warnings: &outcome.warnings,
         match_notes: &notes,
@@ -778,6 +780,7 @@ fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options:
         Format::Json => kensa_report::write_json(&report, &mut writer),
         Format::Cyclonedx => kensa_report::write_cyclonedx(&report, &mut writer),
         Format::Sarif => kensa_report::write_sarif(&report, &mut writer),
+        Format::Csv => kensa_report::write_csv(&report, &mut writer),
         Format::Spdx => {
             let created = format!("{}Z", kensa_update::format_utc(unix_now()).get(..19).unwrap_or_default());
             kensa_report::write_spdx(&report, &created, &mut writer)

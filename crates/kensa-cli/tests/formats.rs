@@ -185,3 +185,30 @@ fn sarif_logs_pass_the_official_schema_and_the_multitool() {
         }
     }
 }
+
+#[test]
+fn csv_reports_parse_strictly_with_one_row_per_finding() {
+    let directory = tempfile::tempdir().unwrap();
+    let vex = write_vex(directory.path());
+    for (name, mut arguments) in scans(&vex) {
+        let csv_path = directory.path().join(format!("{name}.csv"));
+        let json_path = directory.path().join(format!("{name}.json"));
+        let mut json_arguments = arguments.clone();
+        arguments.extend(
+            ["--format", "csv", "-o", csv_path.to_str().unwrap(), "--db", database().to_str().unwrap()]
+                .map(String::from),
+        );
+        json_arguments.extend(
+            ["--format", "json", "-o", json_path.to_str().unwrap(), "--db", database().to_str().unwrap()]
+                .map(String::from),
+        );
+        kensa(&arguments.iter().map(String::as_str).collect::<Vec<_>>());
+        kensa(&json_arguments.iter().map(String::as_str).collect::<Vec<_>>());
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate/csv_check.py");
+        let output = Command::new("python3").arg(script).arg(&csv_path).output().unwrap();
+        assert!(output.status.success(), "{name}: {}", String::from_utf8_lossy(&output.stderr));
+        let rows: usize = String::from_utf8_lossy(&output.stdout).trim().parse().unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+        assert_eq!(rows, report["findings"].as_array().unwrap().len(), "{name}");
+    }
+}

@@ -5,6 +5,7 @@
 //! Writers take a `&mut dyn Write`; nothing here opens files or decides about
 //! terminals — the caller says whether colour is wanted.
 
+mod csv_report;
 mod cyclonedx;
 mod json;
 mod sarif;
@@ -13,6 +14,7 @@ mod table;
 
 use kensa_model::{Finding, Inventory};
 
+pub use csv_report::write_csv;
 pub use cyclonedx::write_cyclonedx;
 pub use json::{JSON_SCHEMA_VERSION, write_json};
 pub use sarif::write_sarif;
