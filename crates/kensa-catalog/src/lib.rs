@@ -23,12 +23,14 @@ mod os;
 mod php;
 mod python;
 mod ruby;
+mod sbom;
 
 use kensa_fs::{FileEntry, FileSystem};
 use kensa_model::{Diagnostic, Distro, Package, UnresolvedDependency};
 
 pub use driver::{CatalogOptions, catalog_contents, catalog_filesystem, wanted_contents, wanted_file, wanted_path};
 pub use os::release::{DistroDetection, detect_distro};
+pub use sbom::inventory_from_sbom;
 
 /// Default size limit for a lockfile or manifest (bytes).
 pub const MANIFEST_SIZE_LIMIT: u64 = 64 * 1024 * 1024;

@@ -63,6 +63,13 @@ enum ScanTarget {
         #[command(flatten)]
         options: ScanOptions,
     },
+    /// Scan an SBOM: CycloneDX (JSON or XML) or SPDX 2.x JSON, matched by its components' purls.
+    Sbom {
+        /// The SBOM file.
+        file: PathBuf,
+        #[command(flatten)]
+        options: ScanOptions,
+    },
     /// Match a stored inventory (written by `kensa inventory`) without touching the scanned system.
     Inventory {
         /// Inventory JSON file.
@@ -365,6 +372,10 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Scan { target: ScanTarget::Archive { path, options } } => {
             scan_with_database(&options, || collect_archive_inventory(&path))
         }
+        Command::Scan { target: ScanTarget::Sbom { file, options } } => scan_with_database(&options, || {
+            let contents = std::fs::read(&file).with_context(|| format!("cannot read SBOM {}", file.display()))?;
+            kensa_catalog::inventory_from_sbom(&file.display().to_string(), &contents).map_err(anyhow::Error::msg)
+        }),
         Command::Scan { target: ScanTarget::Inventory { file, options } } => scan_with_database(&options, || {
             let text = std::fs::read(&file).with_context(|| format!("cannot read inventory {}", file.display()))?;
             let inventory: Inventory = serde_json::from_slice(&text)

@@ -212,3 +212,107 @@ fn csv_reports_parse_strictly_with_one_row_per_finding() {
         assert_eq!(rows, report["findings"].as_array().unwrap().len(), "{name}");
     }
 }
+
+/// (package, version, vulnerability) of every finding.
+fn finding_keys(report: &serde_json::Value) -> std::collections::BTreeSet<(String, String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| {
+            (
+                finding["package"]["name"].as_str().unwrap().to_owned(),
+                finding["package"]["version"].as_str().unwrap().to_owned(),
+                finding["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Kensa's own SBOMs round-trip: `kensa scan sbom` of the CycloneDX and the
+/// SPDX output of a scan finds what the scan found (the project, and the
+/// alpine image whose OS packages need the distro qualifiers).
+#[test]
+fn own_sboms_round_trip_to_the_same_findings() {
+    let directory = tempfile::tempdir().unwrap();
+    let vex = write_vex(directory.path());
+    for (name, arguments) in scans(&vex).into_iter().filter(|(name, _)| *name != "bundle") {
+        let arguments: Vec<String> = arguments.into_iter().filter(|argument| !argument.contains("vex")).collect();
+        let mut json_arguments = arguments.clone();
+        let json_path = directory.path().join(format!("{name}.json"));
+        json_arguments.extend(
+            ["--format", "json", "-o", json_path.to_str().unwrap(), "--db", database().to_str().unwrap()]
+                .map(String::from),
+        );
+        kensa(&json_arguments.iter().map(String::as_str).collect::<Vec<_>>());
+        let direct: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+        for format in ["cyclonedx", "spdx"] {
+            let sbom = directory.path().join(format!("{name}.{format}.json"));
+            let mut sbom_arguments = arguments.clone();
+            sbom_arguments.extend(
+                ["--format", format, "-o", sbom.to_str().unwrap(), "--db", database().to_str().unwrap()]
+                    .map(String::from),
+            );
+            kensa(&sbom_arguments.iter().map(String::as_str).collect::<Vec<_>>());
+            let output = kensa(&[
+                "scan",
+                "sbom",
+                sbom.to_str().unwrap(),
+                "--format",
+                "json",
+                "--db",
+                database().to_str().unwrap(),
+            ]);
+            let from_sbom: serde_json::Value = serde_json::from_slice(&output.stdout)
+                .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&output.stderr)));
+            assert_eq!(finding_keys(&from_sbom), finding_keys(&direct), "{name} through {format}");
+        }
+    }
+}
+
+/// The real SBOMs in shared (osv-scanner's CycloneDX JSON and XML of alpine
+/// and postgres:stretch images, claircore's SPDX of UBI and a Go image): every
+/// distinct (purl type, name, version) becomes a package — the UBI SBOM lists
+/// each RPM once per architecture, the Go image's SBOM each RPM also as its
+/// source entry — (counted here by reading the files with
+/// Python's parsers, independently), the distribution comes from the purls' `distro`
+/// qualifiers, and what has no purl or no advisory source is reported.
+#[test]
+fn shared_sboms_are_read_by_purl() {
+    let count = r##"
+import json, sys, xml.etree.ElementTree as ET
+path = sys.argv[1]
+if path.endswith(".xml"):
+    purls = [e.text for e in ET.parse(path).iter() if e.tag.endswith("}purl")]
+else:
+    d = json.load(open(path))
+    if "spdxVersion" in d:
+        purls = [r["referenceLocator"] for p in d["packages"] for r in p.get("externalRefs", []) if r.get("referenceType") == "purl"]
+    else:
+        purls = [c["purl"] for c in d.get("components", []) if "purl" in c]
+kept = [p for p in purls if p.split(":", 1)[1].split("/", 1)[0] in ("deb", "apk", "rpm", "npm", "pypi", "golang", "maven", "cargo", "gem", "composer", "nuget") and "@" in p.split("/", 2)[-1]]
+# One package per (type, name@version): qualifiers (architecture) and the
+# namespace an RPM's source entry leaves out do not make another package.
+print(len(set((p.split(":", 1)[1].split("/", 1)[0], p.split("?")[0].split("#")[0].rsplit("/", 1)[-1]) for p in kept)))
+"##;
+    for (file, distro) in [
+        ("osv-scanner/alpine-zlib-16.cdx.json", ("alpine", "3.22.0")),
+        ("osv-scanner/alpine.cdx.xml", ("alpine", "3.17.2")),
+        ("osv-scanner/postgres-stretch.cdx.xml", ("debian", "9")),
+        ("claircore/ubi_latest_spdx.json", ("rhel", "9.6")),
+        ("claircore/go-hummingbird.spdx.json", ("fedora", "44")),
+    ] {
+        let path = shared(&format!("targets/sbom/{file}"));
+        let expected = Command::new("python3").args(["-c", count, path.to_str().unwrap()]).output().unwrap();
+        let expected: usize = String::from_utf8_lossy(&expected.stdout).trim().parse().unwrap();
+        let output =
+            kensa(&["scan", "sbom", path.to_str().unwrap(), "--format", "json", "--db", database().to_str().unwrap()]);
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|error| panic!("{file}: {error}: {}", String::from_utf8_lossy(&output.stderr)));
+        let purls: std::collections::BTreeSet<&str> =
+            report["packages"].as_array().unwrap().iter().map(|package| package["purl"].as_str().unwrap()).collect();
+        assert_eq!(report["packages"].as_array().unwrap().len(), expected, "{file}: {purls:?}");
+        assert_eq!(report["resource"]["distro"]["id"], distro.0, "{file}");
+        assert_eq!(report["resource"]["distro"]["version"], distro.1, "{file}");
+    }
+}
