@@ -85,7 +85,7 @@ fn cyclonedx_documents_pass_the_official_schema_and_resolve() {
             "{name}: {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        if !validate("cyclonedx.py", &output_path) {
+        if !validate("check_cyclonedx.py", &output_path) {
             return;
         }
         let document: serde_json::Value = serde_json::from_slice(&std::fs::read(&output_path).unwrap()).unwrap();
@@ -137,7 +137,7 @@ fn spdx_documents_pass_the_spdx_tools_validator() {
             "{name}: {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        if !validate("spdx.py", &output_path) {
+        if !validate("check_spdx.py", &output_path) {
             return;
         }
         let document: serde_json::Value = serde_json::from_slice(&std::fs::read(&output_path).unwrap()).unwrap();
@@ -168,7 +168,7 @@ fn sarif_logs_pass_the_official_schema_and_the_multitool() {
             "{name}: {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        if !validate("sarif.py", &output_path) {
+        if !validate("check_sarif.py", &output_path) {
             return;
         }
         let log: serde_json::Value = serde_json::from_slice(&std::fs::read(&output_path).unwrap()).unwrap();
@@ -204,7 +204,7 @@ fn csv_reports_parse_strictly_with_one_row_per_finding() {
         );
         kensa(&arguments.iter().map(String::as_str).collect::<Vec<_>>());
         kensa(&json_arguments.iter().map(String::as_str).collect::<Vec<_>>());
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate/csv_check.py");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate/check_csv.py");
         let output = Command::new("python3").arg(script).arg(&csv_path).output().unwrap();
         assert!(output.status.success(), "{name}: {}", String::from_utf8_lossy(&output.stderr));
         let rows: usize = String::from_utf8_lossy(&output.stdout).trim().parse().unwrap();

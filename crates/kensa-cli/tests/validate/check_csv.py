@@ -3,7 +3,7 @@
 quoting) and checks every row has the header's number of columns. Prints
 the number of data rows.
 
-Usage: csv_check.py FILE
+Usage: check_csv.py FILE
 """
 import csv
 import sys

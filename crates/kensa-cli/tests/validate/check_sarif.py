@@ -3,7 +3,7 @@
 Microsoft's SARIF Multitool npm package (with jsonschema), and with the
 Multitool's own `validate` rules, failing on any error-level result.
 
-Usage: sarif.py FILE   (the Multitool under $KENSA_FIXTURES_DIR/sarif-multitool)
+Usage: check_sarif.py FILE   (the Multitool under $KENSA_FIXTURES_DIR/sarif-multitool)
 """
 import json
 import os

@@ -3,7 +3,7 @@
 own parser and validator). Exit 0 when valid; otherwise the messages on
 stderr and exit 1.
 
-Usage: spdx.py FILE
+Usage: check_spdx.py FILE
 """
 import sys
 

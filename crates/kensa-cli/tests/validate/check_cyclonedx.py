@@ -3,7 +3,7 @@
 cyclonedx-python-lib's strict validator (schemas bundled in the package).
 Exit 0 when valid; otherwise the validation error on stderr and exit 1.
 
-Usage: cyclonedx.py FILE
+Usage: check_cyclonedx.py FILE
 """
 import sys
 
