@@ -19,3 +19,8 @@ if [ ! -f "$sarif_dir/node_modules/@microsoft/sarif-multitool-linux/sarif-2.1.0.
     mkdir -p "$sarif_dir"
     (cd "$sarif_dir" && npm install --silent --no-audit --no-fund --prefix . @microsoft/sarif-multitool@5.7.0)
 fi
+
+# ASFF: botocore's model of Security Hub's BatchImportFindings request.
+if ! python3 -c 'import botocore' 2>/dev/null; then
+    python3 -m pip install --quiet 'botocore>=1.34'
+fi

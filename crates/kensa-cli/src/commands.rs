@@ -148,6 +148,12 @@ struct ScanOptions {
     /// A VEX document (OpenVEX 0.2 or CycloneDX JSON) whose not_affected/fixed statements suppress findings (repeatable).
     #[arg(long)]
     vex: Vec<PathBuf>,
+    /// AWS account id for --format asff.
+    #[arg(long, env = "AWS_ACCOUNT_ID", default_value = "000000000000")]
+    aws_account_id: String,
+    /// AWS region for --format asff.
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    aws_region: String,
     /// How reachable the scanned resource is, for the Kensa score: internet, internal, isolated or unknown.
     #[arg(long, value_enum, default_value_t = ExposureArgument::Unknown)]
     exposure: ExposureArgument,
@@ -173,6 +179,8 @@ enum Format {
     Sarif,
     /// CSV, one row per finding.
     Csv,
+    /// AWS Security Finding Format, for Security Hub's BatchImportFindings (account and region from --aws-account-id/--aws-region).
+    Asff,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -778,7 +786,9 @@ fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options:
         inventory,
         findings: match options.format {
             Format::Table => &active,
-            Format::Json | Format::Cyclonedx | Format::Spdx | Format::Sarif | Format::Csv => &outcome.findings,
+            Format::Json | Format::Cyclonedx | Format::Spdx | Format::Sarif | Format::Csv | Format::Asff => {
+                &outcome.findings
+            }
         },
         warnings: &outcome.warnings,
         match_notes: &notes,
@@ -792,10 +802,15 @@ fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options:
         Format::Cyclonedx => kensa_report::write_cyclonedx(&report, &mut writer),
         Format::Sarif => kensa_report::write_sarif(&report, &mut writer),
         Format::Csv => kensa_report::write_csv(&report, &mut writer),
-        Format::Spdx => {
-            let created = format!("{}Z", kensa_update::format_utc(unix_now()).get(..19).unwrap_or_default());
-            kensa_report::write_spdx(&report, &created, &mut writer)
+        Format::Asff => {
+            let target = kensa_report::AsffTarget {
+                account_id: options.aws_account_id.clone(),
+                region: options.aws_region.clone(),
+                created_at: rfc3339_now(),
+            };
+            kensa_report::write_asff(&report, &target, &mut writer)
         }
+        Format::Spdx => kensa_report::write_spdx(&report, &rfc3339_now(), &mut writer),
     }
     .and_then(|()| writer.flush())
     .context("cannot write report")?;
@@ -833,6 +848,11 @@ fn apply_policy(options: &ScanOptions, findings: &mut [kensa_model::Finding]) ->
         writeln!(stderr, "{} findings suppressed by policy (listed, marked, in the JSON report)", outcome.suppressed)?;
     }
     Ok(())
+}
+
+/// Now, as `YYYY-MM-DDTHH:MM:SSZ`.
+fn rfc3339_now() -> String {
+    format!("{}Z", kensa_update::format_utc(unix_now()).get(..19).unwrap_or_default())
 }
 
 /// Seconds since the Unix epoch, now.

@@ -316,3 +316,47 @@ print(len(set((p.split(":", 1)[1].split("/", 1)[0], p.split("?")[0].split("#")[0
         assert_eq!(report["resource"]["distro"]["version"], distro.1, "{file}");
     }
 }
+
+#[test]
+fn asff_documents_pass_the_security_hub_model() {
+    let directory = tempfile::tempdir().unwrap();
+    let vex = write_vex(directory.path());
+    for (name, mut arguments) in scans(&vex) {
+        let output_path = directory.path().join(format!("{name}.asff.json"));
+        arguments.extend(
+            [
+                "--format",
+                "asff",
+                "-o",
+                output_path.to_str().unwrap(),
+                "--aws-account-id",
+                "123456789012",
+                "--db",
+                database().to_str().unwrap(),
+            ]
+            .map(String::from),
+        );
+        let output = kensa(&arguments.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(
+            output.status.code().is_some_and(|code| code < 2),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if !validate("check_asff.py", &output_path) {
+            return;
+        }
+        let document: serde_json::Value = serde_json::from_slice(&std::fs::read(&output_path).unwrap()).unwrap();
+        for finding in document["Findings"].as_array().unwrap() {
+            assert!(finding["ProductArn"].as_str().unwrap().contains(":123456789012:product/123456789012/default"));
+        }
+        if name == "project" {
+            let suppressed = document["Findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|finding| finding["Vulnerabilities"][0]["Id"] == "CVE-2023-45803")
+                .unwrap();
+            assert_eq!(suppressed["Workflow"]["Status"], "SUPPRESSED");
+        }
+    }
+}

@@ -5,6 +5,7 @@
 //! Writers take a `&mut dyn Write`; nothing here opens files or decides about
 //! terminals — the caller says whether colour is wanted.
 
+mod asff;
 mod csv_report;
 mod cyclonedx;
 mod json;
@@ -14,6 +15,7 @@ mod table;
 
 use kensa_model::{Finding, Inventory};
 
+pub use asff::{AsffTarget, write_asff};
 pub use csv_report::write_csv;
 pub use cyclonedx::write_cyclonedx;
 pub use json::{JSON_SCHEMA_VERSION, write_json};
