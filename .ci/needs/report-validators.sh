@@ -24,3 +24,8 @@ fi
 if ! python3 -c 'import botocore' 2>/dev/null; then
     python3 -m pip install --quiet 'botocore>=1.34'
 fi
+
+# HTML: html5lib, the WHATWG HTML parser in Python, in strict mode.
+if ! python3 -c 'import html5lib' 2>/dev/null; then
+    python3 -m pip install --quiet 'html5lib>=1.1'
+fi

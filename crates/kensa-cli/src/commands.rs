@@ -181,6 +181,8 @@ enum Format {
     Csv,
     /// AWS Security Finding Format, for Security Hub's BatchImportFindings (account and region from --aws-account-id/--aws-region).
     Asff,
+    /// One self-contained HTML page (summary chart, then details) that opens offline.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -786,9 +788,13 @@ fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options:
         inventory,
         findings: match options.format {
             Format::Table => &active,
-            Format::Json | Format::Cyclonedx | Format::Spdx | Format::Sarif | Format::Csv | Format::Asff => {
-                &outcome.findings
-            }
+            Format::Json
+            | Format::Cyclonedx
+            | Format::Spdx
+            | Format::Sarif
+            | Format::Csv
+            | Format::Asff
+            | Format::Html => &outcome.findings,
         },
         warnings: &outcome.warnings,
         match_notes: &notes,
@@ -802,6 +808,7 @@ fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options:
         Format::Cyclonedx => kensa_report::write_cyclonedx(&report, &mut writer),
         Format::Sarif => kensa_report::write_sarif(&report, &mut writer),
         Format::Csv => kensa_report::write_csv(&report, &mut writer),
+        Format::Html => kensa_report::write_html(&report, &mut writer),
         Format::Asff => {
             let target = kensa_report::AsffTarget {
                 account_id: options.aws_account_id.clone(),

@@ -360,3 +360,30 @@ fn asff_documents_pass_the_security_hub_model() {
         }
     }
 }
+
+#[test]
+fn html_reports_parse_strictly_and_open_offline() {
+    let directory = tempfile::tempdir().unwrap();
+    let vex = write_vex(directory.path());
+    for (name, mut arguments) in scans(&vex) {
+        let output_path = directory.path().join(format!("{name}.html"));
+        arguments.extend(
+            ["--format", "html", "-o", output_path.to_str().unwrap(), "--db", database().to_str().unwrap()]
+                .map(String::from),
+        );
+        let output = kensa(&arguments.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(
+            output.status.code().is_some_and(|code| code < 2),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if !validate("check_html.py", &output_path) {
+            return;
+        }
+        let html = std::fs::read_to_string(&output_path).unwrap();
+        assert!(html.contains("<svg"), "{name}: the severity chart");
+        if name == "project" {
+            assert!(html.contains("<h2>Suppressed</h2>") && html.contains("vulnerable_code_not_in_execute_path"));
+        }
+    }
+}

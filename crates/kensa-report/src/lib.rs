@@ -8,6 +8,7 @@
 mod asff;
 mod csv_report;
 mod cyclonedx;
+mod html;
 mod json;
 mod sarif;
 mod spdx;
@@ -18,6 +19,7 @@ use kensa_model::{Finding, Inventory};
 pub use asff::{AsffTarget, write_asff};
 pub use csv_report::write_csv;
 pub use cyclonedx::write_cyclonedx;
+pub use html::write_html;
 pub use json::{JSON_SCHEMA_VERSION, write_json};
 pub use sarif::write_sarif;
 pub use spdx::write_spdx;
