@@ -1,5 +1,5 @@
-//! SBOMs as scan input: CycloneDX (JSON and XML) and SPDX 2.x (JSON), read
-//! for their components' package URLs. Matching is by purl: the purl's type
+//! SBOMs as scan input: CycloneDX (JSON and XML) and SPDX 2.x (JSON and
+//! tag-value), read for their components' package URLs. Matching is by purl: the purl's type
 //! and namespace decide the ecosystem, its qualifiers the distribution
 //! release (`distro=debian-12`, `distro=alpine-3.17.2`), the architecture
 //! and the source package (`upstream=`, `origin=`, `sourcerpm` names).
@@ -7,9 +7,8 @@
 //! Components without a purl, or with a purl type Kensa has no advisories
 //! for (`oci`, `generic`, `github`), are counted as skipped with the reason.
 //!
-//! Deliberately not handled yet: SPDX tag-value, CycloneDX's nested
-//! `components` inside components (flattened one level), and CPE-only
-//! components.
+//! Deliberately not handled yet: CycloneDX components nested more than one
+//! level deep, and CPE-only components.
 
 use kensa_model::{Diagnostic, Distro, Ecosystem, Inventory, Package, Resource, ResourceKind};
 
@@ -233,6 +232,41 @@ fn spdx_json_purls(document: &serde_json::Value) -> (Vec<String>, usize) {
     (purls, without)
 }
 
+/// Every purl of an SPDX 2.x tag-value document: `ExternalRef:
+/// PACKAGE-MANAGER purl <purl>` lines, per `PackageName:` section; text in
+/// `<text>…</text>` blocks (which may span lines) is skipped.
+fn spdx_tag_value_purls(text: &str) -> (Vec<String>, usize) {
+    let mut purls = Vec::new();
+    let mut packages = 0usize;
+    let mut in_text = false;
+    for line in text.lines() {
+        if in_text {
+            in_text = !line.contains("</text>");
+            continue;
+        }
+        if let Some((_, value)) = line.split_once(':')
+            && value.contains("<text>")
+            && !value.contains("</text>")
+        {
+            in_text = true;
+            continue;
+        }
+        let line = line.trim();
+        if line.starts_with("PackageName:") {
+            packages += 1;
+        } else if let Some(reference) = line.strip_prefix("ExternalRef:") {
+            let mut fields = reference.split_whitespace();
+            let (category, kind, locator) = (fields.next(), fields.next(), fields.next());
+            let is_purl = matches!(category, Some("PACKAGE-MANAGER" | "PACKAGE_MANAGER")) && kind == Some("purl");
+            if let (true, Some(locator)) = (is_purl, locator) {
+                purls.push(locator.to_owned());
+            }
+        }
+    }
+    let without = packages.saturating_sub(purls.len());
+    (purls, without)
+}
+
 /// Reads an SBOM into an inventory; `name` labels it (the file path).
 pub fn inventory_from_sbom(name: &str, contents: &[u8]) -> Result<Inventory, String> {
     let text = std::str::from_utf8(contents).map_err(|error| format!("{name} is not UTF-8: {error}"))?;
@@ -240,6 +274,8 @@ pub fn inventory_from_sbom(name: &str, contents: &[u8]) -> Result<Inventory, Str
     let (purls, without) = if trimmed.starts_with('<') {
         cyclonedx_xml_purls(contents)
             .map_err(|error| format!("{name} is not a readable CycloneDX XML document: {error}"))?
+    } else if trimmed.starts_with("SPDXVersion:") || trimmed.lines().any(|line| line.starts_with("SPDXVersion:")) {
+        spdx_tag_value_purls(trimmed)
     } else {
         let document: serde_json::Value = serde_json::from_str(trimmed)
             .map_err(|error| format!("{name} is neither CycloneDX nor SPDX JSON: {error}"))?;
@@ -279,6 +315,14 @@ pub fn inventory_from_sbom(name: &str, contents: &[u8]) -> Result<Inventory, Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tag_value_purls_skip_text_blocks_and_count_packages_without_one() {
+        let document = "SPDXVersion: SPDX-2.3\nPackageName: a\nPackageComment: <text>ExternalRef: PACKAGE-MANAGER purl pkg:npm/fake@1\nstill text</text>\nExternalRef: PACKAGE-MANAGER purl pkg:npm/a@1.0.0\nPackageName: b\n";
+        let (purls, without) = spdx_tag_value_purls(document);
+        assert_eq!(purls, ["pkg:npm/a@1.0.0"]);
+        assert_eq!(without, 1);
+    }
 
     #[test]
     fn purls_map_to_ecosystems_names_distros_and_sources() {

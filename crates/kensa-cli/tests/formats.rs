@@ -387,3 +387,47 @@ fn html_reports_parse_strictly_and_open_offline() {
         }
     }
 }
+
+/// SPDX tag-value input: Kensa's SPDX JSON of the project converted to
+/// tag-value by the SPDX project's own tool (`pyspdxtools`), then scanned,
+/// finds what the direct scan finds.
+#[test]
+fn spdx_tag_value_written_by_spdx_tools_round_trips() {
+    let directory = tempfile::tempdir().unwrap();
+    let project = shared("targets/lockfiles/trivy-integration-repos/trivy-ci-test");
+    let database_path = database().to_str().unwrap().to_owned();
+    let json_path = directory.path().join("project.spdx.json");
+    kensa(&[
+        "scan",
+        "fs",
+        project.to_str().unwrap(),
+        "--format",
+        "spdx",
+        "-o",
+        json_path.to_str().unwrap(),
+        "--db",
+        &database_path,
+    ]);
+    let tag_value = directory.path().join("project.spdx");
+    let converted = Command::new("pyspdxtools")
+        .args(["-i", json_path.to_str().unwrap(), "-o", tag_value.to_str().unwrap()])
+        .output();
+    let Ok(converted) = converted else {
+        assert!(std::env::var("KENSA_REQUIRE_FIXTURES").as_deref() != Ok("1"), "pyspdxtools missing");
+        return;
+    };
+    assert!(converted.status.success(), "{}", String::from_utf8_lossy(&converted.stderr));
+    let text = std::fs::read_to_string(&tag_value).unwrap();
+    assert!(
+        text.contains("ExternalRef: PACKAGE-MANAGER purl") || text.contains("ExternalRef: PACKAGE_MANAGER purl"),
+        "{}",
+        &text[..text.len().min(2000)]
+    );
+    let direct = kensa(&["scan", "fs", project.to_str().unwrap(), "--format", "json", "--db", &database_path]);
+    let from_tag_value =
+        kensa(&["scan", "sbom", tag_value.to_str().unwrap(), "--format", "json", "--db", &database_path]);
+    let direct: serde_json::Value = serde_json::from_slice(&direct.stdout).unwrap();
+    let from_tag_value: serde_json::Value = serde_json::from_slice(&from_tag_value.stdout)
+        .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&from_tag_value.stderr)));
+    assert_eq!(finding_keys(&from_tag_value), finding_keys(&direct));
+}
