@@ -11,6 +11,7 @@
 //! members over).
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -221,12 +222,27 @@ impl LayoutDirectory<'_> {
             Err(error) => return Err(io_error("open", &path)(error)),
         };
         let layer_name = format!("{} of {}", descriptor.digest, self.image_name());
-        let mut stored = HashingReader::new(file);
-        let stream = decompressed_as(&mut stored, &layer_name, descriptor.media_type.as_deref(), true)?;
-        let changes = read_layer_pipelined(stream, &layer_name, wanted, limits, kept_bytes, DiffId::Skip)?;
-        verify(&layer_name, &descriptor.digest, &stored.finish(&layer_name)?)?;
-        Ok(changes)
+        read_verified_layer(file, descriptor, &layer_name, wanted, limits, kept_bytes)
     }
+}
+
+/// Reads one layer blob named by a verified manifest: inflated on its own
+/// thread, its compressed bytes hashed and checked against the descriptor's
+/// digest (which is why neither gzip's CRC nor the uncompressed `diff_id` is
+/// computed). Layout directories and registries both read layers this way.
+pub(crate) fn read_verified_layer(
+    blob: impl Read + Send,
+    descriptor: &OciDescriptor,
+    layer_name: &str,
+    wanted: &dyn Wanted,
+    limits: &Limits,
+    kept_bytes: &std::sync::atomic::AtomicU64,
+) -> Result<LayerChanges, SourceError> {
+    let mut stored = HashingReader::new(blob);
+    let stream = decompressed_as(&mut stored, layer_name, descriptor.media_type.as_deref(), true)?;
+    let changes = read_layer_pipelined(stream, layer_name, wanted, limits, kept_bytes, DiffId::Skip)?;
+    verify(layer_name, &descriptor.digest, &stored.finish(layer_name)?)?;
+    Ok(changes)
 }
 
 /// The members of an OCI archive, read in one pass by `archive`.

@@ -23,9 +23,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::archive::METADATA_SIZE_LIMIT;
-use crate::digest::{HashingReader, sha256_of, verify};
-use crate::layer::{DiffId, LayerChanges, decompressed_as, read_layer_pipelined};
-use crate::oci::{BlobStore, OciDescriptor, read_image, read_in_parallel};
+use crate::digest::{sha256_of, verify};
+use crate::layer::LayerChanges;
+use crate::oci::{BlobStore, OciDescriptor, read_image, read_in_parallel, read_verified_layer};
 use crate::reference::{ImageReference, Platform};
 use crate::{ImageFileSystem, Limits, SourceError, Wanted};
 
@@ -541,11 +541,7 @@ fn read_registry_layer(
         None => Box::new(body),
     };
     let layer_name = format!("layer {} of {}", descriptor.digest, client.reference.canonical());
-    let mut stored = HashingReader::new(body);
-    let stream = decompressed_as(&mut stored, &layer_name, descriptor.media_type.as_deref(), true)?;
-    let changes = read_layer_pipelined(stream, &layer_name, wanted, limits, kept_bytes, DiffId::Skip)?;
-    verify(&layer_name, &descriptor.digest, &stored.finish(&layer_name)?)?;
-    Ok(changes)
+    read_verified_layer(body, descriptor, &layer_name, wanted, limits, kept_bytes)
 }
 
 /// Reads an image from a registry.
