@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use kensa_model::{Advisory, CveCvss, KnownExploited};
 
 use crate::DbError;
-use crate::store::{ADVISORIES, DB_SCHEMA_VERSION, EPSS, KNOWN_EXPLOITED, META, NVD_CVSS, PACKAGES, package_key};
+use crate::store::{
+    ADVISORIES, DB_SCHEMA_VERSION, EPSS, KNOWN_EXPLOITED, META, NVD_CVSS, PACKAGES, encode, package_key,
+};
 
 /// Largest single advisory file read (bytes); real ones are a few KiB, the
 /// largest OSV records (kernel CVEs) a few MiB.
@@ -423,11 +425,7 @@ fn write_tables(
     {
         let mut table = transaction.open_table(ADVISORIES).map_err(|error| DbError::storage(path, error))?;
         for (id, advisory) in advisories {
-            let bytes = postcard::to_allocvec(advisory).map_err(|error| DbError::Corrupt {
-                path: path.display().to_string(),
-                key: id.clone(),
-                message: format!("cannot encode: {error}"),
-            })?;
+            let bytes = encode(advisory, path, id)?;
             table.insert(id.as_str(), bytes.as_slice()).map_err(|error| DbError::storage(path, error))?;
             *report.advisories_per_source.entry(advisory.source.clone()).or_default() += 1;
             let ecosystems: BTreeSet<&str> =
@@ -450,33 +448,21 @@ fn write_tables(
         let mut table = transaction.open_table(PACKAGES).map_err(|error| DbError::storage(path, error))?;
         for (key, ids) in &index {
             let ids: Vec<&String> = ids.iter().collect();
-            let bytes = postcard::to_allocvec(&ids).map_err(|error| DbError::Corrupt {
-                path: path.display().to_string(),
-                key: key.clone(),
-                message: format!("cannot encode: {error}"),
-            })?;
+            let bytes = encode(&ids, path, key)?;
             table.insert(key.as_str(), bytes.as_slice()).map_err(|error| DbError::storage(path, error))?;
         }
     }
     {
         let mut table = transaction.open_table(KNOWN_EXPLOITED).map_err(|error| DbError::storage(path, error))?;
         for (cve, entry) in known_exploited {
-            let bytes = postcard::to_allocvec(entry).map_err(|error| DbError::Corrupt {
-                path: path.display().to_string(),
-                key: cve.clone(),
-                message: format!("cannot encode: {error}"),
-            })?;
+            let bytes = encode(entry, path, cve)?;
             table.insert(cve.as_str(), bytes.as_slice()).map_err(|error| DbError::storage(path, error))?;
         }
     }
     if !cve_cvss.is_empty() {
         let mut table = transaction.open_table(NVD_CVSS).map_err(|error| DbError::storage(path, error))?;
         for (cve, record) in cve_cvss {
-            let bytes = postcard::to_allocvec(&record.vectors).map_err(|error| DbError::Corrupt {
-                path: path.display().to_string(),
-                key: cve.clone(),
-                message: format!("cannot encode: {error}"),
-            })?;
+            let bytes = encode(&record.vectors, path, cve)?;
             table.insert(cve.as_str(), bytes.as_slice()).map_err(|error| DbError::storage(path, error))?;
         }
     }
@@ -524,11 +510,7 @@ pub(crate) fn write_epss(
     transaction.delete_table(EPSS).map_err(|error| DbError::storage(path, error))?;
     let mut table = transaction.open_table(EPSS).map_err(|error| DbError::storage(path, error))?;
     for (cve, score) in &catalog.scores {
-        let bytes = postcard::to_allocvec(score).map_err(|error| DbError::Corrupt {
-            path: path.display().to_string(),
-            key: cve.clone(),
-            message: format!("cannot encode: {error}"),
-        })?;
+        let bytes = encode(score, path, cve)?;
         table.insert(cve.as_str(), bytes.as_slice()).map_err(|error| DbError::storage(path, error))?;
     }
     let mut meta = transaction.open_table(META).map_err(|error| DbError::storage(path, error))?;

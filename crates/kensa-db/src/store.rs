@@ -20,6 +20,16 @@ pub(crate) const EPSS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("
 /// CISA KEV entries by CVE id (postcard [`KnownExploited`]).
 pub(crate) const KNOWN_EXPLOITED: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("known_exploited");
 
+/// A record's postcard bytes; a value that cannot be encoded is reported
+/// against its key.
+pub(crate) fn encode<T: serde::Serialize>(value: &T, path: &Path, key: &str) -> Result<Vec<u8>, DbError> {
+    postcard::to_allocvec(value).map_err(|error| DbError::Corrupt {
+        path: path.display().to_string(),
+        key: key.to_owned(),
+        message: format!("cannot encode: {error}"),
+    })
+}
+
 /// The key of a package in the index: ecosystem and normalised name.
 pub(crate) fn package_key(ecosystem: Ecosystem, normalized_name: &str) -> String {
     format!("{}\u{0}{normalized_name}", ecosystem.as_str())
@@ -150,11 +160,15 @@ impl Database {
         Ok(advisories)
     }
 
-    /// The CISA KEV entry for a CVE id.
-    pub fn known_exploited(&self, cve: &str) -> Result<Option<KnownExploited>, DbError> {
-        let table = match self.transaction.open_table(KNOWN_EXPLOITED) {
+    /// A record of an enrichment table (KEV, NVD CVSS, EPSS) by CVE id. A
+    /// database built without that feed has no such table: `None`.
+    fn enrichment<T: serde::de::DeserializeOwned>(
+        &self,
+        table: TableDefinition<'_, &str, &[u8]>,
+        cve: &str,
+    ) -> Result<Option<T>, DbError> {
+        let table = match self.transaction.open_table(table) {
             Ok(table) => table,
-            // A database built from feeds without KEV has no such table.
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
             Err(error) => return Err(DbError::storage(&self.path, error)),
         };
@@ -166,40 +180,30 @@ impl Database {
             key: cve.to_owned(),
             message: error.to_string(),
         })
+    }
+
+    /// The number of records of a table that may not exist (0 then).
+    fn optional_table_len(&self, table: TableDefinition<'_, &str, &[u8]>) -> Result<u64, DbError> {
+        match self.transaction.open_table(table) {
+            Ok(table) => table.len().map_err(|error| DbError::storage(&self.path, error)),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(0),
+            Err(error) => Err(DbError::storage(&self.path, error)),
+        }
+    }
+
+    /// The CISA KEV entry for a CVE id.
+    pub fn known_exploited(&self, cve: &str) -> Result<Option<KnownExploited>, DbError> {
+        self.enrichment(KNOWN_EXPLOITED, cve)
     }
 
     /// NVD's CVSS vectors for a CVE id, if the database has NVD data for it.
     pub fn cve_cvss(&self, cve: &str) -> Result<Option<Vec<CvssVector>>, DbError> {
-        let table = match self.transaction.open_table(NVD_CVSS) {
-            Ok(table) => table,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(error) => return Err(DbError::storage(&self.path, error)),
-        };
-        let Some(bytes) = table.get(cve).map_err(|error| DbError::storage(&self.path, error))? else {
-            return Ok(None);
-        };
-        postcard::from_bytes(bytes.value()).map(Some).map_err(|error| DbError::Corrupt {
-            path: self.path.display().to_string(),
-            key: cve.to_owned(),
-            message: error.to_string(),
-        })
+        self.enrichment(NVD_CVSS, cve)
     }
 
     /// The EPSS score of a CVE id, if the database has EPSS data for it.
     pub fn epss(&self, cve: &str) -> Result<Option<EpssScore>, DbError> {
-        let table = match self.transaction.open_table(EPSS) {
-            Ok(table) => table,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(error) => return Err(DbError::storage(&self.path, error)),
-        };
-        let Some(bytes) = table.get(cve).map_err(|error| DbError::storage(&self.path, error))? else {
-            return Ok(None);
-        };
-        postcard::from_bytes(bytes.value()).map(Some).map_err(|error| DbError::Corrupt {
-            path: self.path.display().to_string(),
-            key: cve.to_owned(),
-            message: error.to_string(),
-        })
+        self.enrichment(EPSS, cve)
     }
 
     /// Counts and build facts.
@@ -223,21 +227,9 @@ impl Database {
             advisories: advisories_table.len().map_err(|error| DbError::storage(&self.path, error))?,
             packages: packages_table.len().map_err(|error| DbError::storage(&self.path, error))?,
             advisories_per_ecosystem: per_ecosystem,
-            epss: match self.transaction.open_table(EPSS) {
-                Ok(table) => table.len().map_err(|error| DbError::storage(&self.path, error))?,
-                Err(redb::TableError::TableDoesNotExist(_)) => 0,
-                Err(error) => return Err(DbError::storage(&self.path, error)),
-            },
-            cve_cvss: match self.transaction.open_table(NVD_CVSS) {
-                Ok(table) => table.len().map_err(|error| DbError::storage(&self.path, error))?,
-                Err(redb::TableError::TableDoesNotExist(_)) => 0,
-                Err(error) => return Err(DbError::storage(&self.path, error)),
-            },
-            known_exploited: match self.transaction.open_table(KNOWN_EXPLOITED) {
-                Ok(table) => table.len().map_err(|error| DbError::storage(&self.path, error))?,
-                Err(redb::TableError::TableDoesNotExist(_)) => 0,
-                Err(error) => return Err(DbError::storage(&self.path, error)),
-            },
+            epss: self.optional_table_len(EPSS)?,
+            cve_cvss: self.optional_table_len(NVD_CVSS)?,
+            known_exploited: self.optional_table_len(KNOWN_EXPLOITED)?,
         })
     }
 }

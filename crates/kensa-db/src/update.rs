@@ -15,7 +15,7 @@ use redb::ReadableTable;
 
 use crate::DbError;
 use crate::build::{WriterLock, compact, publish, sync_file, temporary_path, write_epss};
-use crate::store::{ADVISORIES, KNOWN_EXPLOITED, META, NVD_CVSS, PACKAGES, package_key};
+use crate::store::{ADVISORIES, KNOWN_EXPLOITED, META, NVD_CVSS, PACKAGES, encode, package_key};
 
 /// What to change.
 #[derive(Debug, Clone, Default)]
@@ -39,14 +39,6 @@ pub struct AppliedChanges {
     pub added: u64,
     /// Advisories whose stored record was replaced.
     pub replaced: u64,
-}
-
-fn encode<T: serde::Serialize>(value: &T, path: &Path, key: &str) -> Result<Vec<u8>, DbError> {
-    postcard::to_allocvec(value).map_err(|error| DbError::Corrupt {
-        path: path.display().to_string(),
-        key: key.to_owned(),
-        message: format!("cannot encode: {error}"),
-    })
 }
 
 fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], path: &Path, key: &str) -> Result<T, DbError> {
