@@ -94,6 +94,48 @@ enum InventoryTarget {
     },
 }
 
+/// The feeds `kensa db update` reads and `kensa db mirror` copies (the
+/// catalogs are mirrored under their URLs' file names).
+#[derive(Debug, Args)]
+struct FeedSources {
+    /// Base URL of an OSV bucket layout (the public bucket, a mirror, or `kensa db mirror`'s output served over HTTP).
+    #[arg(long, env = "KENSA_OSV_URL", default_value = kensa_update::DEFAULT_OSV_URL)]
+    osv_url: String,
+    /// Keep only this OSV ecosystem (repeatable); all of `ecosystems.txt` by default.
+    #[arg(long = "ecosystem", value_name = "ECOSYSTEM")]
+    ecosystems: Vec<String>,
+    /// URL of the CISA KEV catalog (JSON).
+    #[arg(long, env = "KENSA_KEV_URL", default_value = kensa_update::DEFAULT_KEV_URL)]
+    kev_url: String,
+    /// Leave the CISA KEV catalog out (wins over --kev-url).
+    #[arg(long)]
+    no_kev: bool,
+    /// URL of FIRST's EPSS scores (gzipped CSV).
+    #[arg(long, env = "KENSA_EPSS_URL", default_value = kensa_update::DEFAULT_EPSS_URL)]
+    epss_url: String,
+    /// Leave EPSS out (wins over --epss-url).
+    #[arg(long)]
+    no_epss: bool,
+    /// Trust the CA certificates of this PEM bundle instead of the built-in ones (a mirror behind a private CA).
+    #[arg(long, env = "SSL_CERT_FILE")]
+    ca_file: Option<PathBuf>,
+}
+
+impl FeedSources {
+    /// The update options these sources give, everything else at its default.
+    fn into_options(self) -> kensa_update::UpdateOptions {
+        kensa_update::UpdateOptions {
+            osv_url: self.osv_url,
+            ecosystems: self.ecosystems,
+            kev_url: (!self.no_kev).then_some(self.kev_url),
+            epss_url: (!self.no_epss).then_some(self.epss_url),
+            ca_file: self.ca_file,
+            progress: std::io::stderr().is_terminal(),
+            ..kensa_update::UpdateOptions::default()
+        }
+    }
+}
+
 /// Where an image comes from, and how to reach its registry.
 #[derive(Debug, Args)]
 struct ImageSource {
@@ -259,33 +301,14 @@ enum DbCommand {
     },
     /// Bring the database up to date from the OSV bucket and CISA KEV (incrementally after the first time).
     Update {
-        /// Base URL of an OSV bucket layout (a mirror, or `kensa db mirror`'s output served over HTTP).
-        #[arg(long, env = "KENSA_OSV_URL", default_value = kensa_update::DEFAULT_OSV_URL)]
-        osv_url: String,
-        /// Keep only this OSV ecosystem (repeatable); all of `ecosystems.txt` by default.
-        #[arg(long = "ecosystem", value_name = "ECOSYSTEM")]
-        ecosystems: Vec<String>,
-        /// URL of the CISA KEV catalog (JSON).
-        #[arg(long, env = "KENSA_KEV_URL", default_value = kensa_update::DEFAULT_KEV_URL)]
-        kev_url: String,
-        /// Leave the CISA KEV catalog out (wins over --kev-url).
-        #[arg(long)]
-        no_kev: bool,
-        /// URL of FIRST's EPSS scores (gzipped CSV).
-        #[arg(long, env = "KENSA_EPSS_URL", default_value = kensa_update::DEFAULT_EPSS_URL)]
-        epss_url: String,
-        /// Leave EPSS out.
-        #[arg(long)]
-        no_epss: bool,
+        #[command(flatten)]
+        sources: FeedSources,
         /// Also read a native feed file (Debian tracker JSON, Alpine/Wolfi/Chainguard secdb JSON, …) from this URL (repeatable).
         #[arg(long = "feed", value_name = "URL")]
         feeds: Vec<String>,
         /// Also read the distributions' own feeds: the Debian security tracker and Alpine's secdb for the supported releases.
         #[arg(long)]
         native_feeds: bool,
-        /// Trust the CA certificates of this PEM bundle instead of the built-in ones (a mirror behind a private CA).
-        #[arg(long, env = "SSL_CERT_FILE")]
-        ca_file: Option<PathBuf>,
         /// Download everything again and rebuild.
         #[arg(long)]
         full: bool,
@@ -304,28 +327,12 @@ enum DbCommand {
         #[command(flatten)]
         database: DatabaseLocation,
     },
-    /// Keep a directory in OSV's bucket layout (plus kev.json) in step with upstream, for other machines' `kensa db update --osv-url`.
+    /// Keep a directory in OSV's bucket layout (plus the KEV and EPSS catalogs) in step with upstream, for other machines' `kensa db update --osv-url`.
     Mirror {
         /// The directory to write.
         directory: PathBuf,
-        /// Base URL of the OSV bucket layout to mirror.
-        #[arg(long, env = "KENSA_OSV_URL", default_value = kensa_update::DEFAULT_OSV_URL)]
-        osv_url: String,
-        /// Mirror only this ecosystem (repeatable); all of `ecosystems.txt` by default.
-        #[arg(long = "ecosystem", value_name = "ECOSYSTEM")]
-        ecosystems: Vec<String>,
-        /// URL of the CISA KEV catalog (JSON), mirrored under its file name.
-        #[arg(long, env = "KENSA_KEV_URL", default_value = kensa_update::DEFAULT_KEV_URL)]
-        kev_url: String,
-        /// Leave the CISA KEV catalog out.
-        #[arg(long)]
-        no_kev: bool,
-        /// URL of FIRST's EPSS scores, mirrored under its file name.
-        #[arg(long, env = "KENSA_EPSS_URL", default_value = kensa_update::DEFAULT_EPSS_URL)]
-        epss_url: String,
-        /// Leave EPSS out.
-        #[arg(long)]
-        no_epss: bool,
+        #[command(flatten)]
+        sources: FeedSources,
     },
     /// Write the database as one compressed, checksummed bundle, for machines without network access.
     Export {
@@ -419,15 +426,9 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Db {
             command:
                 DbCommand::Update {
-                    osv_url,
-                    ecosystems,
-                    kev_url,
-                    no_kev,
-                    epss_url,
-                    no_epss,
+                    sources,
                     feeds,
                     native_feeds,
-                    ca_file,
                     full,
                     nvd,
                     nvd_url,
@@ -445,11 +446,6 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                 }
             });
             let options = kensa_update::UpdateOptions {
-                osv_url,
-                ecosystems,
-                listed_only: false,
-                kev_url: (!no_kev).then_some(kev_url),
-                epss_url: (!no_epss).then_some(epss_url),
                 full,
                 nvd,
                 native_feeds: native_feeds
@@ -459,26 +455,12 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                     .map(|url| (*url).to_owned())
                     .chain(feeds)
                     .collect(),
-                ca_file,
-                progress: std::io::stderr().is_terminal(),
+                ..sources.into_options()
             };
             update_database(&database_path(&database)?, &options)
         }
-        Command::Db {
-            command: DbCommand::Mirror { directory, osv_url, ecosystems, kev_url, no_kev, epss_url, no_epss },
-        } => {
-            let options = kensa_update::UpdateOptions {
-                osv_url,
-                ecosystems,
-                listed_only: false,
-                kev_url: (!no_kev).then_some(kev_url),
-                epss_url: (!no_epss).then_some(epss_url),
-                full: false,
-                nvd: None,
-                native_feeds: Vec::new(),
-                ca_file: std::env::var_os("SSL_CERT_FILE").map(PathBuf::from),
-                progress: std::io::stderr().is_terminal(),
-            };
+        Command::Db { command: DbCommand::Mirror { directory, sources } } => {
+            let options = sources.into_options();
             let report = kensa_update::mirror(&directory, &options)
                 .with_context(|| format!("cannot mirror into {}", directory.display()))?;
             let mut stderr = std::io::stderr().lock();
@@ -716,11 +698,9 @@ fn scan_with_database(options: &ScanOptions, collect: impl FnOnce() -> Result<In
         listed_only: true,
         kev_url: Some(std::env::var("KENSA_KEV_URL").unwrap_or_else(|_| kensa_update::DEFAULT_KEV_URL.to_owned())),
         epss_url: Some(std::env::var("KENSA_EPSS_URL").unwrap_or_else(|_| kensa_update::DEFAULT_EPSS_URL.to_owned())),
-        full: false,
-        nvd: None,
-        native_feeds: Vec::new(),
         ca_file: std::env::var_os("SSL_CERT_FILE").map(PathBuf::from),
         progress: std::io::stderr().is_terminal(),
+        ..kensa_update::UpdateOptions::default()
     };
     kensa_update::update(&path, &update)
         .with_context(|| format!("cannot download a first database to {}", path.display()))?;
