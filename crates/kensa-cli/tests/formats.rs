@@ -9,7 +9,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{database, kensa, shared};
@@ -57,6 +57,30 @@ fn scans(vex: &Path) -> Vec<(&'static str, Vec<String>)> {
     ]
 }
 
+/// Runs one of the scans writing `format` to `directory/file_name` (with
+/// `extra` arguments), checks it did not fail, and returns the file.
+fn scan_as(
+    directory: &Path,
+    name: &str,
+    arguments: &[String],
+    format: &str,
+    file_name: &str,
+    extra: &[&str],
+) -> PathBuf {
+    let output_path = directory.join(file_name);
+    let database_path = database().to_str().unwrap().to_owned();
+    let mut all: Vec<&str> = arguments.iter().map(String::as_str).collect();
+    all.extend(["--format", format, "-o", output_path.to_str().unwrap(), "--db", &database_path]);
+    all.extend_from_slice(extra);
+    let output = kensa(&all);
+    assert!(
+        output.status.code().is_some_and(|code| code < 2),
+        "{name} as {format}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output_path
+}
+
 fn write_vex(directory: &Path) -> std::path::PathBuf {
     let vex = directory.join("vex.json");
     std::fs::write(
@@ -72,19 +96,8 @@ fn write_vex(directory: &Path) -> std::path::PathBuf {
 fn cyclonedx_documents_pass_the_official_schema_and_resolve() {
     let directory = tempfile::tempdir().unwrap();
     let vex = write_vex(directory.path());
-    for (name, mut arguments) in scans(&vex) {
-        let output_path = directory.path().join(format!("{name}.cdx.json"));
-        arguments.extend(
-            ["--format", "cyclonedx", "-o", output_path.to_str().unwrap(), "--db", database().to_str().unwrap()]
-                .map(String::from),
-        );
-        let arguments: Vec<&str> = arguments.iter().map(String::as_str).collect();
-        let output = kensa(&arguments);
-        assert!(
-            output.status.code().is_some_and(|code| code < 2),
-            "{name}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+    for (name, arguments) in scans(&vex) {
+        let output_path = scan_as(directory.path(), name, &arguments, "cyclonedx", &format!("{name}.cdx.json"), &[]);
         if !validate("check_cyclonedx.py", &output_path) {
             return;
         }
@@ -111,11 +124,7 @@ fn cyclonedx_documents_pass_the_official_schema_and_resolve() {
             assert_eq!(suppressed["analysis"]["state"], "not_affected");
         }
         // The same scan again gives the same bytes (content-derived serial, no timestamp).
-        let again = directory.path().join(format!("{name}.again.cdx.json"));
-        let mut repeat: Vec<&str> = arguments.clone();
-        let position = repeat.iter().position(|argument| *argument == "-o").unwrap();
-        repeat[position + 1] = again.to_str().unwrap();
-        kensa(&repeat);
+        let again = scan_as(directory.path(), name, &arguments, "cyclonedx", &format!("{name}.again.cdx.json"), &[]);
         assert_eq!(std::fs::read(&again).unwrap(), std::fs::read(&output_path).unwrap(), "{name}");
     }
 }
@@ -124,19 +133,8 @@ fn cyclonedx_documents_pass_the_official_schema_and_resolve() {
 fn spdx_documents_pass_the_spdx_tools_validator() {
     let directory = tempfile::tempdir().unwrap();
     let vex = write_vex(directory.path());
-    for (name, mut arguments) in scans(&vex) {
-        let output_path = directory.path().join(format!("{name}.spdx.json"));
-        arguments.extend(
-            ["--format", "spdx", "-o", output_path.to_str().unwrap(), "--db", database().to_str().unwrap()]
-                .map(String::from),
-        );
-        let arguments: Vec<&str> = arguments.iter().map(String::as_str).collect();
-        let output = kensa(&arguments);
-        assert!(
-            output.status.code().is_some_and(|code| code < 2),
-            "{name}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+    for (name, arguments) in scans(&vex) {
+        let output_path = scan_as(directory.path(), name, &arguments, "spdx", &format!("{name}.spdx.json"), &[]);
         if !validate("check_spdx.py", &output_path) {
             return;
         }
@@ -155,19 +153,8 @@ fn spdx_documents_pass_the_spdx_tools_validator() {
 fn sarif_logs_pass_the_official_schema_and_the_multitool() {
     let directory = tempfile::tempdir().unwrap();
     let vex = write_vex(directory.path());
-    for (name, mut arguments) in scans(&vex) {
-        let output_path = directory.path().join(format!("{name}.sarif"));
-        arguments.extend(
-            ["--format", "sarif", "-o", output_path.to_str().unwrap(), "--db", database().to_str().unwrap()]
-                .map(String::from),
-        );
-        let arguments: Vec<&str> = arguments.iter().map(String::as_str).collect();
-        let output = kensa(&arguments);
-        assert!(
-            output.status.code().is_some_and(|code| code < 2),
-            "{name}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+    for (name, arguments) in scans(&vex) {
+        let output_path = scan_as(directory.path(), name, &arguments, "sarif", &format!("{name}.sarif"), &[]);
         if !validate("check_sarif.py", &output_path) {
             return;
         }
@@ -190,20 +177,9 @@ fn sarif_logs_pass_the_official_schema_and_the_multitool() {
 fn csv_reports_parse_strictly_with_one_row_per_finding() {
     let directory = tempfile::tempdir().unwrap();
     let vex = write_vex(directory.path());
-    for (name, mut arguments) in scans(&vex) {
-        let csv_path = directory.path().join(format!("{name}.csv"));
-        let json_path = directory.path().join(format!("{name}.json"));
-        let mut json_arguments = arguments.clone();
-        arguments.extend(
-            ["--format", "csv", "-o", csv_path.to_str().unwrap(), "--db", database().to_str().unwrap()]
-                .map(String::from),
-        );
-        json_arguments.extend(
-            ["--format", "json", "-o", json_path.to_str().unwrap(), "--db", database().to_str().unwrap()]
-                .map(String::from),
-        );
-        kensa(&arguments.iter().map(String::as_str).collect::<Vec<_>>());
-        kensa(&json_arguments.iter().map(String::as_str).collect::<Vec<_>>());
+    for (name, arguments) in scans(&vex) {
+        let csv_path = scan_as(directory.path(), name, &arguments, "csv", &format!("{name}.csv"), &[]);
+        let json_path = scan_as(directory.path(), name, &arguments, "json", &format!("{name}.json"), &[]);
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate/check_csv.py");
         let output = Command::new("python3").arg(script).arg(&csv_path).output().unwrap();
         assert!(output.status.success(), "{name}: {}", String::from_utf8_lossy(&output.stderr));
@@ -238,22 +214,10 @@ fn own_sboms_round_trip_to_the_same_findings() {
     let vex = write_vex(directory.path());
     for (name, arguments) in scans(&vex).into_iter().filter(|(name, _)| *name != "bundle") {
         let arguments: Vec<String> = arguments.into_iter().filter(|argument| !argument.contains("vex")).collect();
-        let mut json_arguments = arguments.clone();
-        let json_path = directory.path().join(format!("{name}.json"));
-        json_arguments.extend(
-            ["--format", "json", "-o", json_path.to_str().unwrap(), "--db", database().to_str().unwrap()]
-                .map(String::from),
-        );
-        kensa(&json_arguments.iter().map(String::as_str).collect::<Vec<_>>());
+        let json_path = scan_as(directory.path(), name, &arguments, "json", &format!("{name}.json"), &[]);
         let direct: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
         for format in ["cyclonedx", "spdx"] {
-            let sbom = directory.path().join(format!("{name}.{format}.json"));
-            let mut sbom_arguments = arguments.clone();
-            sbom_arguments.extend(
-                ["--format", format, "-o", sbom.to_str().unwrap(), "--db", database().to_str().unwrap()]
-                    .map(String::from),
-            );
-            kensa(&sbom_arguments.iter().map(String::as_str).collect::<Vec<_>>());
+            let sbom = scan_as(directory.path(), name, &arguments, format, &format!("{name}.{format}.json"), &[]);
             let output = kensa(&[
                 "scan",
                 "sbom",
@@ -321,26 +285,14 @@ print(len(set((p.split(":", 1)[1].split("/", 1)[0], p.split("?")[0].split("#")[0
 fn asff_documents_pass_the_security_hub_model() {
     let directory = tempfile::tempdir().unwrap();
     let vex = write_vex(directory.path());
-    for (name, mut arguments) in scans(&vex) {
-        let output_path = directory.path().join(format!("{name}.asff.json"));
-        arguments.extend(
-            [
-                "--format",
-                "asff",
-                "-o",
-                output_path.to_str().unwrap(),
-                "--aws-account-id",
-                "123456789012",
-                "--db",
-                database().to_str().unwrap(),
-            ]
-            .map(String::from),
-        );
-        let output = kensa(&arguments.iter().map(String::as_str).collect::<Vec<_>>());
-        assert!(
-            output.status.code().is_some_and(|code| code < 2),
-            "{name}: {}",
-            String::from_utf8_lossy(&output.stderr)
+    for (name, arguments) in scans(&vex) {
+        let output_path = scan_as(
+            directory.path(),
+            name,
+            &arguments,
+            "asff",
+            &format!("{name}.asff.json"),
+            &["--aws-account-id", "123456789012"],
         );
         if !validate("check_asff.py", &output_path) {
             return;
@@ -365,18 +317,8 @@ fn asff_documents_pass_the_security_hub_model() {
 fn html_reports_parse_strictly_and_open_offline() {
     let directory = tempfile::tempdir().unwrap();
     let vex = write_vex(directory.path());
-    for (name, mut arguments) in scans(&vex) {
-        let output_path = directory.path().join(format!("{name}.html"));
-        arguments.extend(
-            ["--format", "html", "-o", output_path.to_str().unwrap(), "--db", database().to_str().unwrap()]
-                .map(String::from),
-        );
-        let output = kensa(&arguments.iter().map(String::as_str).collect::<Vec<_>>());
-        assert!(
-            output.status.code().is_some_and(|code| code < 2),
-            "{name}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+    for (name, arguments) in scans(&vex) {
+        let output_path = scan_as(directory.path(), name, &arguments, "html", &format!("{name}.html"), &[]);
         if !validate("check_html.py", &output_path) {
             return;
         }
