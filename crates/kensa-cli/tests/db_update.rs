@@ -94,24 +94,40 @@ fn bucket(records: &[Record]) -> HashMap<String, Vec<u8>> {
     files
 }
 
+/// The `kensa` binary with none of the caller's feed, database, proxy or CA
+/// settings: each test says what it wants.
+fn kensa_command(arguments: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kensa"));
+    command.args(arguments);
+    for variable in [
+        "KENSA_DB",
+        "KENSA_OSV_URL",
+        "KENSA_KEV_URL",
+        "KENSA_EPSS_URL",
+        "KENSA_OFFLINE",
+        "HTTP_PROXY",
+        "http_proxy",
+        "SSL_CERT_FILE",
+    ] {
+        command.env_remove(variable);
+    }
+    command.env("NO_PROXY", "127.0.0.1,localhost");
+    command
+}
+
 fn kensa_run(arguments: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kensa"))
-        .args(arguments)
-        .env_remove("KENSA_DB")
-        .env_remove("KENSA_OSV_URL")
-        .env_remove("KENSA_KEV_URL")
-        .env_remove("KENSA_EPSS_URL")
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .env_remove("HTTP_PROXY")
-        .env_remove("http_proxy")
-        .output()
-        .unwrap()
+    kensa_command(arguments).output().unwrap()
 }
 
 fn update(server: &FeedServer, database: &Path, extra: &[&str]) -> Output {
-    let osv = server.url();
-    let kev = format!("{}/kev.json", server.url());
-    let epss = format!("{}/epss.csv.gz", server.url());
+    update_from(&server.url(), database, extra)
+}
+
+/// `kensa db update` from the bucket at `url` (its kev.json and epss.csv.gz too).
+fn update_from(url: &str, database: &Path, extra: &[&str]) -> Output {
+    let osv = url.to_owned();
+    let kev = format!("{url}/kev.json");
+    let epss = format!("{url}/epss.csv.gz");
     let mut arguments = vec![
         "db",
         "update",
@@ -361,22 +377,20 @@ fn killed_updates_leave_the_previous_database() {
     server.set_delay(Duration::from_millis(30));
     for step in 0..12u64 {
         let osv = server.url();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kensa"))
-            .args([
-                "db",
-                "update",
-                "--full",
-                "--no-kev",
-                "--no-epss",
-                "--osv-url",
-                &osv,
-                "--db",
-                database.to_str().unwrap(),
-            ])
-            .env("NO_PROXY", "127.0.0.1")
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = kensa_command(&[
+            "db",
+            "update",
+            "--full",
+            "--no-kev",
+            "--no-epss",
+            "--osv-url",
+            &osv,
+            "--db",
+            database.to_str().unwrap(),
+        ])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
         std::thread::sleep(Duration::from_millis(20 + step * 25));
         let _ = child.kill();
         let _ = child.wait();
@@ -451,16 +465,20 @@ fn first_scan_downloads_only_the_ecosystems_it_needs() {
     let database = directory.path().join("first/kensa.redb");
     let project = shared("targets/lockfiles/trivy-integration-repos/pip");
     let scan = |database: &Path| {
-        Command::new(env!("CARGO_BIN_EXE_kensa"))
-            .args(["scan", "fs", project.to_str().unwrap(), "--format", "json", "--db", database.to_str().unwrap()])
-            .env("KENSA_OSV_URL", server.url())
-            .env("KENSA_KEV_URL", format!("{}/kev.json", server.url()))
-            .env("KENSA_EPSS_URL", format!("{}/epss.csv.gz", server.url()))
-            .env("NO_PROXY", "127.0.0.1")
-            .env_remove("KENSA_DB")
-            .env_remove("KENSA_OFFLINE")
-            .output()
-            .unwrap()
+        kensa_command(&[
+            "scan",
+            "fs",
+            project.to_str().unwrap(),
+            "--format",
+            "json",
+            "--db",
+            database.to_str().unwrap(),
+        ])
+        .env("KENSA_OSV_URL", server.url())
+        .env("KENSA_KEV_URL", format!("{}/kev.json", server.url()))
+        .env("KENSA_EPSS_URL", format!("{}/epss.csv.gz", server.url()))
+        .output()
+        .unwrap()
     };
     let output = scan(&database);
     assert!(output.status.code().is_some_and(|code| code < 2), "{}", String::from_utf8_lossy(&output.stderr));
@@ -741,24 +759,7 @@ fn https_mirror_behind_a_private_ca() {
     let url = format!("https://127.0.0.1:{}", line.trim());
     let directory = tempfile::tempdir().unwrap();
     let database = directory.path().join("kensa.redb");
-    let run = |extra: &[&str]| {
-        let kev = format!("{url}/kev.json");
-        let epss = format!("{url}/epss.csv.gz");
-        let mut arguments = vec![
-            "db",
-            "update",
-            "--osv-url",
-            &url,
-            "--kev-url",
-            &kev,
-            "--epss-url",
-            &epss,
-            "--db",
-            database.to_str().unwrap(),
-        ];
-        arguments.extend_from_slice(extra);
-        Command::new(env!("CARGO_BIN_EXE_kensa")).args(&arguments).env_remove("SSL_CERT_FILE").output().unwrap()
-    };
+    let run = |extra: &[&str]| update_from(&url, &database, extra);
     let refused = run(&[]);
     assert_eq!(refused.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&refused.stderr);
