@@ -231,11 +231,8 @@ fn image_metadata_and_layer_attribution() {
 /// script are dropped without a diagnostic.
 #[test]
 fn go_binary_in_an_image_is_found_among_other_executables() {
-    let fixtures = std::env::var("KENSA_FIXTURES_DIR").unwrap_or_else(|_| "/tmp/kensa-fixtures".to_owned());
-    let Ok(go_binary) = std::fs::read(Path::new(&fixtures).join("go/godemo-linux-amd64")) else {
-        assert!(std::env::var("KENSA_REQUIRE_FIXTURES").as_deref() != Ok("1"), "missing the Go demo binary");
-        return;
-    };
+    let Some(go_binary) = common::fixture("go/godemo-linux-amd64", ".ci/needs/catalog-binaries.sh") else { return };
+    let go_binary = std::fs::read(go_binary).unwrap();
     let script = format!("#!/bin/sh\n{}", "echo setting up\n".repeat(8192)).into_bytes();
     let layout = tempfile::tempdir().unwrap();
     common::write_oci_layout(

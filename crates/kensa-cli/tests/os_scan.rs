@@ -205,13 +205,7 @@ fn ignore_unfixed_keeps_only_fixable_findings() {
 /// found with its source, nothing unreadable.
 #[test]
 fn debootstrap_rootfs() {
-    let fixtures = std::env::var("KENSA_FIXTURES_DIR").unwrap_or_else(|_| "/tmp/kensa-fixtures".to_owned());
-    let root = Path::new(&fixtures).join("rootfs-bookworm");
-    if !root.join("var/lib/dpkg/status").exists() {
-        assert!(std::env::var("KENSA_REQUIRE_FIXTURES").is_err(), "missing {}", root.display());
-        eprintln!("skipping: no debootstrap rootfs at {} (run .ci/needs/os-rootfs.sh)", root.display());
-        return;
-    }
+    let Some(root) = common::debootstrap_rootfs() else { return };
     let report = scan(&root, &[]);
     assert_eq!(report["resource"]["distro"]["id"], "debian");
     assert_eq!(report["resource"]["distro"]["version"], "12");

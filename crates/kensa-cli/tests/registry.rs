@@ -443,13 +443,7 @@ fn debootstrap_rootfs_image_matches_the_directory_scan() {
     if !tools_present(&["tar"]) {
         return;
     }
-    let fixtures = std::env::var("KENSA_FIXTURES_DIR").unwrap_or_else(|_| "/tmp/kensa-fixtures".to_owned());
-    let root = Path::new(&fixtures).join("rootfs-bookworm");
-    if !root.join("var/lib/dpkg/status").exists() {
-        assert!(std::env::var("KENSA_REQUIRE_FIXTURES").as_deref() != Ok("1"), "missing {}", root.display());
-        eprintln!("skipping: no debootstrap rootfs at {}", root.display());
-        return;
-    }
+    let Some(root) = common::debootstrap_rootfs() else { return };
     let registry = Registry::start(Auth::Anonymous);
     let work = tempfile::tempdir().unwrap();
     let layer = work.path().join("rootfs.tar");

@@ -4,7 +4,7 @@
 //! is dead code there.
 
 // Test helpers outside #[test] functions are not covered by clippy.toml's test exemptions.
-#![allow(clippy::unwrap_used, dead_code)]
+#![allow(clippy::unwrap_used, clippy::print_stderr, dead_code)]
 
 pub(crate) mod feed_server;
 
@@ -15,6 +15,27 @@ use std::sync::OnceLock;
 /// A path under ../shared/data.
 pub(crate) fn shared(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(relative)
+}
+
+/// A file or directory a `.ci/needs` script builds under
+/// `$KENSA_FIXTURES_DIR` (`/tmp/kensa-fixtures`): `None` with a notice when it
+/// is missing, a failure when `KENSA_REQUIRE_FIXTURES` is set (CI), so CI
+/// cannot pass by skipping.
+pub(crate) fn fixture(relative: &str, built_by: &str) -> Option<PathBuf> {
+    let directory = std::env::var("KENSA_FIXTURES_DIR").unwrap_or_else(|_| "/tmp/kensa-fixtures".to_owned());
+    let path = Path::new(&directory).join(relative);
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(std::env::var("KENSA_REQUIRE_FIXTURES").is_err(), "missing {} (run {built_by})", path.display());
+    eprintln!("skipping: missing {} (run {built_by})", path.display());
+    None
+}
+
+/// The debootstrap bookworm root filesystem of `.ci/needs/os-rootfs.sh`.
+pub(crate) fn debootstrap_rootfs() -> Option<PathBuf> {
+    let status = fixture("rootfs-bookworm/var/lib/dpkg/status", ".ci/needs/os-rootfs.sh")?;
+    status.ancestors().nth(4).map(Path::to_path_buf)
 }
 
 /// Runs the `kensa` binary built for this test, ignoring any `KENSA_DB` of the caller.
