@@ -2,7 +2,8 @@
 # A real container registry and the tools to fill it, for the registry tests
 # of kensa-cli (crates/kensa-cli/tests/registry.rs): Debian's docker-registry
 # (distribution 2.8) and skopeo, htpasswd (apache2-utils) for Basic auth, and
-# Python's cryptography for the test token service that signs ES256 tokens.
+# (through report-validators.sh) Python's cryptography for the test token
+# service that signs ES256 tokens.
 # Idempotent and non-interactive; needs Debian apt and PyPI.
 set -euo pipefail
 
@@ -16,6 +17,6 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-if ! python3 -c 'import cryptography' 2>/dev/null; then
-    python3 -m pip install --quiet 'cryptography>=41'
-fi
+# The token service's Python (cryptography) lives in the tools venv that
+# report-validators.sh builds: run it now too, so this script stands alone.
+bash "$(dirname "${BASH_SOURCE[0]}")/report-validators.sh"

@@ -730,7 +730,7 @@ fn native_feeds_by_url() {
 /// `SSL_CERT_FILE`) pointing at that CA.
 #[test]
 fn https_mirror_behind_a_private_ca() {
-    if Command::new("python3")
+    if Command::new(common::python())
         .args(["-c", "import cryptography"])
         .output()
         .map_or(true, |output| !output.status.success())
@@ -748,7 +748,7 @@ fn https_mirror_behind_a_private_ca() {
     }
     let ca = served.path().join("private-ca.pem");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/registry/tls_server.py");
-    let mut child = Command::new("python3")
+    let mut child = Command::new(common::python())
         .arg(script)
         .args([served.path().to_str().unwrap(), ca.to_str().unwrap()])
         .stdout(Stdio::piped())

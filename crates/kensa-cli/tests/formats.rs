@@ -18,7 +18,7 @@ use common::{database, kensa, shared};
 /// Python or the validator package is missing outside CI.
 fn validate(script: &str, file: &Path) -> bool {
     let script_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate").join(script);
-    let output = Command::new("python3").arg(&script_path).arg(file).output().unwrap();
+    let output = Command::new(common::python()).arg(&script_path).arg(file).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     if stderr.contains("ModuleNotFoundError") {
         assert!(std::env::var("KENSA_REQUIRE_FIXTURES").as_deref() != Ok("1"), "validator missing: {stderr}");
@@ -181,7 +181,7 @@ fn csv_reports_parse_strictly_with_one_row_per_finding() {
         let csv_path = scan_as(directory.path(), name, &arguments, "csv", &format!("{name}.csv"), &[]);
         let json_path = scan_as(directory.path(), name, &arguments, "json", &format!("{name}.json"), &[]);
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate/check_csv.py");
-        let output = Command::new("python3").arg(script).arg(&csv_path).output().unwrap();
+        let output = Command::new(common::python()).arg(script).arg(&csv_path).output().unwrap();
         assert!(output.status.success(), "{name}: {}", String::from_utf8_lossy(&output.stderr));
         let rows: usize = String::from_utf8_lossy(&output.stdout).trim().parse().unwrap();
         let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
@@ -267,7 +267,7 @@ print(len(set((p.split(":", 1)[1].split("/", 1)[0], p.split("?")[0].split("#")[0
         ("claircore/go-hummingbird.spdx.json", ("fedora", "44")),
     ] {
         let path = shared(&format!("targets/sbom/{file}"));
-        let expected = Command::new("python3").args(["-c", count, path.to_str().unwrap()]).output().unwrap();
+        let expected = Command::new(common::python()).args(["-c", count, path.to_str().unwrap()]).output().unwrap();
         let expected: usize = String::from_utf8_lossy(&expected.stdout).trim().parse().unwrap();
         let output =
             kensa(&["scan", "sbom", path.to_str().unwrap(), "--format", "json", "--db", database().to_str().unwrap()]);
@@ -351,7 +351,7 @@ fn spdx_tag_value_written_by_spdx_tools_round_trips() {
         &database_path,
     ]);
     let tag_value = directory.path().join("project.spdx");
-    let converted = Command::new("pyspdxtools")
+    let converted = Command::new(common::python_tool("pyspdxtools").unwrap_or_else(|| "pyspdxtools".into()))
         .args(["-i", json_path.to_str().unwrap(), "-o", tag_value.to_str().unwrap()])
         .output();
     let Ok(converted) = converted else {

@@ -105,7 +105,7 @@ impl Registry {
             Auth::Token => {
                 let certificate = directory.path().join("token-issuer.pem");
                 let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/registry/token_server.py");
-                let mut child = Command::new("python3")
+                let mut child = Command::new(common::python())
                     .arg(script)
                     .args([certificate.to_str().unwrap(), TOKEN_ISSUER, TOKEN_SERVICE, &format!("{USER}:{PASSWORD}")])
                     .stdout(Stdio::piped())

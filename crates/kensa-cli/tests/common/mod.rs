@@ -17,19 +17,36 @@ pub(crate) fn shared(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(relative)
 }
 
+/// `$KENSA_FIXTURES_DIR`, where the `.ci/needs` scripts build things.
+pub(crate) fn fixtures_directory() -> PathBuf {
+    PathBuf::from(std::env::var("KENSA_FIXTURES_DIR").unwrap_or_else(|_| "/tmp/kensa-fixtures".to_owned()))
+}
+
 /// A file or directory a `.ci/needs` script builds under
 /// `$KENSA_FIXTURES_DIR` (`/tmp/kensa-fixtures`): `None` with a notice when it
 /// is missing, a failure when `KENSA_REQUIRE_FIXTURES` is set (CI), so CI
 /// cannot pass by skipping.
 pub(crate) fn fixture(relative: &str, built_by: &str) -> Option<PathBuf> {
-    let directory = std::env::var("KENSA_FIXTURES_DIR").unwrap_or_else(|_| "/tmp/kensa-fixtures".to_owned());
-    let path = Path::new(&directory).join(relative);
+    let path = fixtures_directory().join(relative);
     if path.exists() {
         return Some(path);
     }
     assert!(std::env::var("KENSA_REQUIRE_FIXTURES").is_err(), "missing {} (run {built_by})", path.display());
     eprintln!("skipping: missing {} (run {built_by})", path.display());
     None
+}
+
+/// The Python the test helpers and validators run on: the venv
+/// `.ci/needs/report-validators.sh` builds (cryptography, the format
+/// validators), else `python3` from the PATH.
+pub(crate) fn python() -> PathBuf {
+    python_tool("python").unwrap_or_else(|| PathBuf::from("python3"))
+}
+
+/// A program of that venv (`pyspdxtools`), when it is installed.
+pub(crate) fn python_tool(name: &str) -> Option<PathBuf> {
+    let path = fixtures_directory().join("python-tools/bin").join(name);
+    path.exists().then_some(path)
 }
 
 /// The debootstrap bookworm root filesystem of `.ci/needs/os-rootfs.sh`.
