@@ -4,7 +4,8 @@
 # their own so Debian's externally-managed system Python is left alone:
 #   $KENSA_FIXTURES_DIR/python-tools/bin/python with cyclonedx-python-lib's
 #   JSON schema validation (CycloneDX 1.6, offline), spdx-tools, botocore
-#   (Security Hub's model, for ASFF), html5lib, jsonschema and cryptography
+#   (Security Hub's model, for ASFF), pydantic-ocsf (the OCSF schema 1.0-1.7
+#   as published, for OCSF events), html5lib, jsonschema and cryptography
 #   (the tests' token service and HTTPS server);
 #   $KENSA_FIXTURES_DIR/sarif-multitool: Microsoft's SARIF Multitool (npm),
 #   which ships the official SARIF 2.1.0 schema.
@@ -26,8 +27,9 @@ fi
 
 venv="$fixtures_dir/python-tools"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-if ! "$venv/bin/python" -c 'import cyclonedx.validation.json, jsonschema, spdx_tools, botocore, html5lib, cryptography' 2>/dev/null; then
+if ! "$venv/bin/python" -c 'import cyclonedx.validation.json, jsonschema, spdx_tools, botocore, html5lib, cryptography, ocsf.v1_6_0.events' 2>/dev/null; then
     "$venv/bin/pip" install --quiet 'cyclonedx-python-lib[json-validation]>=8' 'spdx-tools>=0.8' 'botocore>=1.34' \
+        'pydantic-ocsf>=3,<4' \
         'html5lib>=1.1' 'jsonschema>=4' 'cryptography>=41'
 fi
 

@@ -146,7 +146,10 @@ fn bookworm_packages_are_debian_12() {
     assert_eq!(libc6.source.as_ref().unwrap().name, "glibc");
     assert_eq!(libc6.source.as_ref().unwrap().version, libc6.version);
     let encoded_version = libc6.version.replace('+', "%2B");
-    assert_eq!(libc6.purl, format!("pkg:deb/debian/libc6@{encoded_version}?arch=amd64&distro=debian-12"));
+    assert_eq!(
+        libc6.purl,
+        format!("pkg:deb/debian/libc6@{encoded_version}?arch=amd64&distro=debian-12&upstream=glibc")
+    );
     // `Source: name (version)`: a binNMU's source keeps its own version.
     let with_own_source_version =
         found.packages.iter().filter(|package| package.source.as_ref().unwrap().version != package.version).count();
@@ -263,7 +266,7 @@ fn owned_files_and_installed_by() {
     let attrs = inventory.packages.iter().find(|package| package.name == "attrs").unwrap();
     assert_eq!(attrs.installed_by, None);
     let python3_six = inventory.packages.iter().find(|package| package.name == "python3-six").unwrap();
-    assert_eq!(python3_six.purl, "pkg:deb/debian/python3-six@1.16.0-4?arch=all&distro=debian-12");
+    assert_eq!(python3_six.purl, "pkg:deb/debian/python3-six@1.16.0-4?arch=all&distro=debian-12&upstream=six");
 }
 
 /// Distroless `status.d/<pkg>` entries own the files in `<pkg>.md5sums`,

@@ -223,6 +223,8 @@ enum Format {
     Csv,
     /// AWS Security Finding Format, for Security Hub's BatchImportFindings (account and region from --aws-account-id/--aws-region).
     Asff,
+    /// OCSF 1.6.0 Vulnerability Finding events (a JSON array), for Security Hub, data lakes and SIEMs.
+    Ocsf,
     /// One self-contained HTML page (summary chart, then details) that opens offline.
     Html,
 }
@@ -774,6 +776,7 @@ fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options:
             | Format::Sarif
             | Format::Csv
             | Format::Asff
+            | Format::Ocsf
             | Format::Html => &outcome.findings,
         },
         warnings: &outcome.warnings,
@@ -798,6 +801,13 @@ fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options:
             kensa_report::write_asff(&report, &target, &mut writer)
         }
         Format::Spdx => kensa_report::write_spdx(&report, &rfc3339_now(), &mut writer),
+        Format::Ocsf => {
+            let milliseconds = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
+                .unwrap_or(0);
+            kensa_report::write_ocsf(&report, milliseconds, &mut writer)
+        }
     }
     .and_then(|()| writer.flush())
     .context("cannot write report")?;

@@ -14,6 +14,13 @@ use std::process::Command;
 
 use common::{database, kensa, shared};
 
+/// Runs a validator script on a document it must refuse (a test of the validator itself).
+fn assert_validator_rejects(script: &str, file: &Path) {
+    let script_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate").join(script);
+    let output = Command::new(common::python()).arg(&script_path).arg(file).output().unwrap();
+    assert!(!output.status.success(), "{script} accepts the damaged {}", file.display());
+}
+
 /// Runs a validator script from tests/validate; `false` (with a notice) when
 /// Python or the validator package is missing outside CI.
 fn validate(script: &str, file: &Path) -> bool {
@@ -32,7 +39,7 @@ fn validate(script: &str, file: &Path) -> bool {
 /// The scans every format is checked on: (name, kensa arguments before the format).
 fn scans(vex: &Path) -> Vec<(&'static str, Vec<String>)> {
     let project = shared("targets/lockfiles/trivy-integration-repos/trivy-ci-test");
-    vec![
+    let mut scans = vec![
         (
             "project",
             vec!["scan".into(), "fs".into(), project.display().to_string(), "--vex".into(), vex.display().to_string()],
@@ -54,7 +61,17 @@ fn scans(vex: &Path) -> Vec<(&'static str, Vec<String>)> {
                 shared("targets/serverless/nodejs-lodash-axios-function.zip").display().to_string(),
             ],
         ),
-    ]
+    ];
+    // The alpine 3.10 image has no findings against shared's secdb snapshot;
+    // a root filesystem with the real apk database of Trivy's fixtures on
+    // Alpine 3.4 brings OS findings (by origin package) into every format.
+    let alpine_root = vex.parent().unwrap().join("alpine-3.4-root");
+    std::fs::create_dir_all(alpine_root.join("lib/apk/db")).unwrap();
+    std::fs::create_dir_all(alpine_root.join("etc")).unwrap();
+    std::fs::copy(shared("targets/apk/trivy/installed"), alpine_root.join("lib/apk/db/installed")).unwrap();
+    std::fs::write(alpine_root.join("etc/alpine-release"), "3.4.6\n").unwrap();
+    scans.push(("os", vec!["scan".into(), "fs".into(), alpine_root.display().to_string()]));
+    scans
 }
 
 /// Runs one of the scans writing `format` to `directory/file_name` (with
@@ -309,6 +326,36 @@ fn asff_documents_pass_the_security_hub_model() {
                 .find(|finding| finding["Vulnerabilities"][0]["Id"] == "CVE-2023-45803")
                 .unwrap();
             assert_eq!(suppressed["Workflow"]["Status"], "SUPPRESSED");
+        }
+    }
+}
+
+#[test]
+fn ocsf_events_pass_the_ocsf_schema() {
+    let directory = tempfile::tempdir().unwrap();
+    let vex = write_vex(directory.path());
+    for (name, arguments) in scans(&vex) {
+        let output_path = scan_as(directory.path(), name, &arguments, "ocsf", &format!("{name}.ocsf.json"), &[]);
+        if !validate("check_ocsf.py", &output_path) {
+            return;
+        }
+        let events: Vec<serde_json::Value> = serde_json::from_slice(&std::fs::read(&output_path).unwrap()).unwrap();
+        let json_path = scan_as(directory.path(), name, &arguments, "json", &format!("{name}.json"), &[]);
+        let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+        assert_eq!(events.len(), report["findings"].as_array().unwrap().len(), "{name}: one event per finding");
+        if name == "project" {
+            let suppressed =
+                events.iter().find(|event| event["vulnerabilities"][0]["cve"]["uid"] == "CVE-2023-45803").unwrap();
+            assert_eq!(suppressed["status_id"], 3);
+            assert!(suppressed["status_detail"].as_str().unwrap().contains("vulnerable_code_not_in_execute_path"));
+        }
+        // The validator is not a rubber stamp: an attribute OCSF does not define is refused.
+        if let Some(first) = events.first() {
+            let mut damaged = first.clone();
+            damaged["vulnerabilities"][0]["affected_packages"][0]["fixed_version"] = "1.0".into();
+            let damaged_path = directory.path().join(format!("{name}.damaged.ocsf.json"));
+            std::fs::write(&damaged_path, serde_json::to_vec(&[damaged]).unwrap()).unwrap();
+            assert_validator_rejects("check_ocsf.py", &damaged_path);
         }
     }
 }

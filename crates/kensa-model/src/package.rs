@@ -110,8 +110,26 @@ impl Package {
         package
     }
 
-    /// Sets the source package.
+    /// Sets the source package. An operating-system package built from a
+    /// source of another name or version also says so in its purl, with the
+    /// `upstream` qualifier Syft writes and Grype and Kensa read back from
+    /// SBOMs (`upstream=openssl`, `upstream=glibc%402.36-9`, RPM's
+    /// `upstream=bash-5.2.26-3.fc40.src.rpm`): distro advisories are keyed by
+    /// the source package, so an SBOM without it loses those findings.
     pub fn with_source(mut self, name: &str, version: &str) -> Package {
+        let differs = name != self.name || version != self.version;
+        if self.ecosystem.is_operating_system() && differs && !name.is_empty() {
+            let upstream = match self.ecosystem.purl_type() {
+                // A source RPM's file name carries no epoch.
+                "rpm" => format!("{name}-{}.src.rpm", version.split_once(':').map_or(version, |(_, rest)| rest)),
+                _ if version == self.version || version.is_empty() => name.to_owned(),
+                _ => format!("{name}@{version}"),
+            };
+            // `upstream` sorts after every qualifier `operating_system` writes (arch, distro, epoch).
+            self.purl.push(if self.purl.contains('?') { '&' } else { '?' });
+            self.purl.push_str("upstream=");
+            self.purl.push_str(&percent_encode(&upstream));
+        }
         self.source = Some(SourcePackage { name: name.to_owned(), version: version.to_owned() });
         self
     }
@@ -202,8 +220,21 @@ mod tests {
             Some("debian-12"),
         )
         .with_source("glibc", "2.36-9+deb12u4");
-        assert_eq!(package.purl, "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12");
+        assert_eq!(package.purl, "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12&upstream=glibc");
         assert_eq!(package.source_name(), "glibc");
+        let same_source = Package::operating_system(Ecosystem::Alpine, "zlib", "1.2.8-r2", "db", None, None)
+            .with_source("zlib", "1.2.8-r2");
+        assert_eq!(same_source.purl, "pkg:apk/alpine/zlib@1.2.8-r2");
+        let other_version = Package::operating_system(Ecosystem::Debian, "libgcc-s1", "12.2.0-14", "s", None, None)
+            .with_source("gcc-12", "12.2.0-14+deb12u1");
+        assert_eq!(other_version.purl, "pkg:deb/debian/libgcc-s1@12.2.0-14?upstream=gcc-12%4012.2.0-14%2Bdeb12u1");
+        let source_rpm =
+            Package::operating_system(Ecosystem::RedHat, "openssl-libs", "1:3.0.7-24.el9", "db", None, None)
+                .with_source("openssl", "1:3.0.7-24.el9");
+        assert_eq!(
+            source_rpm.purl,
+            "pkg:rpm/redhat/openssl-libs@3.0.7-24.el9?epoch=1&upstream=openssl-3.0.7-24.el9.src.rpm"
+        );
         let rpm =
             Package::operating_system(Ecosystem::RedHat, "openssl", "1:3.0.7-24.el9", "rpmdb", Some("x86_64"), None);
         assert_eq!(rpm.purl, "pkg:rpm/redhat/openssl@3.0.7-24.el9?arch=x86_64&epoch=1");

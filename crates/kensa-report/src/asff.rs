@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use kensa_model::{CvssVersion, Finding, ResourceKind, Severity};
+use kensa_model::{Finding, ResourceKind, Severity};
 use serde_json::{Value, json};
 
 use crate::Report;
@@ -53,13 +53,7 @@ fn finding_value(finding: &Finding, report: &Report<'_>, target: &AsffTarget) ->
         .iter()
         .filter_map(|cvss| {
             let score = kensa_score::cvss_base_score(&cvss.vector)?;
-            let version = match cvss.version {
-                CvssVersion::V2 => "2.0",
-                CvssVersion::V3 if cvss.vector.starts_with("CVSS:3.0") => "3.0",
-                CvssVersion::V3 => "3.1",
-                CvssVersion::V4 => "4.0",
-            };
-            Some(json!({"Version": version, "BaseScore": score, "BaseVector": cvss.vector}))
+            Some(json!({"Version": crate::cvss_version_label(cvss), "BaseScore": score, "BaseVector": cvss.vector}))
         })
         .collect();
     let mut package = json!({

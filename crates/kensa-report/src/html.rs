@@ -1,5 +1,7 @@
 //! A single-file HTML report that opens offline: no scripts, no external
-//! stylesheet, font or image — the chart is inline SVG. A severity summary
+//! stylesheet, font or image — the chart is inline SVG — and a Content
+//! Security Policy that has the browser refuse any load or script, should
+//! advisory text ever smuggle one in. A severity summary
 //! (counts and a bar chart), then the findings per location with their
 //! score, fix, references, and suppressions (shown apart, with the reason).
 
@@ -24,6 +26,12 @@ fn escape(text: &str) -> String {
         }
     }
     escaped
+}
+
+/// `http://` or `https://`, in any case.
+fn is_web_link(url: &str) -> bool {
+    let lowercase = url.trim_start().to_ascii_lowercase();
+    lowercase.starts_with("https://") || lowercase.starts_with("http://")
 }
 
 const SEVERITIES: [(Severity, &str); 5] = [
@@ -78,9 +86,12 @@ fn row(finding: &Finding) -> String {
     if let Some(suppression) = &finding.suppressed {
         let _ = write!(flags, "<em>suppressed ({}): {}</em>", escape(&suppression.source), escape(&suppression.reason));
     }
+    // Only web links become links: a `javascript:` or `data:` URL in advisory
+    // data would otherwise run in the page when clicked.
     let reference = finding
         .references
-        .first()
+        .iter()
+        .find(|url| is_web_link(url))
         .map(|url| format!("<a href=\"{}\">{}</a>", escape(url), escape(&finding.id)))
         .unwrap_or_else(|| escape(&finding.id));
     format!(
@@ -123,7 +134,8 @@ pub fn write_html(report: &Report<'_>, output: &mut dyn Write) -> std::io::Resul
     let inventory = report.inventory;
     let title = format!("Kensa report: {}", inventory.resource.name);
     let mut html = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n\
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n<title>{}</title>\n<style>\n\
          body{{font-family:system-ui,sans-serif;margin:2em;color:#212529}} table{{border-collapse:collapse;width:100%;margin-bottom:1.5em}}\n\
          th,td{{border:1px solid #dee2e6;padding:4px 8px;text-align:left;vertical-align:top;font-size:14px}} th{{background:#f1f3f5}}\n\
          tr.critical td:nth-child(4){{color:#8b0000;font-weight:bold}} tr.high td:nth-child(4){{color:#d9480f;font-weight:bold}}\n\
@@ -159,7 +171,7 @@ pub fn write_html(report: &Report<'_>, output: &mut dyn Write) -> std::io::Resul
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{escape, is_web_link};
 
     #[test]
     fn markup_in_data_is_escaped() {
@@ -167,5 +179,15 @@ mod tests {
             escape("<script>alert('x')</script> & \"y\""),
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;y&quot;"
         );
+    }
+
+    /// Script and data URLs from advisory references never become links.
+    #[test]
+    fn only_web_urls_become_links() {
+        assert!(is_web_link("https://nvd.nist.gov/vuln/detail/CVE-2021-44228"));
+        assert!(is_web_link("HTTP://example.com/"));
+        assert!(!is_web_link("javascript:alert(1)"));
+        assert!(!is_web_link(" data:text/html,<script>alert(1)</script>"));
+        assert!(!is_web_link("JaVaScRiPt:alert(1)"));
     }
 }

@@ -10,17 +10,19 @@ mod csv_report;
 mod cyclonedx;
 mod html;
 mod json;
+mod ocsf;
 mod sarif;
 mod spdx;
 mod table;
 
-use kensa_model::{Finding, Inventory};
+use kensa_model::{CvssVector, CvssVersion, Finding, Inventory};
 
 pub use asff::{AsffTarget, write_asff};
 pub use csv_report::write_csv;
 pub use cyclonedx::write_cyclonedx;
 pub use html::write_html;
 pub use json::{JSON_SCHEMA_VERSION, write_json};
+pub use ocsf::{OCSF_SCHEMA_VERSION, write_ocsf};
 pub use sarif::write_sarif;
 pub use spdx::write_spdx;
 pub use table::write_table;
@@ -36,4 +38,15 @@ pub struct Report<'a> {
     pub warnings: &'a [Finding],
     /// Extra diagnostics from matching (undecidable comparisons), as (subject, message).
     pub match_notes: &'a [(String, String)],
+}
+
+/// The CVSS version of a vector as formats name it (`2.0`, `3.0`, `3.1`, `4.0`):
+/// the model keeps v3.0 and v3.1 as one version, the prefix tells them apart.
+pub(crate) fn cvss_version_label(cvss: &CvssVector) -> &'static str {
+    match cvss.version {
+        CvssVersion::V2 => "2.0",
+        CvssVersion::V3 if cvss.vector.starts_with("CVSS:3.0") => "3.0",
+        CvssVersion::V3 => "3.1",
+        CvssVersion::V4 => "4.0",
+    }
 }
