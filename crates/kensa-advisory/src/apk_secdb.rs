@@ -241,6 +241,7 @@ fn convert(path: &str, secdb: RawSecdb) -> Result<Vec<Advisory>, AdvisoryError> 
                 informational: None,
                 affected: dedupe_affected(parts.affected),
                 source: distribution.source().to_owned(),
+                notes: Vec::new(),
                 id,
             };
             validate_advisory(&advisory).map_err(|reason| AdvisoryError::invalid(path, reason))?;

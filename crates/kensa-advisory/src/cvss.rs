@@ -1,8 +1,11 @@
 //! Recognising CVSS vectors as feeds publish them, and turning the bare scores
 //! some feeds publish instead into a qualitative severity.
 //!
-//! Vectors are checked for shape only (version prefix, `METRIC:VALUE` parts) and
-//! stored as given; computing scores from them is `kensa-score`'s job.
+//! A vector is kept only when it is valid: its shape here (version prefix,
+//! `METRIC:VALUE` parts), then every metric and value by the scorer in
+//! `kensa-score`, so a vector stored in the database always has a score. A
+//! malformed one is the caller's to report: the parsers drop it with a note
+//! on the advisory and keep the rest of the record.
 
 use kensa_model::{CvssVector, CvssVersion};
 
@@ -22,6 +25,7 @@ pub(crate) fn parse_cvss_vector(text: &str) -> Result<CvssVector, String> {
         } else if let Some(metrics) = vector.strip_prefix("CVSS:4.0/") {
             (CvssVersion::V4, metrics)
         } else if let Some(metrics) = vector.strip_prefix("CVSS:2.0/") {
+            // CVSS v2 defines no prefix; the bare metrics are the vector scorers read.
             (CvssVersion::V2, metrics)
         } else if vector.starts_with("AV:") || vector.starts_with("(AV:") {
             (CvssVersion::V2, vector.trim_start_matches('(').trim_end_matches(')'))
@@ -44,7 +48,28 @@ pub(crate) fn parse_cvss_vector(text: &str) -> Result<CvssVector, String> {
     if !metric_names.contains(&"AV") {
         return Err(format!("CVSS vector {vector:?} has no attack vector (AV) metric"));
     }
-    Ok(CvssVector { version, vector: vector.to_owned() })
+    let vector = match version {
+        CvssVersion::V2 => metrics.to_owned(),
+        _ => vector.to_owned(),
+    };
+    if let Err(reason) = kensa_score::checked_cvss_base_score(&vector) {
+        return Err(format!("CVSS vector {vector:?} is not valid: {reason}"));
+    }
+    Ok(CvssVector { version, vector })
+}
+
+/// The vector, when valid; otherwise `None`, with a note saying which one
+/// was dropped and why (`what` names it: `cvss`, `severity CVSS_V3`). One bad
+/// vector must not cost the advisory: its ranges still decide findings, and
+/// severity falls back to the next source.
+pub(crate) fn valid_cvss_vector_or_note(text: &str, what: &str, notes: &mut Vec<String>) -> Option<CvssVector> {
+    match parse_cvss_vector(text) {
+        Ok(vector) => Some(vector),
+        Err(reason) => {
+            notes.push(format!("{what}: {reason}; the vector is left out"));
+            None
+        }
+    }
 }
 
 #[cfg(test)]
@@ -73,6 +98,27 @@ mod tests {
         assert!(parse_cvss_vector("CVSS:3.1/AV:N/AC").is_err());
         assert!(parse_cvss_vector("CVSS:3.1/").is_err());
         assert!(parse_cvss_vector("CVSS:3.1/AV:N//AC:L").is_err());
+    }
+
+    /// Well-shaped vectors with an unknown value, a missing mandatory metric
+    /// or a duplicated one are refused with the scorer's reason.
+    #[test]
+    fn invalid_metrics_are_rejected_with_the_reason() {
+        let unknown_value = parse_cvss_vector("CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H").unwrap_err();
+        assert!(unknown_value.contains("AV:Q") || unknown_value.contains('Q'), "{unknown_value}");
+        let missing = parse_cvss_vector("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/C:H/I:H/A:H").unwrap_err();
+        assert!(missing.contains("not valid"), "{missing}");
+        assert!(parse_cvss_vector("CVSS:3.1/AV:N/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H").is_err());
+        assert!(parse_cvss_vector("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N").is_err());
+        assert!(parse_cvss_vector("AV:N/AC:L/Au:X/C:P/I:P/A:P").is_err());
+    }
+
+    /// A `CVSS:2.0/` prefix (which v2 does not define) is dropped so the vector scores.
+    #[test]
+    fn cvss_2_0_prefix_is_dropped() {
+        let vector = parse_cvss_vector("CVSS:2.0/AV:N/AC:L/Au:N/C:P/I:P/A:P").unwrap();
+        assert_eq!(vector.version, CvssVersion::V2);
+        assert_eq!(vector.vector, "AV:N/AC:L/Au:N/C:P/I:P/A:P");
     }
 
     /// A trailing slash, as in GHSA-f5pg-7wfw-84q9, is tolerated and dropped.

@@ -231,6 +231,7 @@ fn finish_entry(
         informational: None,
         affected: dedupe_affected(entry.affected),
         source: "debian-security-tracker".to_owned(),
+        notes: Vec::new(),
         id: entry.id,
     };
     validate_advisory(&advisory).map_err(|reason| AdvisoryError::invalid(path, reason))?;

@@ -138,6 +138,7 @@ pub(crate) fn parse(path: &str, contents: &[u8]) -> Result<DebianTrackerParse, A
             informational: None,
             affected: dedupe_affected(parts.affected),
             source: "debian-security-tracker".to_owned(),
+            notes: Vec::new(),
             id,
         };
         validate_advisory(&advisory).map_err(|reason| AdvisoryError::invalid(path, reason))?;

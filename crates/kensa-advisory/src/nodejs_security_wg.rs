@@ -14,7 +14,7 @@ use kensa_model::{Advisory, AffectedPackage, AffectedRange, Ecosystem, Severity}
 use serde::Deserialize;
 
 use crate::AdvisoryError;
-use crate::cvss::parse_cvss_vector;
+use crate::cvss::valid_cvss_vector_or_note;
 use crate::normalize::{dedupe_keep_order, normalize_aliases, validate_advisory};
 
 #[derive(Deserialize)]
@@ -48,10 +48,15 @@ pub(crate) fn parse(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, Adviso
     }
     let patched =
         record.patched_versions.as_deref().map(str::trim).filter(|patched| !patched.is_empty() && *patched != "<0.0.0");
-    let cvss = match record.cvss_vector.as_deref().map(str::trim).filter(|vector| !vector.is_empty()) {
-        Some(vector) => vec![parse_cvss_vector(vector).map_err(invalid)?],
-        None => Vec::new(),
-    };
+    let mut notes = Vec::new();
+    let cvss: Vec<_> = record
+        .cvss_vector
+        .as_deref()
+        .map(str::trim)
+        .filter(|vector| !vector.is_empty())
+        .and_then(|vector| valid_cvss_vector_or_note(vector, "cvss_vector", &mut notes))
+        .into_iter()
+        .collect();
     // The score only matters when there is no vector to compute it from.
     let database_severity = match cvss.is_empty() {
         true => record.cvss_score.map(Severity::from_cvss_score).filter(|severity| *severity != Severity::Unknown),
@@ -89,6 +94,7 @@ pub(crate) fn parse(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, Adviso
             distro_severity: None,
         }],
         source: "nodejs-security-wg".to_owned(),
+        notes,
         id,
     };
     validate_advisory(&advisory).map_err(|reason| AdvisoryError::invalid(path, reason))?;

@@ -13,7 +13,7 @@ use kensa_model::CveCvss;
 use serde::Deserialize;
 
 use crate::AdvisoryError;
-use crate::cvss::parse_cvss_vector;
+use crate::cvss::valid_cvss_vector_or_note;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -88,13 +88,14 @@ pub fn parse_nvd_response(path: &str, contents: &[u8]) -> Result<Vec<CveCvss>, A
             continue;
         }
         let metrics = &record.metrics;
+        let mut notes = Vec::new();
         let vectors =
             [&metrics.cvss_metric_v40, &metrics.cvss_metric_v31, &metrics.cvss_metric_v30, &metrics.cvss_metric_v2]
                 .into_iter()
                 .flat_map(|metrics| chosen(metrics))
-                .filter_map(|vector| parse_cvss_vector(vector).ok())
+                .filter_map(|vector| valid_cvss_vector_or_note(vector, "cvssData.vectorString", &mut notes))
                 .collect();
-        records.push(CveCvss { cve: record.id, vectors, last_modified: record.last_modified });
+        records.push(CveCvss { cve: record.id, vectors, last_modified: record.last_modified, notes });
     }
     Ok(records)
 }
@@ -120,6 +121,9 @@ mod tests {
         assert_eq!(vectors, ["CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "AV:N/AC:L/Au:N/C:P/I:P/A:P"]);
         assert_eq!(records[0].last_modified.as_deref(), Some("2024-01-02T03:04:05.678"));
         assert!(records[1].vectors.is_empty());
+        assert_eq!(records[1].notes.len(), 1);
+        assert!(records[1].notes[0].contains("not a vector"), "{:?}", records[1].notes);
+        assert!(records[0].notes.is_empty());
         assert!(parse_nvd_response("x.json", b"{}").is_err());
     }
 }

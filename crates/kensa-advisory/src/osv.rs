@@ -28,7 +28,7 @@ use serde::Deserialize;
 use serde_json::Value as JsonValue;
 
 use crate::AdvisoryError;
-use crate::cvss::parse_cvss_vector;
+use crate::cvss::valid_cvss_vector_or_note;
 use crate::normalize::{dedupe_affected, dedupe_keep_order, normalize_aliases, validate_advisory};
 
 #[derive(Deserialize)]
@@ -104,6 +104,8 @@ struct SeverityFindings {
     /// That label as written (`negligible`, `medium`): Ubuntu's priority, kept
     /// as the distribution's own rating of its packages.
     ubuntu_priority: Option<String>,
+    /// Vectors left out, and why.
+    notes: Vec<String>,
 }
 
 fn convert_record(path: &str, record: OsvRecord) -> Result<Advisory, AdvisoryError> {
@@ -112,7 +114,7 @@ fn convert_record(path: &str, record: OsvRecord) -> Result<Advisory, AdvisoryErr
 
     let mut severities = SeverityFindings::default();
     for severity in record.severity.unwrap_or_default() {
-        collect_severity(severity, &mut severities).map_err(invalid)?;
+        collect_severity(severity, &mut severities);
     }
 
     let record_ubuntu_priority = severities.ubuntu_priority.clone();
@@ -123,8 +125,8 @@ fn convert_record(path: &str, record: OsvRecord) -> Result<Advisory, AdvisoryErr
     for entry in record_affected {
         let mut entry_severities = SeverityFindings::default();
         for severity in entry.severity.unwrap_or_default() {
-            collect_severity(severity.clone(), &mut entry_severities).map_err(invalid)?;
-            collect_severity(severity, &mut severities).map_err(invalid)?;
+            collect_severity(severity.clone(), &mut entry_severities);
+            collect_severity(severity, &mut severities);
         }
         let Some(package) = entry.package else {
             unsupported_ecosystems.insert("Git repositories (affected entry without a package)".to_owned());
@@ -215,13 +217,16 @@ fn convert_record(path: &str, record: OsvRecord) -> Result<Advisory, AdvisoryErr
         informational: None,
         affected: dedupe_affected(affected),
         source: "osv".to_owned(),
+        notes: dedupe_keep_order(severities.notes),
         id,
     };
     validate_advisory(&advisory).map_err(|reason| AdvisoryError::invalid(path, reason))?;
     Ok(advisory)
 }
 
-fn collect_severity(severity: OsvSeverity, findings: &mut SeverityFindings) -> Result<(), String> {
+/// Adds one `severity` entry; a vector that is malformed, or of another CVSS
+/// version than its type says, is left out with a note.
+fn collect_severity(severity: OsvSeverity, findings: &mut SeverityFindings) {
     let declared_version = match severity.kind.as_str() {
         "CVSS_V2" => kensa_model::CvssVersion::V2,
         "CVSS_V3" => kensa_model::CvssVersion::V3,
@@ -232,19 +237,23 @@ fn collect_severity(severity: OsvSeverity, findings: &mut SeverityFindings) -> R
             if findings.ubuntu_priority.is_none() && !priority.is_empty() {
                 findings.ubuntu_priority = Some(priority.to_owned());
             }
-            return Ok(());
+            return;
         }
         // Severity types are an open list in OSV; an unknown one carries nothing
         // Kensa can use, and rejecting the record for it would lose the rest.
-        _ => return Ok(()),
+        _ => return,
     };
-    let vector =
-        parse_cvss_vector(&severity.score).map_err(|reason| format!("severity {}: {reason}", severity.kind))?;
+    let what = format!("severity {}", severity.kind);
+    let Some(vector) = valid_cvss_vector_or_note(&severity.score, &what, &mut findings.notes) else {
+        return;
+    };
     if vector.version != declared_version {
-        return Err(format!("severity type {} does not match its vector {:?}", severity.kind, vector.vector));
+        findings
+            .notes
+            .push(format!("{what}: the vector {:?} is of another CVSS version; the vector is left out", vector.vector));
+        return;
     }
     findings.cvss.push(vector);
-    Ok(())
 }
 
 fn convert_range(range: OsvRange) -> Result<AffectedRange, String> {

@@ -93,6 +93,7 @@ pub(crate) fn parse(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, Adviso
             distro_severity: None,
         }],
         source: "rubysec".to_owned(),
+        notes: Vec::new(),
         id,
     };
     validate_advisory(&advisory).map_err(|reason| AdvisoryError::invalid(path, reason))?;

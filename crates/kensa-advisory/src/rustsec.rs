@@ -18,7 +18,7 @@ use kensa_model::{Advisory, AffectedPackage, AffectedRange, Ecosystem};
 use serde::Deserialize;
 
 use crate::AdvisoryError;
-use crate::cvss::parse_cvss_vector;
+use crate::cvss::valid_cvss_vector_or_note;
 use crate::normalize::{dedupe_keep_order, normalize_aliases, validate_advisory};
 
 #[derive(Deserialize)]
@@ -104,10 +104,13 @@ pub(crate) fn parse(path: &str, contents: &[u8], toolchain: bool) -> Result<Vec<
         ));
     }
     let (summary, details) = split_title(document.markdown).map_err(invalid)?;
-    let cvss = match &front_matter.advisory.cvss {
-        Some(vector) => vec![parse_cvss_vector(vector).map_err(invalid)?],
-        None => Vec::new(),
-    };
+    let mut notes = Vec::new();
+    let cvss: Vec<_> = front_matter
+        .advisory
+        .cvss
+        .iter()
+        .filter_map(|vector| valid_cvss_vector_or_note(vector, "cvss", &mut notes))
+        .collect();
     let informational =
         front_matter.advisory.informational.map(|kind| kind.trim().to_owned()).filter(|kind| !kind.is_empty());
     let ecosystem_specific = match &front_matter.affected {
@@ -140,6 +143,7 @@ pub(crate) fn parse(path: &str, contents: &[u8], toolchain: bool) -> Result<Vec<
             distro_severity: None,
         }],
         source: "rustsec".to_owned(),
+        notes,
         id,
     };
     validate_advisory(&advisory).map_err(|reason| AdvisoryError::invalid(path, reason))?;

@@ -38,7 +38,7 @@
 use kensa_model::{Advisory, AffectedPackage, AffectedRange, CvssVector, Ecosystem, FixState, RangeEvent, RangeKind};
 
 use crate::AdvisoryError;
-use crate::cvss::parse_cvss_vector;
+use crate::cvss::valid_cvss_vector_or_note;
 use crate::debian_release::looks_like_debian_version;
 use crate::normalize::{dedupe_affected, dedupe_keep_order, normalize_aliases, validate_advisory};
 
@@ -194,6 +194,8 @@ struct Entry {
     /// `Priority_<package>` and `Priority_<package>_<release name>` overrides.
     package_priorities: Vec<(String, Option<String>, String)>,
     cvss: Vec<CvssVector>,
+    /// CVSS vectors left out, and why.
+    notes: Vec<String>,
     statuses: Vec<StatusLine>,
 }
 
@@ -252,7 +254,9 @@ fn read_continuation(block: Block, text: &str, entry: &mut Entry) -> Result<(), 
             let (_source, vector) =
                 text.split_once(": ").ok_or_else(|| format!("CVSS line {text:?} is not `source: vector`"))?;
             let vector = vector.split_whitespace().next().unwrap_or_default();
-            entry.cvss.push(parse_cvss_vector(vector)?);
+            if let Some(vector) = valid_cvss_vector_or_note(vector, "CVSS", &mut entry.notes) {
+                entry.cvss.push(vector);
+            }
         }
         Block::Ignored => {}
     }
@@ -372,6 +376,7 @@ fn build_advisory(entry: Entry) -> Result<Advisory, String> {
         informational: None,
         affected: dedupe_affected(affected),
         source: "ubuntu-cve-tracker".to_owned(),
+        notes: entry.notes,
         id,
     })
 }

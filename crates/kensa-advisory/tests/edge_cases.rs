@@ -120,14 +120,22 @@ fn osv_malformed_events_are_invalid() {
 
 /// A missing id and a CVSS vector that contradicts its declared type are rejected.
 #[test]
-fn osv_missing_id_and_mismatched_cvss_are_invalid() {
+fn osv_missing_id_is_invalid_and_bad_cvss_is_left_out_with_a_note() {
     let without_id = osv_json(NPM_LODASH, "").replace(r#""id": "TEST-2024-0001", "#, r#""aliases": [], "#);
     assert_invalid("a.json", &without_id, "missing field `id`");
+    // A vector of another version than its type says, and an incomplete one:
+    // each is left out with a note, the advisory (and its ranges) kept.
     let mismatched = osv_json(
         NPM_LODASH,
-        r#""severity": [{"type": "CVSS_V3", "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}],"#,
+        r#""severity": [{"type": "CVSS_V3", "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"},
+                        {"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/C:H/I:H/A:H"}],"#,
     );
-    assert_invalid("a.json", &mismatched, "does not match its vector");
+    let advisories = parse_file("a.json", mismatched.as_bytes()).unwrap();
+    assert!(advisories[0].cvss.is_empty());
+    assert!(!advisories[0].affected.is_empty());
+    assert_eq!(advisories[0].notes.len(), 2, "{:?}", advisories[0].notes);
+    assert!(advisories[0].notes[0].contains("another CVSS version"), "{:?}", advisories[0].notes);
+    assert!(advisories[0].notes[1].contains("missing mandatory CVSSv3 base metric S"), "{:?}", advisories[0].notes);
 }
 
 /// Aliases are sorted and de-duplicated, never contain the id, and `related`

@@ -186,7 +186,6 @@ fn malformed_entries_are_invalid() {
         (format!("{MINIMAL}bionic_foo: fixed (1.0)\n"), "unknown status \"fixed\""),
         (format!("{MINIMAL}bionic_foo: released\n"), "without the version"),
         (format!("{MINIMAL}bionic_foo: released (soon)\n"), "not a Debian version"),
-        (format!("{MINIMAL}CVSS:\n nvd: CVSS:3.1/AV:N/AC\n"), "CVSS"),
         (format!("{MINIMAL}this line has no colon\n"), "neither `Field: value`"),
         (" indented first\nCandidate: CVE-2020-1234\nPublicDate: 2020-01-02\n".to_owned(), "outside any field"),
         (MINIMAL.replace("CVE-2020-1234", "CVE-20-x") + "bionic_foo: needed\n", "is not a CVE id"),
@@ -196,6 +195,10 @@ fn malformed_entries_are_invalid() {
         let reason = invalid_reason(&text);
         assert!(reason.contains(expected), "{reason:?} should mention {expected:?}");
     }
+    // A malformed CVSS vector costs only the vector, with a note.
+    let advisories = parse_text(&format!("{MINIMAL}CVSS:\n nvd: CVSS:3.1/AV:N/AC\nbionic_foo: needed\n")).unwrap();
+    assert!(advisories[0].cvss.is_empty());
+    assert!(advisories[0].notes[0].contains("CVSS:3.1/AV:N/AC"), "{:?}", advisories[0].notes);
 }
 
 /// Edge cases of the format: release-specific priorities beat package ones,

@@ -902,6 +902,7 @@ fn build_database(from: &Path, path: &Path, verbose: bool) -> Result<ExitCode> {
             writeln!(stderr, "  {}: {}", rejected.path, rejected.reason)?;
         }
     }
+    write_kept_with_notes(&mut stderr, &report.notes, verbose)?;
     if !report.skipped.is_empty() {
         writeln!(stderr, "skipped {} files that are not advisories Kensa reads:", report.skipped.len())?;
         if verbose {
@@ -925,6 +926,23 @@ fn build_database(from: &Path, path: &Path, verbose: bool) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Records kept with a part left out (malformed CVSS vectors): the first
+/// ten, or all of them with `--verbose`.
+fn write_kept_with_notes(stderr: &mut dyn Write, notes: &[kensa_db::SkippedFile], verbose: bool) -> Result<()> {
+    if notes.is_empty() {
+        return Ok(());
+    }
+    writeln!(stderr, "{} records kept with a part left out:", notes.len())?;
+    let shown = if verbose { notes.len() } else { 10 };
+    for note in notes.iter().take(shown) {
+        writeln!(stderr, "  {}: {}", note.path, note.reason)?;
+    }
+    if notes.len() > shown {
+        writeln!(stderr, "  … {} more (--verbose lists all)", notes.len() - shown)?;
+    }
+    Ok(())
 }
 
 fn show_advisories(path: &Path, id: Option<&str>, package: Option<&str>) -> Result<ExitCode> {
@@ -974,6 +992,7 @@ fn update_database(path: &Path, options: &kensa_update::UpdateOptions) -> Result
     for rejected in &report.rejected {
         writeln!(stderr, "  malformed record left out: {}: {}", rejected.path, rejected.reason)?;
     }
+    write_kept_with_notes(&mut stderr, &report.notes, false)?;
     writeln!(
         stderr,
         "{} {}: {} advisories added, {} replaced; {} requests, {} bytes, {:.1}s",

@@ -379,3 +379,53 @@ fn severity_filter_keeps_only_the_listed_severities() {
     assert_eq!(filtered["findings"].as_array().unwrap().len(), count(&all, &["CRITICAL", "HIGH"]));
     assert!(count(&all, &["MEDIUM", "LOW"]) > 0 && count(&filtered, &["MEDIUM", "LOW", "UNKNOWN"]) == 0);
 }
+
+/// A malformed CVSS vector (hand-made record: a v3.1 vector with the unknown
+/// attack vector `Q`, beside a valid v2 one) costs only the vector: `db
+/// build` keeps the advisory and names the vector and why, the finding takes
+/// its severity from the next source (GitHub's rating) and the scan reports
+/// the dropped vector as a diagnostic.
+#[test]
+fn malformed_cvss_vectors_are_dropped_with_a_diagnostic() {
+    let directory = tempfile::tempdir().unwrap();
+    let feed = directory.path().join("feed");
+    std::fs::create_dir_all(&feed).unwrap();
+    std::fs::write(
+        feed.join("GHSA-test-cvss-0001.json"),
+        r#"{"schema_version": "1.6.0", "id": "GHSA-test-cvss-0001", "modified": "2026-01-01T00:00:00Z",
+            "summary": "record with a malformed vector",
+            "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"},
+                         {"type": "CVSS_V2", "score": "AV:N/AC:L/Au:N/C:P/I:P/A:P"}],
+            "database_specific": {"severity": "MODERATE"},
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "kensa-example"},
+                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.0"}]}]}]}"#,
+    )
+    .unwrap();
+    let database = directory.path().join("db.redb");
+    let build = kensa(&["db", "build", "--from", feed.to_str().unwrap(), "--db", database.to_str().unwrap()]);
+    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+    let stderr = String::from_utf8_lossy(&build.stderr);
+    assert!(
+        stderr.contains("1 records kept with a part left out")
+            && stderr.contains("GHSA-test-cvss-0001: severity CVSS_V3")
+            && stderr.contains("AV:Q"),
+        "{stderr}"
+    );
+    let project = directory.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(project.join("requirements.txt"), "kensa-example==1.0\n").unwrap();
+    let output =
+        kensa(&["scan", "fs", project.to_str().unwrap(), "--format", "json", "--db", database.to_str().unwrap()]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let finding = finding_for(&report, "kensa-example", "GHSA-test-cvss-0001");
+    // The valid v2 vector stays; the database rating outranks v2 (see kensa-score's assess).
+    assert_eq!(finding["severity"], "MEDIUM");
+    assert_eq!(finding["severity_source"], "database");
+    assert_eq!(finding["cvss"].as_array().unwrap().len(), 1, "{finding}");
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    assert!(
+        diagnostics.iter().any(|diagnostic| diagnostic["path"] == "kensa-example@1.0"
+            && diagnostic["message"].as_str().unwrap().contains("AV:Q")),
+        "{diagnostics:?}"
+    );
+}

@@ -54,6 +54,9 @@ pub struct BuildReport {
     pub skipped: Vec<SkippedFile>,
     /// Advisory files that are malformed.
     pub rejected: Vec<SkippedFile>,
+    /// Records kept with a part left out (a malformed CVSS vector): the file,
+    /// and the record's id with what was left out and why.
+    pub notes: Vec<SkippedFile>,
 }
 
 /// Builds a database at `output` from every advisory file under `input` (a
@@ -103,6 +106,10 @@ impl DatabaseBuilder {
         match kensa_advisory::parse_feed_file(path, contents) {
             Ok(kensa_advisory::FeedFile::Advisories(parsed)) => {
                 for advisory in parsed {
+                    for note in &advisory.notes {
+                        let reason = format!("{}: {note}", advisory.id);
+                        report.notes.push(SkippedFile { path: path.to_owned(), reason });
+                    }
                     keep_newest(&mut self.advisories, advisory, report);
                 }
             }
@@ -114,6 +121,10 @@ impl DatabaseBuilder {
             }
             Ok(kensa_advisory::FeedFile::Cvss(records)) => {
                 for record in records {
+                    for note in &record.notes {
+                        let reason = format!("{}: {note}", record.cve);
+                        report.notes.push(SkippedFile { path: path.to_owned(), reason });
+                    }
                     // Pages can overlap: the most recently modified record wins.
                     let newer =
                         self.cve_cvss.get(&record.cve).is_none_or(|held| record.last_modified >= held.last_modified);

@@ -8,7 +8,7 @@ use crate::DbError;
 
 /// Version of the on-disk layout and record encoding. Bump on any change to the
 /// tables or to the serde shape of [`Advisory`]: postcard is not self-describing.
-pub const DB_SCHEMA_VERSION: u32 = 2;
+pub const DB_SCHEMA_VERSION: u32 = 3;
 
 pub(crate) const META: TableDefinition<'_, &str, &str> = TableDefinition::new("meta");
 pub(crate) const PACKAGES: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("packages");

@@ -77,14 +77,15 @@ pub fn scheme_for(ecosystem: Ecosystem) -> VersionScheme {
     }
 }
 
-/// Something matching could not decide, for the report's diagnostics.
+/// Something matching could not decide, or a part a matched advisory lost
+/// when it was read (a malformed CVSS vector), for the report's diagnostics.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct MatchNote {
     /// The package concerned (`name@version`).
     pub package: String,
     /// The advisory concerned.
     pub advisory_id: String,
-    /// What could not be decided.
+    /// What could not be decided, or what was left out of the advisory.
     pub message: String,
 }
 
@@ -241,6 +242,16 @@ pub fn match_package(package: &Package, distro: Option<&Distro>, advisories: &[A
             }
         }
         if !evidence.is_empty() {
+            // What the record lost when it was read (a malformed CVSS vector)
+            // travels with the finding it yields: its severity may rest on a
+            // fallback because of it.
+            for note in &advisory.notes {
+                outcome.notes.push(MatchNote {
+                    package: format!("{}@{}", package.name, package.version),
+                    advisory_id: advisory.id.clone(),
+                    message: note.clone(),
+                });
+            }
             matched.push(Matched { advisory, evidence, fixed_versions, fix_state, distro_severity });
         }
     }

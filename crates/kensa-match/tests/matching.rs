@@ -24,6 +24,7 @@ fn advisory(id: &str, aliases: &[&str], affected: Vec<AffectedPackage>) -> Advis
         informational: None,
         affected,
         source: "test".to_owned(),
+        notes: Vec::new(),
     }
 }
 

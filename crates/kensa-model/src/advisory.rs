@@ -36,6 +36,10 @@ pub struct Advisory {
     pub affected: Vec<AffectedPackage>,
     /// Which feed this came from (`osv`, `rustsec`, `rubysec`, `friendsofphp`, …).
     pub source: String,
+    /// Problems in the record that did not stop it being used, each naming
+    /// what was left out and why (a malformed CVSS vector dropped, …):
+    /// reported when the database is built and on the findings it yields.
+    pub notes: Vec<String>,
 }
 
 impl Advisory {

@@ -55,6 +55,8 @@ pub struct CveCvss {
     pub vectors: Vec<CvssVector>,
     /// NVD's `lastModified` of the record.
     pub last_modified: Option<String>,
+    /// Vectors NVD published that are malformed, left out, and why.
+    pub notes: Vec<String>,
 }
 
 /// FIRST's Exploit Prediction Scoring System score of a CVE.

@@ -24,7 +24,34 @@ pub struct SeverityAssessment {
 
 /// The CVSS base score of a vector, or `None` when it does not parse.
 pub fn cvss_base_score(vector: &str) -> Option<f64> {
-    cvss::Cvss::from_str(vector.trim()).ok().map(|parsed| parsed.score())
+    checked_cvss_base_score(vector).ok()
+}
+
+/// The CVSS base score of a vector, or why it is not a valid vector (an
+/// unknown metric or value, a duplicated or missing mandatory metric, an
+/// unsupported version), in the words of the RustSec `cvss` crate that scores it.
+pub fn checked_cvss_base_score(vector: &str) -> Result<f64, String> {
+    let parsed = cvss::Cvss::from_str(vector.trim()).map_err(|error| error.to_string())?;
+    // The crate checks v2's and v4's mandatory metrics, but scores a v3 vector
+    // missing a base metric as if it were there at its lowest: such a vector
+    // is incomplete (CVSS v3.1 specification, section 6), not a lower score.
+    if let cvss::Cvss::CvssV30(v3) | cvss::Cvss::CvssV31(v3) = &parsed {
+        let base = [
+            ("AV", v3.av.is_some()),
+            ("AC", v3.ac.is_some()),
+            ("PR", v3.pr.is_some()),
+            ("UI", v3.ui.is_some()),
+            ("S", v3.s.is_some()),
+            ("C", v3.c.is_some()),
+            ("I", v3.i.is_some()),
+            ("A", v3.a.is_some()),
+        ];
+        let missing: Vec<&str> = base.iter().filter(|(_, present)| !present).map(|(name, _)| *name).collect();
+        if !missing.is_empty() {
+            return Err(format!("missing mandatory CVSSv3 base metric {}", missing.join(", ")));
+        }
+    }
+    Ok(parsed.score())
 }
 
 /// Decides the severity of one advisory.

@@ -153,6 +153,8 @@ pub struct UpdateReport {
     pub replaced: u64,
     /// Downloaded records that are malformed (left out, named with the reason).
     pub rejected: Vec<SkippedFile>,
+    /// Downloaded records kept with a part left out (a malformed CVSS vector).
+    pub notes: Vec<SkippedFile>,
     /// HTTP requests made, retries included.
     pub requests: u64,
     /// Response bytes received.
@@ -702,6 +704,7 @@ pub fn update(database: &Path, options: &UpdateOptions) -> Result<UpdateReport, 
             report.rebuilt = true;
             report.added = built.advisories;
             report.rejected = built.rejected;
+            report.notes = built.notes;
         }
         Some(_) => {
             let parts = builder.into_parts();
@@ -717,6 +720,7 @@ pub fn update(database: &Path, options: &UpdateOptions) -> Result<UpdateReport, 
             report.added = applied.added;
             report.replaced = applied.replaced;
             report.rejected = parts.report.rejected;
+            report.notes = parts.report.notes;
         }
     }
     Ok(report)
