@@ -429,3 +429,89 @@ fn malformed_cvss_vectors_are_dropped_with_a_diagnostic() {
         "{diagnostics:?}"
     );
 }
+
+/// The Kensa score of real exploited vulnerabilities, pinned by snapshot: the
+/// real PyPA, GHSA and CISA KEV records and one day's real EPSS list (the
+/// 2024-10-25 sample alone, since a database keeps one day's list), against a
+/// hand-made project that pins versions those advisories name — log4j-core
+/// 2.14.1 (CVE-2021-44228, KEV with ransomware use), spring-beans 5.3.17
+/// (Spring4Shell), salt 3000.1 and apache-airflow 1.10.10 (KEV, no CVSS in
+/// PyPA: scored from the rating band), nvflare 2.1.1 (EPSS 0.31 %, 71st
+/// percentile) — on an internet-facing resource.
+#[test]
+fn kensa_scores_of_real_exploited_findings() {
+    let directory = tempfile::tempdir().unwrap();
+    let feed = directory.path().join("feed");
+    for (relative, name) in [
+        ("ghsa/advisory-database/GHSA-jfh8-c2jp-5v3q.json", "GHSA-jfh8-c2jp-5v3q.json"),
+        ("ghsa/advisory-database/GHSA-36p3-wjmg-h94x.json", "GHSA-36p3-wjmg-h94x.json"),
+        ("pypa/vulns/salt/PYSEC-2020-102.yaml", "pypa/PYSEC-2020-102.yaml"),
+        ("pypa/vulns/salt/PYSEC-2020-103.yaml", "pypa/PYSEC-2020-103.yaml"),
+        ("pypa/vulns/salt/PYSEC-2020-104.yaml", "pypa/PYSEC-2020-104.yaml"),
+        ("pypa/vulns/apache-airflow/PYSEC-2020-14.yaml", "pypa/PYSEC-2020-14.yaml"),
+        ("pypa/vulns/nvflare/PYSEC-2022-257.yaml", "pypa/PYSEC-2022-257.yaml"),
+        ("cisa-kev/known_exploited_vulnerabilities.json", "cisa-kev/known_exploited_vulnerabilities.json"),
+        ("epss/epss-sample-2024-10-25.csv", "epss/epss-sample-2024-10-25.csv"),
+    ] {
+        let target = feed.join(name);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(shared(&format!("advisories/{relative}")), &target).unwrap();
+    }
+    let database = directory.path().join("db.redb");
+    let build = kensa(&["db", "build", "--from", feed.to_str().unwrap(), "--db", database.to_str().unwrap()]);
+    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+    let project = directory.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(project.join("requirements.txt"), "salt==3000.1\napache-airflow==1.10.10\nnvflare==2.1.1\n")
+        .unwrap();
+    std::fs::write(
+        project.join("gradle.lockfile"),
+        "# This is a Gradle generated file for dependency locking.\n\
+         org.apache.logging.log4j:log4j-core:2.14.1=runtimeClasspath\n\
+         org.springframework:spring-beans:5.3.17=runtimeClasspath\nempty=\n",
+    )
+    .unwrap();
+    let output = kensa(&[
+        "scan",
+        "fs",
+        project.to_str().unwrap(),
+        "--format",
+        "json",
+        "--exposure",
+        "internet",
+        "--db",
+        database.to_str().unwrap(),
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&output.stderr)));
+    let lines: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| {
+            let score = &finding["kensa_score"];
+            let steps: Vec<String> = score["adjustments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|step| {
+                    format!("    {:+.1} {}: {}", step["effect"].as_f64().unwrap(), step["factor"], step["reason"])
+                })
+                .collect();
+            format!(
+                "{} {} {} {} → {}\n{}",
+                finding["package"]["name"].as_str().unwrap(),
+                finding["package"]["version"].as_str().unwrap(),
+                finding["id"].as_str().unwrap(),
+                finding["severity"].as_str().unwrap(),
+                score["score"],
+                steps.join("\n")
+            )
+        })
+        .collect();
+    let exploited =
+        report["findings"].as_array().unwrap().iter().filter(|finding| !finding["known_exploited"].is_null());
+    assert_eq!(exploited.count(), 6, "log4j, spring-beans, three salt and one airflow CVE are in KEV");
+    assert!(lines.iter().any(|line| line.contains("CVE-2022-34668") && line.contains("epss")), "{lines:#?}");
+    insta::assert_snapshot!("kensa_scores_of_real_exploited_findings", lines.join("\n"));
+}

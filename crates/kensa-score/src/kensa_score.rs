@@ -36,6 +36,19 @@ fn network_attack_vector(finding: &Finding) -> Option<bool> {
         .map(|vector| vector.vector.split('/').any(|metric| metric == "AV:N"))
 }
 
+/// A percentile as an English ordinal, rounded: `71st`, `92nd`, `13th`, `100th`.
+fn ordinal(percentile: f64) -> String {
+    let whole = percentile.round().clamp(0.0, 100.0) as u32;
+    let suffix = match (whole % 10, whole % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{whole}{suffix}")
+}
+
 /// Scores one finding.
 pub fn kensa_score(finding: &Finding, exposure: Exposure) -> KensaScore {
     let mut adjustments = Vec::new();
@@ -48,11 +61,16 @@ pub fn kensa_score(finding: &Finding, exposure: Exposure) -> KensaScore {
         }
         None => {
             let base = severity_midpoint(finding.severity);
-            let reason = format!(
-                "no CVSS vector: the middle of the {} band ({} rating)",
-                finding.severity.as_str(),
-                finding.severity_source.replace('_', " ")
-            );
+            let reason = match finding.severity_source.as_str() {
+                "none" | "" => {
+                    format!("no CVSS vector and no rating: the middle of the {} band", finding.severity.as_str())
+                }
+                source => format!(
+                    "no CVSS vector: the middle of the {} band ({} rating)",
+                    finding.severity.as_str(),
+                    source.replace('_', " ")
+                ),
+            };
             adjustments.push(ScoreAdjustment { factor: "cvss".to_owned(), effect: base, reason });
             base
         }
@@ -80,8 +98,9 @@ pub fn kensa_score(finding: &Finding, exposure: Exposure) -> KensaScore {
         if epss.probability >= 0.1 {
             // Up to +2 for a certain exploitation forecast.
             let reason = format!(
-                "EPSS: {:.1} % probability of exploitation in the next 30 days ({percentile:.0}th percentile)",
-                epss.probability * 100.0
+                "EPSS: {:.1} % probability of exploitation in the next 30 days ({} percentile)",
+                epss.probability * 100.0,
+                ordinal(percentile)
             );
             adjust("epss", 2.0 * epss.probability, reason);
         } else if epss.percentile < 0.5 {
@@ -92,8 +111,9 @@ pub fn kensa_score(finding: &Finding, exposure: Exposure) -> KensaScore {
             adjust("epss", -0.5, reason);
         } else {
             let reason = format!(
-                "EPSS: {:.2} % probability of exploitation in the next 30 days ({percentile:.0}th percentile): no change",
-                epss.probability * 100.0
+                "EPSS: {:.2} % probability of exploitation in the next 30 days ({} percentile): no change",
+                epss.probability * 100.0,
+                ordinal(percentile)
             );
             adjust("epss", 0.0, reason);
         }
@@ -124,21 +144,39 @@ pub fn kensa_score(finding: &Finding, exposure: Exposure) -> KensaScore {
             0.0,
             "the attack needs local, adjacent or physical access: network exposure does not change it".to_owned(),
         ),
-        (Exposure::Internet, _) => {
+        (Exposure::Internet, Some(_)) => {
             adjust(
                 "exposure",
                 1.0,
                 "the resource is reachable from the internet and the attack works over the network".to_owned(),
             );
         }
+        // Without a vector nobody says how the attack is made: raising is the
+        // safe side when the resource faces the internet, lowering is not when
+        // it is isolated.
+        (Exposure::Internet, None) => {
+            adjust(
+                "exposure",
+                1.0,
+                "the resource is reachable from the internet; no CVSS vector says how the attack is made, so it is taken to work over the network".to_owned(),
+            );
+        }
         (Exposure::Internal, _) => {
             adjust("exposure", 0.0, "the resource is reachable from the internal network only".to_owned())
         }
-        (Exposure::Isolated, _) => {
+        (Exposure::Isolated, Some(_)) => {
             adjust(
                 "exposure",
                 -1.5,
                 "the resource has no network access, and the attack works over the network".to_owned(),
+            );
+        }
+        (Exposure::Isolated, None) => {
+            adjust(
+                "exposure",
+                0.0,
+                "the resource has no network access, but no CVSS vector says the attack needs the network: not lowered"
+                    .to_owned(),
             );
         }
     }
@@ -210,5 +248,26 @@ mod tests {
             Exposure::Isolated,
         );
         assert_eq!(isolated.score, 7.8);
+    }
+
+    #[test]
+    fn percentiles_read_as_ordinals() {
+        let read: Vec<String> = [71.2, 92.0, 3.0, 11.0, 12.4, 13.0, 21.0, 99.6, 100.0].map(ordinal).to_vec();
+        assert_eq!(read, ["71st", "92nd", "3rd", "11th", "12th", "13th", "21st", "100th", "100th"]);
+    }
+
+    /// With no vector the attack vector is unknown: an internet-facing
+    /// resource still takes the raise (the safe side), an isolated one is not
+    /// lowered on a guess, and neither reason claims a network attack.
+    #[test]
+    fn without_a_vector_exposure_raises_but_never_lowers() {
+        let internet = kensa_score(&finding(None, "HIGH", "fixed", serde_json::json!({})), Exposure::Internet);
+        let raised = internet.adjustments.iter().find(|adjustment| adjustment.factor == "exposure").unwrap();
+        assert_eq!(raised.effect, 1.0);
+        assert!(raised.reason.contains("no CVSS vector"), "{}", raised.reason);
+        let isolated = kensa_score(&finding(None, "HIGH", "fixed", serde_json::json!({})), Exposure::Isolated);
+        let kept = isolated.adjustments.iter().find(|adjustment| adjustment.factor == "exposure").unwrap();
+        assert_eq!(kept.effect, 0.0);
+        assert_eq!(isolated.score, internet.score - 1.0);
     }
 }
