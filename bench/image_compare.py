@@ -11,6 +11,9 @@ Packages are compared as (type, name, version) from purls (deb, pypi, npm, …).
 
 - Registry (when a reference is given): `kensa scan image REFERENCE`, the same
   image pulled from a registry on 127.0.0.1, against Kensa's scan of the layout.
+- Cold runs pass `--no-cache`; the cached rescans ("kensa cached", "registry
+  cached") pass a `--cache-dir` the warm-up run filled, against Trivy's own
+  layer cache on disk ("trivy cached", `--cache-dir`), likewise warmed up.
 
 Usage: image_compare.py KENSA_BINARY KENSA_DB IMAGE_DIR [RUNS] [REGISTRY_REFERENCE]
 """
@@ -78,27 +81,37 @@ def main():
     manifest = json.load(open(os.path.join(layout, "blobs", "sha256", manifest_digest)))
     blobs = [os.path.join(layout, "blobs", "sha256", layer["digest"].split(":")[1]) for layer in manifest["layers"]]
     work = tempfile.mkdtemp(prefix="kensa-image-bench-")
-    outputs = {name: os.path.join(work, f"{name}.json") for name in ("kensa", "trivy", "syft", "registry")}
+    outputs = {name: os.path.join(work, f"{name}.json".replace(" ", "-"))
+               for name in ("kensa", "kensa cached", "trivy", "syft", "registry", "registry cached")}
     gunzip = " && ".join(f"gzip -dc < {blob} > /dev/null" for blob in blobs)
     figures = {
         "gzip -dc": measure(gunzip, runs, shell=True),
         "kensa": measure([kensa, "scan", "image", f"oci-dir:{layout}", "--format", "json", "--db", database,
-                          "-o", outputs["kensa"]], runs),
+                          "--no-cache", "-o", outputs["kensa"]], runs),
+        "kensa cached": measure([kensa, "scan", "image", f"oci-dir:{layout}", "--format", "json", "--db", database,
+                                 "--cache-dir", os.path.join(work, "kensa-cache"), "-o", outputs["kensa cached"]], runs),
+        "trivy cached": measure(["trivy", "image", "--input", layout, "--cache-dir", os.path.join(work, "trivy-cache"),
+                                 "--format", "cyclonedx", "--offline-scan", "--skip-db-update", "--scanners", "", "-q",
+                                 "-o", os.path.join(work, "trivy-cached.json")], runs),
         "trivy": measure(["trivy", "image", "--input", layout, "--cache-backend", "memory", "--format", "cyclonedx",
                           "--offline-scan", "--skip-db-update", "--scanners", "", "-q", "-o", outputs["trivy"]], runs),
         "syft": measure(["syft", "scan", f"oci-dir:{layout}", "-q", "-o", f"cyclonedx-json={outputs['syft']}"], runs),
     }
     if registry_reference:
         figures["registry"] = measure([kensa, "scan", "image", registry_reference, "--format", "json", "--db", database,
-                                       "-o", outputs["registry"]], runs)
-    sets = {"kensa": kensa_packages(outputs["kensa"]), "trivy": cyclonedx_packages(outputs["trivy"]),
-            "syft": cyclonedx_packages(outputs["syft"])}
+                                       "--no-cache", "-o", outputs["registry"]], runs)
+        figures["registry cached"] = measure([kensa, "scan", "image", registry_reference, "--format", "json",
+                                              "--db", database, "--cache-dir", os.path.join(work, "registry-cache"),
+                                              "-o", outputs["registry cached"]], runs)
+    sets = {"kensa": kensa_packages(outputs["kensa"]), "kensa cached": kensa_packages(outputs["kensa cached"]),
+            "trivy": cyclonedx_packages(outputs["trivy"]), "syft": cyclonedx_packages(outputs["syft"])}
     if registry_reference:
         sets["registry"] = kensa_packages(outputs["registry"])
-    print(f"{'tool':<9} {'packages':>8} {'wall ms':>9} {'peak MiB':>9}")
+        sets["registry cached"] = kensa_packages(outputs["registry cached"])
+    print(f"{'tool':<15} {'packages':>8} {'wall ms':>9} {'peak MiB':>9}")
     for name, (wall, peak) in figures.items():
         count = len(sets[name]) if name in sets else ""
-        print(f"{name:<9} {count:>8} {wall * 1000:>9.1f} {peak / 1024:>9.1f}")
+        print(f"{name:<15} {count:>8} {wall * 1000:>9.1f} {peak / 1024:>9.1f}")
     kensa_wall, kensa_peak = figures["kensa"]
     print(f"\nkensa / gzip -dc: {kensa_wall / figures['gzip -dc'][0]:.2f} (target <= 1.2)")
     print(f"kensa / trivy wall: {kensa_wall / figures['trivy'][0]:.2f} (target <= 0.25)")
@@ -106,6 +119,13 @@ def main():
     if registry_reference:
         print(f"kensa registry pull-and-scan / layout scan: {figures['registry'][0] / kensa_wall:.2f} (target <= 1.5); "
               f"same package set: {sets['registry'] == sets['kensa']}")
+    print(f"kensa cached rescan / trivy cached rescan: {figures['kensa cached'][0] / figures['trivy cached'][0]:.2f}; "
+          f"kensa cached / kensa cold: {figures['kensa cached'][0] / kensa_wall:.2f}; "
+          f"same package set: {sets['kensa cached'] == sets['kensa']}")
+    if registry_reference:
+        print(f"kensa registry cached rescan / registry pull-and-scan: "
+              f"{figures['registry cached'][0] / figures['registry'][0]:.2f}; "
+              f"same package set: {sets['registry cached'] == sets['kensa']}")
     for other in ("trivy", "syft"):
         by_type = {}
         for key in sets["kensa"] | sets[other]:

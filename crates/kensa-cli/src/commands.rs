@@ -157,6 +157,14 @@ struct ImageSource {
     /// Speak plain HTTP to the registry (registries on this machine always get plain HTTP).
     #[arg(long)]
     plain_http: bool,
+    /// Where to cache what each layer holds, keyed by layer digest, so images
+    /// sharing layers are rescanned without downloading or reading them again
+    /// [default: `kensa/layers` in the per-user cache directory]. Safe to delete.
+    #[arg(long, env = "KENSA_CACHE_DIR", value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Read every layer, neither using nor filling the layer cache.
+    #[arg(long, env = "KENSA_NO_CACHE")]
+    no_cache: bool,
 }
 
 #[derive(Debug, Args)]
@@ -367,17 +375,32 @@ enum DbCommand {
     },
 }
 
+/// `kensa` in the per-user cache directory (`$XDG_CACHE_HOME`, else `~/.cache`).
+fn user_cache_directory() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|path| path.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .map(|cache| cache.join("kensa"))
+}
+
 /// The database path: `--db`, `KENSA_DB`, or the per-user cache directory.
 fn database_path(location: &DatabaseLocation) -> Result<PathBuf> {
     if let Some(path) = &location.db {
         return Ok(path.clone());
     }
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .filter(|path| path.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
-        .context("cannot find a cache directory (set --db, KENSA_DB, XDG_CACHE_HOME or HOME)")?;
-    Ok(cache.join("kensa").join("advisories.redb"))
+    let cache =
+        user_cache_directory().context("cannot find a cache directory (set --db, KENSA_DB, XDG_CACHE_HOME or HOME)")?;
+    Ok(cache.join("advisories.redb"))
+}
+
+/// Where image layers are cached: `--cache-dir`, else the per-user cache
+/// directory; none with `--no-cache` (or when there is no home to cache in).
+fn layer_cache_directory(source: &ImageSource) -> Option<PathBuf> {
+    if source.no_cache {
+        return None;
+    }
+    source.cache_dir.clone().or_else(user_cache_directory)
 }
 
 pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
@@ -539,6 +562,17 @@ impl kensa_source::Wanted for CatalogersWant<'_> {
     fn keep(&self, entry: &kensa_fs::FileEntry, contents: &[u8]) -> bool {
         kensa_catalog::wanted_contents(self.0, entry, contents)
     }
+
+    /// What the catalogers keep is decided by this very build: its version,
+    /// and the size and modification time of the executable, so a rebuilt
+    /// binary (whose catalogers may want other files, same version number or
+    /// not) never reads another build's cache entries.
+    fn cache_identity(&self) -> Option<String> {
+        let executable = std::env::current_exe().ok()?;
+        let metadata = std::fs::metadata(executable).ok()?;
+        let modified = metadata.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+        Some(format!("kensa {} {} {}", env!("CARGO_PKG_VERSION"), metadata.len(), modified.as_nanos()))
+    }
 }
 
 /// Reads an image, keeping in memory only the files some cataloger could
@@ -547,16 +581,19 @@ fn collect_image_inventory(source: &ImageSource) -> Result<Inventory> {
     let catalogers = kensa_catalog::all_catalogers();
     let wanted = CatalogersWant(&catalogers);
     let platform = source.platform.as_deref().map(kensa_source::Platform::parse).transpose()?;
+    let read_options =
+        kensa_source::ImageReadOptions { layer_cache: layer_cache_directory(source), ..Default::default() };
     let image = match (source.reference.as_deref(), source.input.as_deref()) {
         (_, Some(archive)) => {
             kensa_source::ImageFileSystem::from_docker_archive_for_platform(archive, platform.as_ref(), &wanted)
                 .with_context(|| format!("cannot scan image archive {}", archive.display()))?
         }
         (Some(reference), None) => match reference.strip_prefix("oci-dir:") {
-            Some(directory) => kensa_source::ImageFileSystem::from_oci_layout_for_platform(
+            Some(directory) => kensa_source::ImageFileSystem::from_oci_layout_with(
                 Path::new(directory),
                 platform.as_ref(),
                 &wanted,
+                &read_options,
             )
             .with_context(|| format!("cannot scan OCI image layout {directory}"))?,
             None => {
@@ -569,7 +606,7 @@ fn collect_image_inventory(source: &ImageSource) -> Result<Inventory> {
                     _ => None,
                 };
                 let options = kensa_source::RegistryOptions { platform, credentials, plain_http: source.plain_http };
-                kensa_source::ImageFileSystem::from_registry(reference, &options, &wanted)
+                kensa_source::ImageFileSystem::from_registry_with(reference, &options, &wanted, &read_options)
                     .with_context(|| format!("cannot scan image {reference}"))?
             }
         },

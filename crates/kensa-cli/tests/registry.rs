@@ -177,6 +177,9 @@ fn kensa_isolated(arguments: &[&str], environment: &[(&str, &str)]) -> Output {
     command
         .args(arguments)
         .env_remove("KENSA_DB")
+        .env_remove("KENSA_NO_CACHE")
+        // A layer cache of this run's own; tests that rescan from a cache pass --cache-dir.
+        .env("KENSA_CACHE_DIR", empty.path().join("cache"))
         .env_remove("KENSA_REGISTRY_USERNAME")
         .env_remove("KENSA_REGISTRY_PASSWORD")
         .env("DOCKER_CONFIG", empty.path())
@@ -433,6 +436,41 @@ fn altered_and_missing_blobs_are_caught() {
     std::fs::remove_file(&blob).unwrap();
     let stderr = scan_fails(&[&format!("{}/alpine:3.10", registry.host())], &[]);
     assert!(stderr.contains(&layer_digest) && stderr.contains("/blobs/"), "{stderr}");
+}
+
+/// The layer cache: a rescan with the same --cache-dir downloads no layer
+/// (it succeeds with the layer blob deleted from the registry's storage) and
+/// reports exactly what the first scan did; --no-cache reads the registry and
+/// so fails on the missing blob; the manifest is still fetched and verified
+/// every time (a tag moved to another image is seen).
+#[test]
+fn layer_cache_rescans_without_downloading_layers() {
+    if !tools_present(&[]) {
+        return;
+    }
+    let registry = Registry::start(Auth::Anonymous);
+    let work = tempfile::tempdir().unwrap();
+    let cache = work.path().join("cache");
+    let archive = plain_archive("alpine-3.10", work.path());
+    registry.push(&format!("docker-archive:{}", archive.display()), "alpine:3.10", &[]);
+    let reference = format!("{}/alpine:3.10", registry.host());
+    let cached = ["--cache-dir", cache.to_str().unwrap()];
+    let first = scan(&[&reference, cached[0], cached[1]], &[]);
+    assert!(!first["packages"].as_array().unwrap().is_empty());
+
+    let manifest = fetch_manifest(&registry, "alpine", "3.10");
+    let layer_digest = manifest["layers"][0]["digest"].as_str().unwrap().to_owned();
+    std::fs::remove_file(registry.blob_file(&layer_digest)).unwrap();
+    let second = scan(&[&reference, cached[0], cached[1]], &[]);
+    assert_eq!(second, first);
+    let stderr = scan_fails(&[&reference, cached[0], cached[1], "--no-cache"], &[]);
+    assert!(stderr.contains(&layer_digest), "{stderr}");
+
+    // The tag now names another image: its manifest is read, its layers downloaded.
+    let other = plain_archive("alpine-3.11", work.path());
+    registry.push(&format!("docker-archive:{}", other.display()), "alpine:3.10", &[]);
+    let moved = scan(&[&reference, cached[0], cached[1]], &[]);
+    assert_eq!(moved["resource"]["distro"]["version"].as_str().map(|version| &version[..4]), Some("3.11"));
 }
 
 /// The debootstrap bookworm rootfs (.ci/needs/os-rootfs.sh) pushed as a

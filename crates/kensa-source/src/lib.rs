@@ -18,6 +18,7 @@ mod archive;
 mod bundle;
 mod digest;
 mod layer;
+mod layer_cache;
 mod memory;
 mod merge;
 mod oci;
@@ -47,6 +48,13 @@ pub trait Wanted: Sync {
     fn keep(&self, _entry: &FileEntry, _contents: &[u8]) -> bool {
         true
     }
+
+    /// A name for these rules that changes whenever what they keep could
+    /// change, under which layers read with them may be cached
+    /// ([`ImageReadOptions::layer_cache`]); `None` (the default) never caches.
+    fn cache_identity(&self) -> Option<String> {
+        None
+    }
 }
 
 impl<F: Fn(&FileEntry) -> bool + Sync> Wanted for F {
@@ -68,6 +76,17 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits { file_size: 512 * 1024 * 1024, total_kept_bytes: 2 * 1024 * 1024 * 1024 }
     }
+}
+
+/// How images are read: memory limits, and where layers are cached.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageReadOptions {
+    /// Bounds on what the image may make this process hold.
+    pub limits: Limits,
+    /// A directory for the cache of per-layer contents, keyed by the layer
+    /// blob's digest (OCI layouts and registries), so images sharing layers
+    /// are rescanned without reading those layers again; `None`: no cache.
+    pub layer_cache: Option<std::path::PathBuf>,
 }
 
 /// Errors opening an image.
@@ -281,7 +300,7 @@ impl ImageFileSystem {
     /// Reads an OCI image layout directory (`oci-layout`, `index.json`,
     /// `blobs/`): the linux/amd64 image of its index, or its only image.
     pub fn from_oci_layout(directory: &std::path::Path, wanted: &dyn Wanted) -> Result<ImageFileSystem, SourceError> {
-        oci::read_oci_layout(directory, None, wanted, &Limits::default())
+        oci::read_oci_layout(directory, None, wanted, &ImageReadOptions::default())
     }
 
     /// Like [`ImageFileSystem::from_oci_layout`], taking `platform` from a
@@ -291,7 +310,18 @@ impl ImageFileSystem {
         platform: Option<&Platform>,
         wanted: &dyn Wanted,
     ) -> Result<ImageFileSystem, SourceError> {
-        oci::read_oci_layout(directory, platform, wanted, &Limits::default())
+        oci::read_oci_layout(directory, platform, wanted, &ImageReadOptions::default())
+    }
+
+    /// Like [`ImageFileSystem::from_oci_layout_for_platform`] with explicit
+    /// limits and layer cache.
+    pub fn from_oci_layout_with(
+        directory: &std::path::Path,
+        platform: Option<&Platform>,
+        wanted: &dyn Wanted,
+        options: &ImageReadOptions,
+    ) -> Result<ImageFileSystem, SourceError> {
+        oci::read_oci_layout(directory, platform, wanted, options)
     }
 
     /// Pulls an image from a registry (`registry/repository[:tag][@digest]`;
@@ -301,7 +331,18 @@ impl ImageFileSystem {
         options: &RegistryOptions,
         wanted: &dyn Wanted,
     ) -> Result<ImageFileSystem, SourceError> {
-        registry::read_registry_image(reference, options, wanted, &Limits::default())
+        registry::read_registry_image(reference, options, wanted, &ImageReadOptions::default())
+    }
+
+    /// Like [`ImageFileSystem::from_registry`] with explicit limits and layer
+    /// cache: layers the cache holds are not downloaded.
+    pub fn from_registry_with(
+        reference: &str,
+        options: &RegistryOptions,
+        wanted: &dyn Wanted,
+        read_options: &ImageReadOptions,
+    ) -> Result<ImageFileSystem, SourceError> {
+        registry::read_registry_image(reference, options, wanted, read_options)
     }
 
     /// The image's layers, bottom first.

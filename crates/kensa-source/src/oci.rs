@@ -21,8 +21,9 @@ use crate::archive::{
 };
 use crate::digest::{HashingReader, sha256_of, verify};
 use crate::layer::{DiffId, LayerChanges, decompressed_as, read_layer_pipelined};
+use crate::layer_cache::LayerCache;
 use crate::reference::Platform;
-use crate::{ImageFileSystem, Limits, Problem, SourceError, Wanted};
+use crate::{ImageFileSystem, ImageReadOptions, Limits, Problem, SourceError, Wanted};
 
 #[derive(Debug, Deserialize)]
 struct OciIndex {
@@ -344,12 +345,12 @@ fn read_layout(
     index_name: String,
     platform: Option<&Platform>,
     wanted: &dyn Wanted,
-    limits: &Limits,
+    options: &ImageReadOptions,
     problems: Vec<Problem>,
 ) -> Result<ImageFileSystem, SourceError> {
     let index: OciIndex = parse_json(index_bytes, &index_name, "OCI index")?;
     let descriptor = choose_manifest(index, &index_name, platform)?;
-    read_image(store, descriptor, platform, wanted, limits, problems)
+    read_image(store, descriptor, platform, wanted, options, problems)
 }
 
 fn is_index_bytes(bytes: &[u8]) -> bool {
@@ -367,7 +368,7 @@ pub(crate) fn read_image(
     mut descriptor: OciDescriptor,
     platform: Option<&Platform>,
     wanted: &dyn Wanted,
-    limits: &Limits,
+    options: &ImageReadOptions,
     mut problems: Vec<Problem>,
 ) -> Result<ImageFileSystem, SourceError> {
     let image_name = store.image_name();
@@ -400,7 +401,7 @@ pub(crate) fn read_image(
         });
     }
     let distributed: Vec<OciDescriptor> = distributed.into_iter().cloned().collect();
-    let mut read = store.layers(&distributed, wanted, limits, &kept_bytes).into_iter();
+    let mut read = read_layers_through_cache(store, &distributed, wanted, options, &kept_bytes)?.into_iter();
     let mut layers = Vec::with_capacity(digests.len());
     for (index, (descriptor, info)) in manifest.layers.iter().zip(layer_infos(&config, &digests)).enumerate() {
         if descriptor.is_foreign() {
@@ -418,17 +419,63 @@ pub(crate) fn read_image(
     Ok(ImageFileSystem::from_layers(image_name, layers, problems).with_details(details))
 }
 
+/// Every layer's changes, in order: from the layer cache when it holds the
+/// blob's digest (looked up only now, after the manifest naming the digest
+/// was verified), else read from the store and then cached.
+fn read_layers_through_cache(
+    store: &mut dyn BlobStore,
+    descriptors: &[OciDescriptor],
+    wanted: &dyn Wanted,
+    options: &ImageReadOptions,
+    kept_bytes: &std::sync::atomic::AtomicU64,
+) -> Result<Vec<Result<LayerChanges, SourceError>>, SourceError> {
+    let limits = &options.limits;
+    let cache = options.layer_cache.as_deref().and_then(|root| LayerCache::for_rules(root, wanted, limits));
+    let Some(cache) = cache else {
+        return Ok(store.layers(descriptors, wanted, limits, kept_bytes));
+    };
+    let image_name = store.image_name();
+    let mut cached = Vec::with_capacity(descriptors.len());
+    for descriptor in descriptors {
+        let layer_name = format!("{} of {image_name}", descriptor.digest);
+        cached.push(cache.load(&descriptor.digest, &layer_name, limits, kept_bytes)?);
+    }
+    let missing: Vec<OciDescriptor> = descriptors
+        .iter()
+        .zip(&cached)
+        .filter(|(_, hit)| hit.is_none())
+        .map(|(descriptor, _)| descriptor.clone())
+        .collect();
+    let mut fresh = store.layers(&missing, wanted, limits, kept_bytes).into_iter();
+    let mut results = Vec::with_capacity(descriptors.len());
+    for (descriptor, hit) in descriptors.iter().zip(cached) {
+        let result = match hit {
+            Some(changes) => Ok(changes),
+            None => fresh.next().unwrap_or_else(|| {
+                Err(SourceError::MissingBlob { image: image_name.clone(), blob: descriptor.digest.clone() })
+            }),
+        };
+        if let Ok(changes) = &result {
+            // A cache that cannot be written (read-only home, full disk) costs
+            // only the next scan's time, so it does not fail this one.
+            let _ = cache.store(&descriptor.digest, changes);
+        }
+        results.push(result);
+    }
+    Ok(results)
+}
+
 /// Reads an OCI image layout directory.
 pub(crate) fn read_oci_layout(
     directory: &Path,
     platform: Option<&Platform>,
     wanted: &dyn Wanted,
-    limits: &Limits,
+    options: &ImageReadOptions,
 ) -> Result<ImageFileSystem, SourceError> {
     let index_path = directory.join("index.json");
     let index_bytes = read_small(&index_path)?;
     let mut store = LayoutDirectory { directory };
-    read_layout(&mut store, &index_bytes, index_path.display().to_string(), platform, wanted, limits, Vec::new())
+    read_layout(&mut store, &index_bytes, index_path.display().to_string(), platform, wanted, options, Vec::new())
 }
 
 /// Resolves an OCI archive whose members `archive` has already read (layers
@@ -447,5 +494,5 @@ pub(crate) fn read_oci_archive(
     // The layers were filtered and counted against the limits as the archive
     // streamed by; resolving them here reads nothing more.
     let no_filter = |_: &kensa_fs::FileEntry| true;
-    read_layout(&mut store, &index_bytes, index_name, platform, &no_filter, &Limits::default(), problems)
+    read_layout(&mut store, &index_bytes, index_name, platform, &no_filter, &ImageReadOptions::default(), problems)
 }

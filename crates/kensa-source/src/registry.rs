@@ -27,7 +27,7 @@ use crate::digest::{sha256_of, verify};
 use crate::layer::LayerChanges;
 use crate::oci::{BlobStore, OciDescriptor, read_image, read_in_parallel, read_verified_layer};
 use crate::reference::{ImageReference, Platform};
-use crate::{ImageFileSystem, Limits, SourceError, Wanted};
+use crate::{ImageFileSystem, ImageReadOptions, Limits, SourceError, Wanted};
 
 /// What every manifest request accepts: indexes and image manifests, OCI and Docker.
 const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
@@ -549,14 +549,14 @@ pub(crate) fn read_registry_image(
     reference: &str,
     options: &RegistryOptions,
     wanted: &dyn Wanted,
-    limits: &Limits,
+    read_options: &ImageReadOptions,
 ) -> Result<ImageFileSystem, SourceError> {
     let reference = ImageReference::parse(reference)?;
     let client = RegistryClient::new(reference.clone(), options)?;
     let (bytes, media_type, digest) = client.manifest(reference.manifest_reference())?;
     let descriptor = OciDescriptor { media_type, digest: digest.clone(), platform: None, size: None, urls: Vec::new() };
     let mut store = RegistryStore { client, first_manifest: Some((digest.clone(), bytes)) };
-    let mut image = read_image(&mut store, descriptor, options.platform.as_ref(), wanted, limits, Vec::new())?;
+    let mut image = read_image(&mut store, descriptor, options.platform.as_ref(), wanted, read_options, Vec::new())?;
     image.details.tags = vec![reference.canonical()];
     image.details.repository_digest = Some(format!("{}/{}@{digest}", reference.registry, reference.repository));
     Ok(image)

@@ -825,3 +825,90 @@ fn gzip_without_crc_matches_the_full_decoder_and_refuses_damage() {
     reserved_flag[3] |= 0x80;
     assert!(inflate_without_crc(&reserved_flag).is_err());
 }
+
+/// Rules with a cache identity, keeping the alpine release and apk database.
+struct AlpineFiles;
+
+impl crate::Wanted for AlpineFiles {
+    fn wanted(&self, entry: &kensa_fs::FileEntry) -> bool {
+        entry.path == "etc/alpine-release" || entry.path == "lib/apk/db/installed"
+    }
+
+    fn cache_identity(&self) -> Option<String> {
+        Some("alpine-files-1".to_owned())
+    }
+}
+
+/// The layer cache: a second read of an OCI layout (the real alpine:3.10
+/// layer plus an upper layer) takes both layers from the cache — it still
+/// works with the layer blobs deleted — and gives the same files and layer
+/// attribution; a damaged entry is ignored and the layer read again; rules
+/// without an identity write nothing.
+#[test]
+fn layer_cache_serves_rescans_and_survives_damage() {
+    let alpine = real_alpine_layer();
+    let upper = layer_tar(&[Item::File("etc/alpine-release", b"3.10.99\n", 0o644)]);
+    let members =
+        oci_members(&[(GZIP_LAYER, gzip(&alpine), alpine.clone()), (GZIP_LAYER, gzip(&upper), upper.clone())]);
+    let layout = layout_directory(&members);
+    let cache = tempfile::tempdir().unwrap();
+    let options = crate::ImageReadOptions { layer_cache: Some(cache.path().to_path_buf()), ..Default::default() };
+    let read = || ImageFileSystem::from_oci_layout_with(layout.path(), None, &AlpineFiles, &options);
+    let first = read().unwrap();
+    assert_eq!(paths(&first), ["etc/alpine-release", "lib/apk/db/installed"]);
+    let entries: Vec<std::path::PathBuf> = walk_files(cache.path());
+    assert_eq!(entries.len(), 2, "{entries:?}");
+
+    let layer_blobs = [blob_member(&digest::sha256_of(&gzip(&alpine))), blob_member(&digest::sha256_of(&gzip(&upper)))];
+    let saved: Vec<Vec<u8>> = layer_blobs.iter().map(|name| std::fs::read(layout.path().join(name)).unwrap()).collect();
+    for name in &layer_blobs {
+        std::fs::remove_file(layout.path().join(name)).unwrap();
+    }
+    let second = read().unwrap();
+    assert_eq!(paths(&second), paths(&first));
+    assert_eq!(second.read("etc/alpine-release", 100).unwrap(), b"3.10.99\n");
+    assert_eq!(
+        second.read("lib/apk/db/installed", 1 << 20).unwrap(),
+        first.read("lib/apk/db/installed", 1 << 20).unwrap()
+    );
+    assert_eq!(second.layer_of("lib/apk/db/installed").unwrap().digest, digest::sha256_of(&alpine));
+    assert_eq!(second.earlier_versions("etc/alpine-release").len(), 1);
+
+    // A damaged entry is not believed: with the blob gone, the read fails for it.
+    let damaged = entries.iter().find(|path| std::fs::metadata(path).unwrap().len() > 1000).unwrap();
+    let mut bytes = std::fs::read(damaged).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(damaged, &bytes).unwrap();
+    assert!(matches!(read(), Err(SourceError::MissingBlob { .. })));
+    // With the blobs back, the layer is read again and its entry rewritten.
+    for (name, blob) in layer_blobs.iter().zip(&saved) {
+        std::fs::write(layout.path().join(name), blob).unwrap();
+    }
+    std::fs::remove_file(damaged).unwrap();
+    assert_eq!(paths(&read().unwrap()), paths(&first));
+    assert_eq!(walk_files(cache.path()).len(), 2);
+
+    // Rules without an identity (a closure) are never cached.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let anonymous = |entry: &kensa_fs::FileEntry| entry.path == "etc/alpine-release";
+    let options = crate::ImageReadOptions { layer_cache: Some(elsewhere.path().to_path_buf()), ..Default::default() };
+    ImageFileSystem::from_oci_layout_with(layout.path(), None, &anonymous, &options).unwrap();
+    assert!(walk_files(elsewhere.path()).is_empty());
+}
+
+fn walk_files(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(directory) = pending.pop() {
+        for entry in std::fs::read_dir(&directory).into_iter().flatten().flatten() {
+            if entry.file_type().unwrap().is_dir() {
+                pending.push(entry.path());
+            } else {
+                found.push(entry.path());
+            }
+        }
+    }
+    found.sort();
+    found
+}

@@ -55,9 +55,18 @@ pub(crate) fn debootstrap_rootfs() -> Option<PathBuf> {
     status.ancestors().nth(4).map(Path::to_path_buf)
 }
 
-/// Runs the `kensa` binary built for this test, ignoring any `KENSA_DB` of the caller.
+/// Runs the `kensa` binary built for this test, ignoring any `KENSA_DB` of
+/// the caller, with a layer cache of its own (fresh each run, so image scans
+/// fill a cache but never read one a test did not ask for).
 pub(crate) fn kensa(arguments: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kensa")).args(arguments).env_remove("KENSA_DB").output().unwrap()
+    let cache = tempfile::tempdir().unwrap();
+    Command::new(env!("CARGO_BIN_EXE_kensa"))
+        .args(arguments)
+        .env_remove("KENSA_DB")
+        .env_remove("KENSA_NO_CACHE")
+        .env("KENSA_CACHE_DIR", cache.path())
+        .output()
+        .unwrap()
 }
 
 /// Builds a database from a directory under ../shared/data into a new temporary directory.
