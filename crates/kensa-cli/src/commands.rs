@@ -154,9 +154,12 @@ struct ImageSource {
     /// Registry password or token.
     #[arg(long, env = "KENSA_REGISTRY_PASSWORD", hide_env_values = true, requires = "username")]
     password: Option<String>,
-    /// Speak plain HTTP to the registry (registries on this machine always get plain HTTP).
+    /// Speak plain HTTP to the registry (registries on this machine get plain HTTP unless --ca-file is given).
     #[arg(long)]
     plain_http: bool,
+    /// A PEM bundle of CA certificates to trust for the registry instead of the built-in roots (a registry behind an organisation's own CA).
+    #[arg(long, env = "KENSA_REGISTRY_CA_FILE", value_name = "PEM")]
+    ca_file: Option<PathBuf>,
     /// Where to cache what each layer holds, keyed by layer digest, so images
     /// sharing layers are rescanned without downloading or reading them again
     /// [default: `kensa/layers` in the per-user cache directory]. Safe to delete.
@@ -605,7 +608,12 @@ fn collect_image_inventory(source: &ImageSource) -> Result<Inventory> {
                     }
                     _ => None,
                 };
-                let options = kensa_source::RegistryOptions { platform, credentials, plain_http: source.plain_http };
+                let options = kensa_source::RegistryOptions {
+                    platform,
+                    credentials,
+                    plain_http: source.plain_http,
+                    ca_file: source.ca_file.clone(),
+                };
                 kensa_source::ImageFileSystem::from_registry_with(reference, &options, &wanted, &read_options)
                     .with_context(|| format!("cannot scan image {reference}"))?
             }

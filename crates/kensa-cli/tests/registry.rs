@@ -65,6 +65,9 @@ enum Auth {
     Basic,
     /// A token service: the registry challenges with Bearer.
     Token,
+    /// No credentials, but HTTPS with a certificate from a private CA, whose
+    /// certificate is `ca.pem` in the registry's directory.
+    AnonymousTls,
 }
 
 /// A running `docker-registry` (and token service), stopped on drop.
@@ -95,6 +98,21 @@ impl Registry {
         let mut token_server = None;
         let auth_section = match auth {
             Auth::Anonymous => String::new(),
+            Auth::AnonymousTls => {
+                let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/registry/tls_server.py");
+                let output = Command::new(common::python())
+                    .arg(script)
+                    .args(["--certificates-only", directory.path().to_str().unwrap()])
+                    .arg(directory.path().join("ca.pem"))
+                    .output()
+                    .unwrap();
+                assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+                format!(
+                    "  tls:\n    certificate: {}\n    key: {}\n",
+                    directory.path().join("chain.pem").display(),
+                    directory.path().join("key.pem").display()
+                )
+            }
             Auth::Basic => {
                 let output = Command::new("htpasswd").args(["-Bbn", USER, PASSWORD]).output().unwrap();
                 assert!(output.status.success());
@@ -471,6 +489,42 @@ fn layer_cache_rescans_without_downloading_layers() {
     registry.push(&format!("docker-archive:{}", other.display()), "alpine:3.10", &[]);
     let moved = scan(&[&reference, cached[0], cached[1]], &[]);
     assert_eq!(moved["resource"]["distro"]["version"].as_str().map(|version| &version[..4]), Some("3.11"));
+}
+
+/// A registry serving HTTPS with a certificate from a private CA (as behind
+/// a company's own CA): scanned with `--ca-file` naming that CA it works,
+/// and finds what the archive scan finds; without it (a registry on this
+/// machine is then spoken to in plain HTTP) and with another CA's bundle it
+/// fails clearly, naming the registry.
+#[test]
+fn registry_behind_a_private_ca() {
+    if !tools_present(&[]) {
+        return;
+    }
+    let registry = Registry::start(Auth::AnonymousTls);
+    let work = tempfile::tempdir().unwrap();
+    let archive = plain_archive("alpine-3.10", work.path());
+    registry.push(&format!("docker-archive:{}", archive.display()), "alpine:3.10", &[]);
+    let reference = format!("{}/alpine:3.10", registry.host());
+    let ca = registry.directory.path().join("ca.pem");
+    let report = scan(&[&reference, "--ca-file", ca.to_str().unwrap()], &[]);
+    let from_archive = scan(&["--input", archive.to_str().unwrap()], &[]);
+    assert_eq!(packages_and_findings(&report), packages_and_findings(&from_archive));
+
+    let stderr = scan_fails(&[&reference], &[]);
+    assert!(stderr.contains(&registry.host()), "{stderr}");
+    let other_ca = work.path().join("other-ca.pem");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/registry/tls_server.py");
+    let output = Command::new(common::python())
+        .arg(script)
+        .args(["--certificates-only", work.path().to_str().unwrap(), other_ca.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = scan_fails(&[&reference, "--ca-file", other_ca.to_str().unwrap()], &[]);
+    assert!(stderr.contains(&registry.host()) && stderr.to_lowercase().contains("certificate"), "{stderr}");
+    let stderr = scan_fails(&[&reference, "--ca-file", work.path().join("missing.pem").to_str().unwrap()], &[]);
+    assert!(stderr.contains("missing.pem"), "{stderr}");
 }
 
 /// The debootstrap bookworm rootfs (.ci/needs/os-rootfs.sh) pushed as a

@@ -93,6 +93,9 @@ pub struct ImageReadOptions {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SourceError {
+    /// The HTTP client for a registry could not be set up (an unusable CA bundle).
+    #[error(transparent)]
+    Client(#[from] kensa_http::HttpConfigError),
     /// An I/O error on a file of the image.
     #[error("cannot {operation} {path}: {source}")]
     Io {

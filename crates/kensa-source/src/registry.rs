@@ -47,8 +47,12 @@ pub struct RegistryOptions {
     /// Credentials to use instead of those in Docker's or Podman's config.
     pub credentials: Option<Credentials>,
     /// Speak plain HTTP to a registry that is not on this machine (loopback
-    /// registries always get plain HTTP).
+    /// registries get plain HTTP unless a CA bundle is given).
     pub plain_http: bool,
+    /// A PEM bundle of CA certificates to trust instead of the built-in roots
+    /// (a registry behind an organisation's own CA). Given, it also means
+    /// HTTPS for a registry on this machine.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// A user name and password (or token) for a registry.
@@ -86,21 +90,18 @@ pub(crate) struct RegistryClient {
 
 impl RegistryClient {
     fn new(reference: ImageReference, options: &RegistryOptions) -> Result<RegistryClient, SourceError> {
-        let scheme = if options.plain_http || reference.is_loopback() { "http" } else { "https" };
+        let plain = options.plain_http || (reference.is_loopback() && options.ca_file.is_none());
+        let scheme = if plain { "http" } else { "https" };
         let base_url = format!("{scheme}://{}", reference.api_host());
         let secret = match &options.credentials {
             Some(credentials) => Some(Secret::Basic(credentials.clone())),
             None => configured_secret(&reference)?,
         };
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .user_agent(concat!("kensa/", env!("CARGO_PKG_VERSION")))
-            .timeout_connect(Some(Duration::from_secs(30)))
-            .timeout_recv_response(Some(Duration::from_secs(120)))
-            .timeout_recv_body(None)
-            .timeout_per_read(Some(Duration::from_secs(120)))
-            .build()
-            .new_agent();
+        let agent = kensa_http::agent(&kensa_http::ClientOptions {
+            ca_file: options.ca_file.clone(),
+            read_timeout: Duration::from_secs(120),
+            ..kensa_http::ClientOptions::default()
+        })?;
         Ok(RegistryClient { agent, base_url, reference, secret, authorization: Mutex::new(None) })
     }
 

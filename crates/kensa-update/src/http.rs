@@ -59,34 +59,14 @@ impl HttpClient {
     /// A client; `ca_file` (PEM) replaces the built-in root certificates, for
     /// mirrors behind a private CA.
     pub(crate) fn new(ca_file: Option<&std::path::Path>) -> Result<HttpClient, UpdateError> {
-        let mut tls = ureq::tls::TlsConfig::builder();
-        if let Some(path) = ca_file {
-            let io_error = |source| UpdateError::Io { operation: "read", path: path.display().to_string(), source };
-            let pem = std::fs::read(path).map_err(io_error)?;
-            let mut certificates = Vec::new();
-            for item in ureq::tls::parse_pem(&pem) {
-                match item {
-                    Ok(ureq::tls::PemItem::Certificate(certificate)) => certificates.push(certificate),
-                    Ok(_) => {}
-                    Err(error) => {
-                        return Err(io_error(std::io::Error::other(format!("not a PEM certificate bundle: {error}"))));
-                    }
-                }
-            }
-            if certificates.is_empty() {
-                return Err(io_error(std::io::Error::other("it holds no PEM certificate")));
-            }
-            tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&certificates));
-        }
-        let agent = ureq::Agent::config_builder()
-            .tls_config(tls.build())
-            .http_status_as_error(false)
-            .user_agent(concat!("kensa/", env!("CARGO_PKG_VERSION"), " (+https://github.com/kensa-security/kensa)"))
-            .timeout_connect(Some(Duration::from_secs(30)))
-            .timeout_recv_response(Some(Duration::from_secs(60)))
-            .timeout_per_read(Some(Duration::from_secs(60)))
-            .build()
-            .new_agent();
+        let options = kensa_http::ClientOptions {
+            ca_file: ca_file.map(std::path::Path::to_path_buf),
+            user_agent: concat!("kensa/", env!("CARGO_PKG_VERSION"), " (+https://github.com/kensa-security/kensa)")
+                .to_owned(),
+            connect_timeout: Duration::from_secs(30),
+            read_timeout: Duration::from_secs(60),
+        };
+        let agent = kensa_http::agent(&options)?;
         Ok(HttpClient {
             agent,
             progress: false,

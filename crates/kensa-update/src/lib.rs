@@ -197,6 +197,9 @@ pub enum UpdateError {
     /// Reading or writing the database failed.
     #[error(transparent)]
     Database(#[from] kensa_db::DbError),
+    /// The HTTP client could not be set up (an unusable CA bundle).
+    #[error(transparent)]
+    Client(#[from] kensa_http::HttpConfigError),
 }
 
 /// A path segment of a bucket URL: ecosystem names hold spaces and colons

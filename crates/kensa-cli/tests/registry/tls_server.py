@@ -4,7 +4,12 @@ certificate for 127.0.0.1 signed by a throwaway CA, whose certificate it
 writes to CA_PATH (what a company's private CA bundle would be). Prints the
 port on its first line of output.
 
+With --certificates-only it serves nothing: it writes the server's
+certificate and key into MATERIAL_DIRECTORY (chain.pem, key.pem) and the CA's
+to CA_PATH, for a server of the test's own (docker-registry) to use.
+
 Usage: tls_server.py DIRECTORY CA_PATH
+       tls_server.py --certificates-only MATERIAL_DIRECTORY CA_PATH
 """
 
 import datetime
@@ -45,15 +50,15 @@ def certificate(subject, issuer, public_key, signing_key, is_ca):
     return builder.sign(signing_key, hashes.SHA256())
 
 
-def main():
-    directory, ca_path = sys.argv[1], sys.argv[2]
+def write_material(ca_path, material):
+    """Writes a fresh CA to ca_path and a 127.0.0.1 certificate it signed
+    (chain.pem, key.pem) into material; returns their paths."""
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = certificate("kensa test CA", "kensa test CA", ca_key.public_key(), ca_key, True)
     server_key = ec.generate_private_key(ec.SECP256R1())
     server = certificate("127.0.0.1", "kensa test CA", server_key.public_key(), ca_key, False)
     with open(ca_path, "wb") as output:
         output.write(ca.public_bytes(serialization.Encoding.PEM))
-    material = tempfile.mkdtemp()
     chain_path = os.path.join(material, "chain.pem")
     key_path = os.path.join(material, "key.pem")
     with open(chain_path, "wb") as output:
@@ -61,6 +66,15 @@ def main():
     with open(key_path, "wb") as output:
         output.write(server_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                               serialization.NoEncryption()))
+    return chain_path, key_path
+
+
+def main():
+    if sys.argv[1] == "--certificates-only":
+        write_material(sys.argv[3], sys.argv[2])
+        return
+    directory, ca_path = sys.argv[1], sys.argv[2]
+    chain_path, key_path = write_material(ca_path, tempfile.mkdtemp())
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(chain_path, key_path)
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=directory)
