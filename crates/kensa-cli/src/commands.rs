@@ -787,14 +787,7 @@ fn warn_if_stale(database: &kensa_db::Database, max_days: u64) -> Result<()> {
 }
 
 fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options: &ScanOptions) -> Result<ExitCode> {
-    let mut outcome = kensa_match::match_inventory(inventory, database)?;
-    let exposure = options.exposure.exposure();
-    if exposure != kensa_model::Exposure::Unknown {
-        for finding in outcome.findings.iter_mut() {
-            finding.kensa_score = Some(kensa_score::kensa_score(finding, exposure));
-        }
-        kensa_match::sort_findings(&mut outcome.findings);
-    }
+    let mut outcome = kensa_match::match_inventory_with_exposure(inventory, database, options.exposure.exposure())?;
     if options.ignore_unfixed {
         outcome.findings.retain(|finding| finding.fix_state == kensa_model::FixState::Fixed);
     }

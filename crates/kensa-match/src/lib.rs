@@ -104,8 +104,19 @@ pub struct MatchOutcome {
     pub packages_without_release: usize,
 }
 
-/// Matches every package of an inventory.
+/// Matches every package of an inventory, scoring findings for a resource
+/// of unknown network exposure.
 pub fn match_inventory<L: AdvisoryLookup>(inventory: &Inventory, lookup: &L) -> Result<MatchOutcome, L::Error> {
+    match_inventory_with_exposure(inventory, lookup, kensa_model::Exposure::Unknown)
+}
+
+/// Matches every package of an inventory; the Kensa score of each finding
+/// (and so the order of findings) takes the resource's network `exposure`.
+pub fn match_inventory_with_exposure<L: AdvisoryLookup>(
+    inventory: &Inventory,
+    lookup: &L,
+    exposure: kensa_model::Exposure,
+) -> Result<MatchOutcome, L::Error> {
     let mut outcome = MatchOutcome::default();
     for package in &inventory.packages {
         let (lookup_name, _) = distro::lookup_key(package);
@@ -147,7 +158,7 @@ pub fn match_inventory<L: AdvisoryLookup>(inventory: &Inventory, lookup: &L) -> 
         }
     }
     for finding in outcome.findings.iter_mut().chain(outcome.warnings.iter_mut()) {
-        finding.kensa_score = Some(kensa_score::kensa_score(finding, kensa_model::Exposure::Unknown));
+        finding.kensa_score = Some(kensa_score::kensa_score(finding, exposure));
     }
     if outcome.packages_without_release > 0 {
         outcome.notes.push(MatchNote {
