@@ -38,6 +38,32 @@ enum Command {
         #[command(subcommand)]
         command: DbCommand,
     },
+    /// Manage the layer cache of image scans.
+    Cache {
+        #[command(subcommand)]
+        command: CacheCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CacheCommand {
+    /// Show how many layers the cache holds and its size.
+    Status {
+        #[command(flatten)]
+        location: CacheLocation,
+    },
+    /// Remove every cached layer (the advisory database is left alone).
+    Clean {
+        #[command(flatten)]
+        location: CacheLocation,
+    },
+}
+
+#[derive(Debug, Args)]
+struct CacheLocation {
+    /// The cache directory scans were given with --cache-dir [default: `kensa` in the per-user cache directory].
+    #[arg(long, env = "KENSA_CACHE_DIR", value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -397,6 +423,42 @@ fn database_path(location: &DatabaseLocation) -> Result<PathBuf> {
     Ok(cache.join("advisories.redb"))
 }
 
+/// Counts (and with `clean`, removes) the layer cache under `--cache-dir` or
+/// the per-user cache directory: only its `layers` directory, never the
+/// database beside it.
+fn cache_status(location: &CacheLocation, clean: bool) -> Result<ExitCode> {
+    let root = location
+        .cache_dir
+        .clone()
+        .or_else(user_cache_directory)
+        .context("cannot find a cache directory (set --cache-dir, KENSA_CACHE_DIR, XDG_CACHE_HOME or HOME)")?;
+    let layers = root.join("layers");
+    let (mut entries, mut bytes) = (0_u64, 0_u64);
+    let mut pending = vec![layers.clone()];
+    while let Some(directory) = pending.pop() {
+        let Ok(listing) = std::fs::read_dir(&directory) else { continue };
+        for entry in listing.flatten() {
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() => pending.push(entry.path()),
+                Ok(_) => {
+                    entries += 1;
+                    bytes += entry.metadata().map_or(0, |metadata| metadata.len());
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    let size = format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0));
+    let mut stdout = std::io::stdout().lock();
+    if clean && layers.exists() {
+        std::fs::remove_dir_all(&layers).with_context(|| format!("cannot remove {}", layers.display()))?;
+        writeln!(stdout, "removed {entries} cached layers ({size}) from {}", layers.display())?;
+    } else {
+        writeln!(stdout, "{}: {entries} cached layers, {size}", layers.display())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Where image layers are cached: `--cache-dir`, else the per-user cache
 /// directory; none with `--no-cache` (or when there is no home to cache in).
 fn layer_cache_directory(source: &ImageSource) -> Option<PathBuf> {
@@ -532,6 +594,8 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Cache { command: CacheCommand::Status { location } } => cache_status(&location, false),
+        Command::Cache { command: CacheCommand::Clean { location } } => cache_status(&location, true),
         Command::Db { command: DbCommand::Status { database } } => database_status(&database_path(&database)?),
         Command::Db { command: DbCommand::Show { id, package, database } } => {
             show_advisories(&database_path(&database)?, id.as_deref(), package.as_deref())

@@ -282,3 +282,50 @@ fn image_inventory_round_trips_through_scan_inventory() {
     assert!(!direct["packages"].as_array().unwrap().is_empty());
     assert_eq!(stored["resource"]["image"]["tags"][0], "alpine:3.11");
 }
+
+/// The layer cache from the command line: an OCI layout holding the real
+/// alpine:3.10 apk database scans the same from the cache (with the layer
+/// blob gone, so the cache was used), `kensa cache status` counts the entry,
+/// `kensa cache clean` removes it and leaves a database beside it alone.
+#[test]
+fn layer_cache_status_and_clean() {
+    let base = layer_tars(&shared("targets/images/docker-save/alpine-3.10.tar.gz")).remove(0);
+    let files = ["lib/apk/db/installed", "etc/alpine-release", "etc/os-release"]
+        .map(|path| (path.to_owned(), file_in_layer(&base, path).into_bytes(), 0o644))
+        .to_vec();
+    let layout = tempfile::tempdir().unwrap();
+    common::write_oci_layout(
+        layout.path(),
+        &[common::TestImage { os: "linux".to_owned(), architecture: "amd64".to_owned(), variant: None, files }],
+    );
+    let cache = tempfile::tempdir().unwrap();
+    std::fs::write(cache.path().join("advisories.redb"), b"not touched").unwrap();
+    let reference = format!("oci-dir:{}", layout.path().display());
+    let cached = ["--cache-dir", cache.path().to_str().unwrap()];
+    let first = scan_image(&[&reference, cached[0], cached[1]]);
+    assert!(!first["findings"].as_array().unwrap().is_empty() || !first["packages"].as_array().unwrap().is_empty());
+
+    let status = kensa(&["cache", "status", cached[0], cached[1]]);
+    assert!(String::from_utf8_lossy(&status.stdout).contains(": 1 cached layers"), "{status:?}");
+    let manifest_blobs = std::fs::read_dir(layout.path().join("blobs/sha256")).unwrap();
+    let layer_blob = manifest_blobs
+        .flatten()
+        .map(|entry| entry.path())
+        .find(|path| {
+            tar::Archive::new(std::fs::File::open(path).unwrap()).entries().is_ok_and(|mut entries| {
+                entries.next().is_some_and(|entry| {
+                    entry.is_ok_and(|entry| entry.path().is_ok_and(|path| path.starts_with("lib")))
+                })
+            })
+        })
+        .unwrap();
+    std::fs::remove_file(&layer_blob).unwrap();
+    assert_eq!(scan_image(&[&reference, cached[0], cached[1]]), first);
+
+    let clean = kensa(&["cache", "clean", cached[0], cached[1]]);
+    assert!(String::from_utf8_lossy(&clean.stdout).contains("removed 1 cached layers"), "{clean:?}");
+    assert!(!cache.path().join("layers").exists());
+    assert_eq!(std::fs::read(cache.path().join("advisories.redb")).unwrap(), b"not touched");
+    let output = kensa(&["scan", "image", &reference, cached[0], cached[1], "--db", database().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "the layer is gone and no longer cached");
+}
