@@ -898,18 +898,12 @@ fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options:
             let target = kensa_report::AsffTarget {
                 account_id: options.aws_account_id.clone(),
                 region: options.aws_region.clone(),
-                created_at: rfc3339_now(),
+                created_at: rfc3339(report_time_milliseconds() / 1000),
             };
             kensa_report::write_asff(&report, &target, &mut writer)
         }
-        Format::Spdx => kensa_report::write_spdx(&report, &rfc3339_now(), &mut writer),
-        Format::Ocsf => {
-            let milliseconds = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
-                .unwrap_or(0);
-            kensa_report::write_ocsf(&report, milliseconds, &mut writer)
-        }
+        Format::Spdx => kensa_report::write_spdx(&report, &rfc3339(report_time_milliseconds() / 1000), &mut writer),
+        Format::Ocsf => kensa_report::write_ocsf(&report, report_time_milliseconds(), &mut writer),
     }
     .and_then(|()| writer.flush())
     .context("cannot write report")?;
@@ -949,9 +943,25 @@ fn apply_policy(options: &ScanOptions, findings: &mut [kensa_model::Finding]) ->
     Ok(())
 }
 
-/// Now, as `YYYY-MM-DDTHH:MM:SSZ`.
-fn rfc3339_now() -> String {
-    format!("{}Z", kensa_update::format_utc(unix_now()).get(..19).unwrap_or_default())
+/// Seconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ`.
+fn rfc3339(seconds: u64) -> String {
+    let seconds = i64::try_from(seconds).unwrap_or(i64::MAX);
+    format!("{}Z", kensa_update::format_utc(seconds).get(..19).unwrap_or_default())
+}
+
+/// The time reports that need one are stamped with (SPDX's creation time,
+/// ASFF's and OCSF's event times), in milliseconds since the Unix epoch:
+/// `SOURCE_DATE_EPOCH` (seconds) when set, as reproducible builds expect, so
+/// those outputs too can be byte-identical between runs; else now.
+fn report_time_milliseconds() -> u64 {
+    let pinned = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|text| text.trim().parse::<u64>().ok());
+    match pinned {
+        Some(seconds) => seconds.saturating_mul(1000),
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
+            .unwrap_or(0),
+    }
 }
 
 /// Seconds since the Unix epoch, now.

@@ -420,3 +420,37 @@ fn spdx_tag_value_written_by_spdx_tools_round_trips() {
         .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&from_tag_value.stderr)));
     assert_eq!(finding_keys(&from_tag_value), finding_keys(&direct));
 }
+
+/// With `SOURCE_DATE_EPOCH` set (reproducible builds' convention) the formats
+/// that must carry a time — SPDX's creation time, ASFF's and OCSF's event
+/// times — carry that one, so two scans write identical bytes.
+#[test]
+fn source_date_epoch_pins_report_times() {
+    let project = shared("targets/lockfiles/trivy-integration-repos/trivy-ci-test");
+    let directory = tempfile::tempdir().unwrap();
+    let database_path = database().to_str().unwrap().to_owned();
+    for (format, stamp) in
+        [("spdx", "2023-11-14T22:13:20Z"), ("asff", "2023-11-14T22:13:20Z"), ("ocsf", "1700000000000")]
+    {
+        let outputs: Vec<Vec<u8>> = (0..2)
+            .map(|run| {
+                if run == 1 {
+                    // The clock moves on between the two runs.
+                    std::thread::sleep(std::time::Duration::from_millis(1100));
+                }
+                let path = directory.path().join(format!("{format}-{run}.json"));
+                let status = Command::new(env!("CARGO_BIN_EXE_kensa"))
+                    .args(["scan", "fs", project.to_str().unwrap(), "--format", format, "--db", &database_path])
+                    .args(["-o", path.to_str().unwrap()])
+                    .env("SOURCE_DATE_EPOCH", "1700000000")
+                    .env_remove("KENSA_DB")
+                    .status()
+                    .unwrap();
+                assert!(status.code().is_some_and(|code| code < 2), "{format}");
+                std::fs::read(&path).unwrap()
+            })
+            .collect();
+        assert_eq!(outputs[0], outputs[1], "{format}");
+        assert!(String::from_utf8_lossy(&outputs[0]).contains(stamp), "{format} carries {stamp}");
+    }
+}
