@@ -45,6 +45,8 @@ pub(crate) enum FeedFormat {
     NvdCveApi,
     /// FIRST's EPSS scores, CSV (enrichment, not advisories).
     EpssCsv,
+    /// A yum/dnf repository's `updateinfo.xml` (Amazon Linux ALAS, Rocky, Alma errata).
+    YumUpdateInfo,
 }
 
 /// The path split into its components, for looking at the directories right
@@ -109,7 +111,13 @@ pub(crate) fn detect_format(path: &str, contents: &[u8]) -> Result<FeedFormat, A
             }
             Err(detect_csv(path, text))
         }
-        "xml" => Err(detect_xml(path, text)),
+        "xml" => {
+            let head: String = text.chars().take(4096).collect();
+            if head.contains("<updates") {
+                return Ok(FeedFormat::YumUpdateInfo);
+            }
+            Err(detect_xml(path, text))
+        }
         _ => detect_extensionless(path, &parts, text),
     }
 }
@@ -289,9 +297,6 @@ fn detect_xml(path: &str, text: &str) -> AdvisoryError {
     let head: String = text.chars().take(4096).collect();
     if head.contains("<oval_definitions") {
         return AdvisoryError::unsupported(path, "OVAL definitions: no parser here yet");
-    }
-    if head.contains("<updates") {
-        return AdvisoryError::unsupported(path, "yum updateinfo.xml: no parser here yet");
     }
     if head.contains("<rss") {
         return AdvisoryError::unsupported(path, "RSS feed of advisories: no parser here yet");

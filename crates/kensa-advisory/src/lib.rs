@@ -49,6 +49,7 @@ mod osv;
 mod rubysec;
 mod rustsec;
 mod ubuntu_cve_tracker;
+mod yum_updateinfo;
 
 use kensa_model::Advisory;
 
@@ -109,6 +110,17 @@ impl AdvisoryError {
             AdvisoryError::NotAnAdvisory { reason, .. }
             | AdvisoryError::Invalid { reason, .. }
             | AdvisoryError::Unsupported { reason, .. } => reason,
+        }
+    }
+
+    /// The same error about another path (a gzipped file's, for what was found inside it).
+    fn for_path(self, path: &str) -> AdvisoryError {
+        match self {
+            AdvisoryError::NotAnAdvisory { reason, .. } => {
+                AdvisoryError::NotAnAdvisory { path: path.to_owned(), reason }
+            }
+            AdvisoryError::Invalid { reason, .. } => AdvisoryError::Invalid { path: path.to_owned(), reason },
+            AdvisoryError::Unsupported { reason, .. } => AdvisoryError::Unsupported { path: path.to_owned(), reason },
         }
     }
 
@@ -175,6 +187,13 @@ pub enum FeedFile {
 
 /// Parses one feed file of any kind this crate reads: advisories or KEV.
 pub fn parse_feed_file(path: &str, contents: &[u8]) -> Result<FeedFile, AdvisoryError> {
+    // Repositories publish `updateinfo.xml.gz`: a gzipped feed is read as
+    // the file it holds (bounded), named without `.gz`.
+    if let (Some(inner_path), true) = (path.strip_suffix(".gz"), contents.starts_with(&[0x1f, 0x8b])) {
+        let inflated = gunzip_bounded(path, contents)?;
+        // Parsed under the inner name (which decides the format), reported under the file's own.
+        return parse_feed_file(inner_path, &inflated).map_err(|error| error.for_path(path));
+    }
     // A UTF-8 byte order mark is legal in text files but not in JSON or YAML.
     let contents = contents.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(contents);
     let advisories = match detect::detect_format(path, contents)? {
@@ -198,8 +217,26 @@ pub fn parse_feed_file(path: &str, contents: &[u8]) -> Result<FeedFile, Advisory
             debian_advisory_list::parse(path, contents).map(|parse| parse.advisories)
         }
         detect::FeedFormat::UbuntuCveTracker => ubuntu_cve_tracker::parse(path, contents),
+        detect::FeedFormat::YumUpdateInfo => yum_updateinfo::parse(path, contents),
     };
     advisories.map(FeedFile::Advisories)
+}
+
+/// The largest feed file a gzip member may expand to (Amazon Linux 2's
+/// `updateinfo.xml` is tens of megabytes; this leaves room and stops bombs).
+const GUNZIP_LIMIT: u64 = 1 << 30;
+
+fn gunzip_bounded(path: &str, contents: &[u8]) -> Result<Vec<u8>, AdvisoryError> {
+    use std::io::Read as _;
+    let mut inflated = Vec::new();
+    flate2::read::MultiGzDecoder::new(contents)
+        .take(GUNZIP_LIMIT + 1)
+        .read_to_end(&mut inflated)
+        .map_err(|error| AdvisoryError::invalid(path, format!("not a readable gzip file: {error}")))?;
+    if inflated.len() as u64 > GUNZIP_LIMIT {
+        return Err(AdvisoryError::invalid(path, format!("expands to more than {GUNZIP_LIMIT} bytes")));
+    }
+    Ok(inflated)
 }
 
 /// What a Debian security tracker file gave: the advisories, and every entry

@@ -538,3 +538,102 @@ fn snapshots_of_distro_records() {
     let (path, contents) = read("cisa-kev/known_exploited_vulnerabilities.json");
     insta::assert_json_snapshot!("kev_first_entry", parse_known_exploited(&path, &contents).unwrap()[0]);
 }
+
+/// Amazon Linux's `updateinfo.xml.gz` (real ALAS samples of AL2, AL2022 and
+/// AL2023, read gzipped as repositories publish them): one advisory per
+/// security erratum, its CVE references as aliases, its severity as the
+/// distribution's rating, every package fixed at its listed build
+/// (`epoch:version-release`, epoch only when not 0), the release from the
+/// collection; a truncated file is an error naming the file and the byte.
+#[test]
+fn amazon_linux_updateinfo_field_by_field() {
+    let two = parse_all("distro-samples/amazon/updateinfo/updateinfo_2_items.xml.gz");
+    assert_eq!(
+        two.iter().map(|advisory| advisory.id.as_str()).collect::<Vec<_>>(),
+        ["ALAS2-2018-942", "ALAS2-2018-949"]
+    );
+    let qemu = find(&two, "ALAS2-2018-942");
+    assert_eq!(qemu.aliases, ["CVE-2017-5715"]);
+    assert_eq!(qemu.database_severity, Some(kensa_model::Severity::High));
+    assert_eq!(qemu.published.as_deref(), Some("2018-02-07T18:49:00Z"));
+    let qemu_img = qemu.affected.iter().find(|affected| affected.name == "qemu-img").unwrap();
+    assert_eq!(qemu_img.ecosystem, Ecosystem::AmazonLinux);
+    assert_eq!(qemu_img.release.as_deref(), Some("2"));
+    assert_eq!(qemu_img.ranges, fixed_range("10:1.5.3-141.amzn2.5.3"));
+    assert_eq!(qemu_img.fix_state, Some(FixState::Fixed));
+    assert_eq!(qemu_img.distro_severity.as_deref(), Some("important"));
+    let java = find(&two, "ALAS2-2018-949");
+    assert_eq!(java.aliases.len(), 15, "{:?}", java.aliases);
+    assert!(java.affected.iter().any(|affected| affected.name == "java-1.8.0-openjdk-headless"));
+
+    let kernel = parse_all("distro-samples/amazon/updateinfo/updateinfo_1_item.xml.gz");
+    assert_eq!(kernel.len(), 1);
+    assert_eq!(kernel[0].database_severity, Some(kensa_model::Severity::Critical));
+    for (file, id, release) in [
+        ("updateinfo_AL2022.xml.gz", "ALAS2022-2021-001", "2022"),
+        ("updateinfo_AL2023.xml.gz", "ALAS2023-2023-001", "2023"),
+    ] {
+        let advisories = parse_all(&format!("distro-samples/amazon/updateinfo/{file}"));
+        let advisory = find(&advisories, id);
+        assert!(advisory.aliases.iter().all(|alias| alias.starts_with("CVE-")) && !advisory.aliases.is_empty());
+        assert!(advisory.affected.iter().all(|affected| affected.release.as_deref() == Some(release)), "{file}");
+    }
+    let rsyslog = find(&parse_all("distro-samples/amazon/updateinfo/updateinfo_AL2023.xml.gz"), "ALAS2023-2023-001")
+        .affected
+        .iter()
+        .find(|affected| affected.name == "rsyslog")
+        .unwrap()
+        .ranges
+        .clone();
+    assert_eq!(rsyslog, fixed_range("8.2204.0-3.amzn2023.0.2"));
+
+    let (path, contents) = read("distro-samples/amazon/updateinfo/updateinfo_invalid.xml.gz");
+    let error = parse_file(&path, &contents).unwrap_err();
+    assert!(matches!(error, AdvisoryError::Invalid { .. }), "{error}");
+    assert!(error.to_string().contains("updateinfo_invalid.xml.gz") && error.to_string().contains("byte"), "{error}");
+}
+
+/// Rocky Linux's `updateinfo.xml`: security errata only (the bug-fix one is
+/// no advisory), the release from `<release>Rocky Linux 8</release>`.
+#[test]
+fn rocky_linux_updateinfo_security_errata_only() {
+    let advisories = parse_all("distro-samples/rocky/updateinfo/updateinfo.xml");
+    assert_eq!(advisories.len(), 3, "{:?}", advisories.iter().map(|advisory| &advisory.id).collect::<Vec<_>>());
+    assert!(advisories.iter().all(|advisory| advisory.id.starts_with("RLSA-")));
+    let lz4 = find(&advisories, "RLSA-2021:2575");
+    assert_eq!(lz4.aliases, ["CVE-2021-3520"]);
+    assert!(lz4.affected.iter().all(|affected| affected.ecosystem == Ecosystem::RockyLinux
+        && affected.release.as_deref() == Some("8")
+        && affected.distro_severity.as_deref() == Some("moderate")));
+}
+
+/// Hand-made edge cases: an erratum of an unknown distribution is refused
+/// by name; `<severity/>` and empty errata are handled; a package without a
+/// version is an error naming the erratum.
+#[test]
+fn updateinfo_edge_cases() {
+    let document = |updates: &str| format!("<?xml version=\"1.0\"?><updates>{updates}</updates>");
+    let fedora = document(
+        r#"<update type="security"><id>FEDORA-2024-1</id><pkglist><collection short="f40">
+           <package name="a" version="1" release="1.fc40" epoch="0" arch="noarch"/></collection></pkglist></update>"#,
+    );
+    let error = parse_file("updateinfo.xml", fedora.as_bytes()).unwrap_err();
+    assert!(error.to_string().contains("FEDORA-2024-1"), "{error}");
+    let quiet = document(
+        r#"<update type="security"><id>ALAS2-2099-1</id><severity/><title>t</title><pkglist><collection short="amazon-linux-2">
+           <package name="curl" version="8.3.0" release="1.amzn2.0.1" epoch="0" arch="x86_64"/>
+           <package name="curl" version="8.3.0" release="1.amzn2.0.1" epoch="0" arch="aarch64"/></collection></pkglist></update>
+           <update type="bugfix"><id>ALAS2-2099-2</id></update><update type="security"/>"#,
+    );
+    let advisories = parse_file("updateinfo.xml", quiet.as_bytes()).unwrap();
+    assert_eq!(advisories.len(), 1);
+    assert_eq!(advisories[0].summary, "t");
+    assert_eq!(advisories[0].affected.len(), 1, "one entry per package name, whatever the architectures");
+    assert_eq!(advisories[0].affected[0].distro_severity, None);
+    let no_version = document(
+        r#"<update type="security"><id>ALAS2-2099-3</id><pkglist><collection short="amazon-linux-2">
+           <package name="curl" release="1" epoch="0"/></collection></pkglist></update>"#,
+    );
+    let error = parse_file("updateinfo.xml", no_version.as_bytes()).unwrap_err();
+    assert!(error.to_string().contains("without version"), "{error}");
+}

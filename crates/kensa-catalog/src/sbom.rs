@@ -109,6 +109,7 @@ fn ecosystem_and_name(purl: &PackageUrl) -> Option<(Ecosystem, String)> {
             "suse" | "sles" => Ecosystem::Suse,
             "opensuse" => Ecosystem::OpenSuse,
             "mageia" => Ecosystem::Mageia,
+            "amzn" | "amazon" | "amazonlinux" => Ecosystem::AmazonLinux,
             _ => Ecosystem::Rpm,
         },
         _ => return None,

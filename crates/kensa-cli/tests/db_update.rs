@@ -680,14 +680,24 @@ fn native_feeds_by_url() {
         "debian/tracker/data/json".to_owned(),
         std::fs::read(shared("advisories/distro-samples/debian/tracker-json-sample.json")).unwrap(),
     );
+    // Amazon Linux publishes ALAS as its repositories' gzipped updateinfo.xml.
+    files.insert(
+        "al2/core/2.0/x86_64/repodata/updateinfo.xml.gz".to_owned(),
+        std::fs::read(shared("advisories/distro-samples/amazon/updateinfo/updateinfo_2_items.xml.gz")).unwrap(),
+    );
     files.insert("not-a-feed.json".to_owned(), b"{\"hello\": \"world\"}".to_vec());
     let server = FeedServer::start(files.clone());
     let directory = tempfile::tempdir().unwrap();
     let database = directory.path().join("kensa.redb");
-    let feeds: Vec<String> = ["alpine/v3.10/main.json", "alpine/v3.10/community.json", "debian/tracker/data/json"]
-        .iter()
-        .map(|path| format!("{}/{path}", server.url()))
-        .collect();
+    let feeds: Vec<String> = [
+        "alpine/v3.10/main.json",
+        "alpine/v3.10/community.json",
+        "debian/tracker/data/json",
+        "al2/core/2.0/x86_64/repodata/updateinfo.xml.gz",
+    ]
+    .iter()
+    .map(|path| format!("{}/{path}", server.url()))
+    .collect();
     let mut arguments = vec!["--no-epss", "--no-kev", "--ecosystem", "PyPI"];
     for feed in &feeds {
         arguments.extend_from_slice(&["--feed", feed.as_str()]);
@@ -699,7 +709,7 @@ fn native_feeds_by_url() {
 
     let built_from = tempfile::tempdir().unwrap();
     for (path, bytes) in &files {
-        if path.starts_with("alpine/") || path.starts_with("debian/") {
+        if path.starts_with("alpine/") || path.starts_with("debian/") || path.starts_with("al2/") {
             let name = if path.ends_with("/json") { format!("{path}.json") } else { path.clone() };
             let target = built_from.path().join(name);
             std::fs::create_dir_all(target.parent().unwrap()).unwrap();
@@ -712,6 +722,8 @@ fn native_feeds_by_url() {
     assert!(output.status.success());
     assert_eq!(advisory_count(&database), advisory_count(&built));
     assert!(advisory_count(&database) > 100);
+    let show = kensa_run(&["db", "show", "ALAS2-2018-942", "--db", database.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&show.stdout).contains("Amazon Linux"), "{show:?}");
 
     server.take_log();
     let stderr = update_ok(&server, &database, &arguments);

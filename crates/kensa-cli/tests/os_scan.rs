@@ -266,3 +266,99 @@ fn debian_bookworm_host_fixture() {
     assert_eq!(ssh["source"]["name"], "openssh");
     assert!(findings(&report).is_empty(), "{:?}", findings(&report));
 }
+
+/// Amazon Linux against the real ALAS `updateinfo.xml.gz` samples: an
+/// inventory (as an agent would send it) of an Amazon Linux 2 host with
+/// qemu-img one build before ALAS2-2018-942's, the kernel at exactly
+/// ALAS2-2018-939's fixed build, and an rsyslog older than ALAS2023-2023-001's
+/// fix. On AL2 only qemu-img is vulnerable (epoch 10 compared); the same
+/// packages on AL2023 give only rsyslog's CVEs — no release's errata apply to
+/// another. The same host as a CycloneDX SBOM with Syft's `amzn` purls finds
+/// what the inventory finds.
+#[test]
+fn amazon_linux_hosts_match_alas_of_their_release() {
+    let (_directory, database) = common::build_database("advisories/distro-samples/amazon/updateinfo");
+    let work = tempfile::tempdir().unwrap();
+    let package = |name: &str, version: &str, release: &str| {
+        let (epoch, rest) = version.split_once(':').map_or((None, version), |(epoch, rest)| (Some(epoch), rest));
+        let epoch = epoch.map(|epoch| format!("&epoch={epoch}")).unwrap_or_default();
+        serde_json::json!({"ecosystem": "Amazon Linux", "name": name, "normalized_name": name, "version": version,
+            "purl": format!("pkg:rpm/amzn/{name}@{rest}?arch=x86_64{epoch}&distro=amzn-{release}"),
+            "locations": ["var/lib/rpm/rpmdb.sqlite"]})
+    };
+    let findings_on = |release: &str| -> std::collections::BTreeSet<(String, String)> {
+        let inventory = serde_json::json!({
+            "schema_version": 1,
+            "resource": {"kind": "directory", "name": format!("al{release}-host")},
+            "distro": {"id": "amzn", "version": release, "detected_from": "etc/os-release"},
+            "packages": [
+                package("qemu-img", "10:1.5.3-140.amzn2", release),
+                package("kernel", "4.9.76-38.79.amzn2", release),
+                package("rsyslog", "8.2204.0-2.amzn2023.0.1", release),
+            ],
+        });
+        let path = work.path().join(format!("al{release}.json"));
+        std::fs::write(&path, inventory.to_string()).unwrap();
+        let output = kensa(&[
+            "scan",
+            "inventory",
+            path.to_str().unwrap(),
+            "--format",
+            "json",
+            "--db",
+            database.to_str().unwrap(),
+        ]);
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&output.stderr)));
+        let mut found = std::collections::BTreeSet::new();
+        for finding in report["findings"].as_array().unwrap() {
+            assert_eq!(finding["severity_source"], "distro", "{finding}");
+            found.insert((
+                finding["package"]["name"].as_str().unwrap().to_owned(),
+                finding["id"].as_str().unwrap().to_owned(),
+            ));
+        }
+        found
+    };
+    let on_two = findings_on("2");
+    assert_eq!(
+        on_two,
+        [("qemu-img".to_owned(), "CVE-2017-5715".to_owned())].into_iter().collect(),
+        "AL2: qemu-img only"
+    );
+    let on_2023 = findings_on("2023");
+    assert!(!on_2023.is_empty() && on_2023.iter().all(|(package, _)| package == "rsyslog"), "{on_2023:?}");
+    assert!(on_2023.contains(&("rsyslog".to_owned(), "CVE-2022-24903".to_owned())), "{on_2023:?}");
+
+    // The AL2 host as a CycloneDX SBOM (purl namespace `amzn`, `distro=amzn-2`).
+    let components: Vec<serde_json::Value> = [
+        ("qemu-img", "1.5.3-140.amzn2", "&epoch=10"),
+        ("kernel", "4.9.76-38.79.amzn2", ""),
+        ("rsyslog", "8.2204.0-2.amzn2023.0.1", ""),
+    ]
+    .iter()
+    .map(|(name, version, epoch)| {
+        serde_json::json!({"type": "library", "name": name, "version": version,
+            "purl": format!("pkg:rpm/amzn/{name}@{version}?arch=x86_64{epoch}&distro=amzn-2")})
+    })
+    .collect();
+    let sbom = work.path().join("al2.cdx.json");
+    std::fs::write(
+        &sbom,
+        serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "components": components}).to_string(),
+    )
+    .unwrap();
+    let output =
+        kensa(&["scan", "sbom", sbom.to_str().unwrap(), "--format", "json", "--db", database.to_str().unwrap()]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&output.stderr)));
+    let from_sbom: std::collections::BTreeSet<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| {
+            (finding["package"]["name"].as_str().unwrap().to_owned(), finding["id"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    assert_eq!(from_sbom, on_two);
+}

@@ -65,9 +65,22 @@ pub(crate) fn release_matches(ecosystem: Ecosystem, release: Option<&str>, distr
         Ecosystem::RedHat => red_hat_release_matches(release, distro),
         Ecosystem::Suse | Ecosystem::OpenSuse => suse_release_matches(release, distro),
         Ecosystem::Wolfi | Ecosystem::Chainguard => true,
+        Ecosystem::AmazonLinux => amazon_linux_release(&distro.version) == release,
         _ => false,
     };
     if same { ReleaseMatch::Matches } else { ReleaseMatch::Differs }
+}
+
+/// Amazon Linux releases as ALAS names them: `1` (the Amazon Linux AMI,
+/// whose hosts say `2018.03`), `2`, `2022`, `2023` (hosts say `2023` or
+/// `2023.6.20241010`).
+fn amazon_linux_release(version: &str) -> &str {
+    let major = major(version);
+    match major.len() {
+        // `2017.09`, `2018.03`: the Amazon Linux AMI, ALAS's release 1.
+        4 if version.contains('.') && major < "2022" => "1",
+        _ => major,
+    }
 }
 
 fn major(version: &str) -> &str {
@@ -182,6 +195,27 @@ mod tests {
         let trixie = Distro { codename: Some("trixie".to_owned()), ..distro("debian", "") };
         assert_eq!(release_matches(Ecosystem::Debian, Some("13"), Some(&trixie)), ReleaseMatch::Matches);
         assert_eq!(release_matches(Ecosystem::Debian, Some("12"), None), ReleaseMatch::DistroUnknown);
+    }
+
+    /// Amazon Linux errata apply to their release only; the Amazon Linux AMI
+    /// (`2018.03` on the host) is ALAS's release 1; AL2023 hosts may give a
+    /// dated version.
+    #[test]
+    fn amazon_linux_releases() {
+        for (host, release) in
+            [("2", "2"), ("2023", "2023"), ("2023.6.20241010", "2023"), ("2018.03", "1"), ("2022", "2022")]
+        {
+            let host = distro("amzn", host);
+            assert_eq!(
+                release_matches(Ecosystem::AmazonLinux, Some(release), Some(&host)),
+                ReleaseMatch::Matches,
+                "{host:?}"
+            );
+        }
+        let two = distro("amzn", "2");
+        for other in ["1", "2022", "2023"] {
+            assert_eq!(release_matches(Ecosystem::AmazonLinux, Some(other), Some(&two)), ReleaseMatch::Differs);
+        }
     }
 
     /// Ubuntu ESM records need Ubuntu Pro; standard ones always apply.

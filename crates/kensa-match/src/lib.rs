@@ -73,6 +73,7 @@ pub fn scheme_for(ecosystem: Ecosystem) -> VersionScheme {
         | Ecosystem::Suse
         | Ecosystem::OpenSuse
         | Ecosystem::Mageia
+        | Ecosystem::AmazonLinux
         | Ecosystem::Rpm => VersionScheme::Rpm,
     }
 }

@@ -54,8 +54,11 @@ pub enum Ecosystem {
     OpenSuse,
     /// Mageia RPM packages.
     Mageia,
+    /// Amazon Linux RPM packages (Amazon Linux 1, 2, 2022, 2023), advised by
+    /// ALAS through the repositories' `updateinfo.xml`.
+    AmazonLinux,
     /// RPM packages of a distribution Kensa has no advisory feed for (Fedora,
-    /// Amazon Linux, Photon, …): inventoried, never matched.
+    /// Photon, …): inventoried, never matched.
     Rpm,
 }
 
@@ -73,7 +76,7 @@ impl std::error::Error for UnknownEcosystem {}
 
 impl Ecosystem {
     /// Every ecosystem, in a stable order.
-    pub const ALL: [Ecosystem; 22] = [
+    pub const ALL: [Ecosystem; 23] = [
         Ecosystem::CratesIo,
         Ecosystem::Npm,
         Ecosystem::PyPI,
@@ -95,6 +98,7 @@ impl Ecosystem {
         Ecosystem::Suse,
         Ecosystem::OpenSuse,
         Ecosystem::Mageia,
+        Ecosystem::AmazonLinux,
         Ecosystem::Rpm,
     ];
 
@@ -122,6 +126,8 @@ impl Ecosystem {
             Ecosystem::Suse => "SUSE",
             Ecosystem::OpenSuse => "openSUSE",
             Ecosystem::Mageia => "Mageia",
+            // Not an OSV ecosystem (ALAS is not in OSV); the name Trivy and Grype show.
+            Ecosystem::AmazonLinux => "Amazon Linux",
             Ecosystem::Rpm => "RPM",
         }
     }
@@ -157,6 +163,7 @@ impl Ecosystem {
             | Ecosystem::Suse
             | Ecosystem::OpenSuse
             | Ecosystem::Mageia
+            | Ecosystem::AmazonLinux
             | Ecosystem::Rpm => "rpm",
         }
     }
@@ -176,6 +183,8 @@ impl Ecosystem {
             Ecosystem::Suse => "suse",
             Ecosystem::OpenSuse => "opensuse",
             Ecosystem::Mageia => "mageia",
+            // What Syft writes and Grype reads (`pkg:rpm/amzn/curl@…?distro=amzn-2`).
+            Ecosystem::AmazonLinux => "amzn",
             _ => return None,
         };
         Some(namespace)
@@ -252,6 +261,7 @@ impl FromStr for Ecosystem {
             "SUSE" => Ecosystem::Suse,
             "openSUSE" => Ecosystem::OpenSuse,
             "Mageia" => Ecosystem::Mageia,
+            "Amazon Linux" => Ecosystem::AmazonLinux,
             // Not an OSV ecosystem: only Kensa's own inventories use it.
             "RPM" => Ecosystem::Rpm,
             other => return Err(UnknownEcosystem(other.to_owned())),

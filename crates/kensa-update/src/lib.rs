@@ -539,12 +539,15 @@ impl Updater<'_> {
                 self.report.sources.push((format!("feed {url}"), SourceUpdate::Incremental { records: 0 }));
                 continue;
             };
-            let bytes = if bytes.starts_with(&[0x1f, 0x8b]) { gunzip(&bytes, &url, "gzipped feed")? } else { bytes };
+            let gzipped = bytes.starts_with(&[0x1f, 0x8b]);
+            let bytes = if gzipped { gunzip(&bytes, &url, "gzipped feed")? } else { bytes };
             // The parser recognises a feed by its path and contents: the URL's
             // path stands for the path (`v3.20/main.json`), with `.json` added
             // to an extensionless JSON endpoint (the Debian tracker's `…/json`).
             let path = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
             let path = path.split_once('/').map_or("", |(_, path)| path).split('?').next().unwrap_or_default();
+            // `…/updateinfo.xml.gz`, inflated above, is parsed as the `updateinfo.xml` it holds.
+            let path = if gzipped { path.strip_suffix(".gz").unwrap_or(path) } else { path };
             let last = path.rsplit('/').next().unwrap_or_default();
             let name = if !last.contains('.') && bytes.first() == Some(&b'{') {
                 format!("{path}.json")
