@@ -56,6 +56,7 @@ use kensa_model::Advisory;
 pub use epss::{EpssCatalog, parse_epss};
 pub use known_exploited::parse_known_exploited;
 pub use nvd::parse_nvd_response;
+pub use yum_updateinfo::{UpdateInfoLocation, updateinfo_location};
 
 /// Why a file did not produce advisories.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

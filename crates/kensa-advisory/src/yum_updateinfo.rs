@@ -322,6 +322,74 @@ fn advisory_of(path: &str, update: Update) -> Result<Option<Advisory>, AdvisoryE
     Ok(Some(advisory))
 }
 
+/// Where a repository's `repomd.xml` says its errata list is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateInfoLocation {
+    /// The `location href`, relative to the repository's base
+    /// (`repodata/…-updateinfo.xml.gz`).
+    pub href: String,
+    /// The SHA-256 of that file as stored (compressed), when repomd gives one.
+    pub sha256: Option<String>,
+}
+
+/// Reads a `repomd.xml` for its `updateinfo` entry; an error naming `path`
+/// when it is not a repomd or lists no errata.
+pub fn updateinfo_location(path: &str, contents: &[u8]) -> Result<UpdateInfoLocation, AdvisoryError> {
+    let text = std::str::from_utf8(contents)
+        .map_err(|error| AdvisoryError::invalid(path, format!("repomd.xml is not UTF-8: {error}")))?;
+    let mut reader = quick_xml::Reader::from_str(text);
+    let (mut saw_repomd, mut in_updateinfo, mut in_checksum) = (false, false, false);
+    let (mut href, mut checksum_type, mut checksum) = (None, String::new(), String::new());
+    loop {
+        let position = reader.buffer_position();
+        let event = reader
+            .read_event()
+            .map_err(|error| AdvisoryError::invalid(path, format!("malformed XML at byte {position}: {error}")))?;
+        let at = |message: String| AdvisoryError::invalid(path, format!("at byte {position}: {message}"));
+        match event {
+            Event::Start(ref start) | Event::Empty(ref start) => {
+                let opens = matches!(event, Event::Start(_));
+                match start.local_name().as_ref() {
+                    "repomd" => saw_repomd = true,
+                    "data" => {
+                        in_updateinfo = opens && attribute(start, "type").map_err(at)?.as_deref() == Some("updateinfo");
+                    }
+                    "location" if in_updateinfo => href = attribute(start, "href").map_err(at)?,
+                    "checksum" if in_updateinfo && opens => {
+                        in_checksum = true;
+                        checksum_type = attribute(start, "type").map_err(at)?.unwrap_or_default();
+                    }
+                    _ => {}
+                }
+            }
+            Event::Text(content) if in_checksum => checksum.push_str(content.xml10_content().trim()),
+            Event::End(end) => match end.local_name().as_ref() {
+                "checksum" => in_checksum = false,
+                "data" if in_updateinfo => break,
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if !saw_repomd {
+        return Err(AdvisoryError::invalid(path, "no <repomd> element: not a repomd.xml"));
+    }
+    let href = href
+        .filter(|href| !href.is_empty())
+        .ok_or_else(|| AdvisoryError::invalid(path, "the repository lists no updateinfo (errata) file"))?;
+    // The href names a file under the repository, never a path out of it or another host.
+    if href.contains("..") || href.starts_with('/') || href.contains("://") {
+        return Err(AdvisoryError::invalid(
+            path,
+            format!("updateinfo location {href:?} is not a path inside the repository"),
+        ));
+    }
+    let sha256 =
+        (checksum_type.eq_ignore_ascii_case("sha256") && checksum.len() == 64).then(|| checksum.to_ascii_lowercase());
+    Ok(UpdateInfoLocation { href, sha256 })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,5 +432,33 @@ mod tests {
             Some((Ecosystem::AlmaLinux, "9".to_owned()))
         );
         assert_eq!(release(update("FEDORA-2022-1", &[], "", "1-1.fc36")), None);
+    }
+
+    /// The real repomd samples: Amazon Linux 2's and Rocky 8's updateinfo
+    /// entries with their checksums; the empty one refused, and an href
+    /// leaving the repository refused.
+    #[test]
+    fn repomd_names_the_updateinfo_file() {
+        let read = |relative: &str| {
+            std::fs::read(format!(
+                "{}/../../../shared/data/advisories/distro-samples/{relative}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap()
+        };
+        let amazon = updateinfo_location("repomd.xml", &read("amazon/updateinfo/repomd_valid.xml")).unwrap();
+        assert_eq!(amazon.href, "repodata/updateinfo.xml.gz");
+        assert_eq!(amazon.sha256.as_deref(), Some("e6f569f8ed2246a6b06c0fef7cfd71560df02781327e31c38396ed358d591d48"));
+        let rocky = updateinfo_location("repomd.xml", &read("rocky/updateinfo/repomd.xml")).unwrap();
+        assert_eq!(rocky.href, "repodata/updateinfo.xml.gz");
+        assert_eq!(rocky.sha256.as_deref(), Some("c14b2249cc128fa8c565d0b79986daffc4e1c0a430c84a3ebccc1a016d59bda1"));
+        let error =
+            updateinfo_location("repomd_invalid.xml", &read("amazon/updateinfo/repomd_invalid.xml")).unwrap_err();
+        assert!(
+            error.to_string().contains("repomd_invalid.xml") && error.to_string().contains("no updateinfo"),
+            "{error}"
+        );
+        let escaping = br#"<repomd><data type="updateinfo"><location href="../../etc/x"/></data></repomd>"#;
+        assert!(updateinfo_location("repomd.xml", escaping).is_err());
     }
 }

@@ -342,10 +342,10 @@ enum DbCommand {
     Update {
         #[command(flatten)]
         sources: FeedSources,
-        /// Also read a native feed file (Debian tracker JSON, Alpine/Wolfi/Chainguard secdb JSON, …) from this URL (repeatable).
+        /// Also read a native feed from this URL (repeatable): a Debian tracker JSON, an Alpine/Wolfi/Chainguard secdb JSON, a yum updateinfo.xml(.gz), or a yum repository's …/repodata/repomd.xml or Amazon Linux mirror.list (whose errata file is then found and checked).
         #[arg(long = "feed", value_name = "URL")]
         feeds: Vec<String>,
-        /// Also read the distributions' own feeds: the Debian security tracker and Alpine's secdb for the supported releases.
+        /// Also read the distributions' own feeds: the Debian security tracker, Amazon Linux 2 and 2023 errata (ALAS), and Alpine's secdb for the supported releases.
         #[arg(long)]
         native_feeds: bool,
         /// Download everything again and rebuild.

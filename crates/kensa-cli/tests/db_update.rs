@@ -782,3 +782,66 @@ fn https_mirror_behind_a_private_ca() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Amazon Linux's errata as `kensa db update --feed` finds them: the mirror
+/// list names the repository, whose repodata/repomd.xml (the real AL2
+/// sample, its updateinfo entry pointed at the served file and checksum)
+/// names a hash-named updateinfo.xml.gz (the real AL2023 sample). The
+/// errata land; the next update reads the repomd only (304) and nothing
+/// else; an errata file that does not match repomd's SHA-256 is refused,
+/// naming its URL, with the database untouched.
+#[test]
+fn amazon_linux_errata_through_mirror_list_and_repomd() {
+    use sha2::Digest as _;
+    let updateinfo =
+        std::fs::read(shared("advisories/distro-samples/amazon/updateinfo/updateinfo_AL2023.xml.gz")).unwrap();
+    let digest: String = sha2::Sha256::digest(&updateinfo).iter().map(|byte| format!("{byte:02x}")).collect();
+    let repomd = std::fs::read_to_string(shared("advisories/distro-samples/amazon/updateinfo/repomd_valid.xml"))
+        .unwrap()
+        .replace("repodata/updateinfo.xml.gz", &format!("repodata/{digest}-updateinfo.xml.gz"))
+        .replace("e6f569f8ed2246a6b06c0fef7cfd71560df02781327e31c38396ed358d591d48", &digest);
+    let mut files = bucket(&[]);
+    let repository = "al2023/core/guids/0a1b2c/x86_64";
+    files.insert(format!("{repository}/repodata/repomd.xml"), repomd.into_bytes());
+    files.insert(format!("{repository}/repodata/{digest}-updateinfo.xml.gz"), updateinfo.clone());
+    let server = FeedServer::start(files);
+    server
+        .set("al2023/core/mirrors/latest/x86_64/mirror.list", format!("{}/{repository}\n", server.url()).into_bytes());
+    server.set("PyPI/all.zip", zip::ZipWriter::new(std::io::Cursor::new(Vec::new())).finish().unwrap().into_inner());
+    server.set("PyPI/modified_id.csv", Vec::new());
+    let mirror_list = format!("{}/al2023/core/mirrors/latest/x86_64/mirror.list", server.url());
+    let arguments = ["--no-epss", "--no-kev", "--ecosystem", "PyPI", "--feed", mirror_list.as_str()];
+    let directory = tempfile::tempdir().unwrap();
+    let database = directory.path().join("kensa.redb");
+    update_ok(&server, &database, &arguments);
+    let advisory = &show(&database, "ALAS2023-2023-001")[0];
+    assert_eq!(advisory["affected"][0]["ecosystem"], "Amazon Linux");
+    assert_eq!(advisory["affected"][0]["release"], "2023");
+
+    server.take_log();
+    update_ok(&server, &database, &arguments);
+    let fetched: Vec<String> = server.take_log().into_iter().filter(|path| path.starts_with("al2023/")).collect();
+    assert!(!fetched.iter().any(|path| path.ends_with("updateinfo.xml.gz")), "{fetched:?}");
+
+    // A changed repomd (new revision) whose errata file does not match it.
+    let tampered = {
+        let mut bytes = updateinfo.clone();
+        bytes[4] ^= 0xff; // the gzip MTIME: still a valid file, another digest
+        bytes
+    };
+    server.set(&format!("{repository}/repodata/{digest}-updateinfo.xml.gz"), tampered);
+    let repomd_path = format!("{repository}/repodata/repomd.xml");
+    let changed_repomd =
+        std::fs::read_to_string(shared("advisories/distro-samples/amazon/updateinfo/repomd_valid.xml"))
+            .unwrap()
+            .replace("repodata/updateinfo.xml.gz", &format!("repodata/{digest}-updateinfo.xml.gz"))
+            .replace("e6f569f8ed2246a6b06c0fef7cfd71560df02781327e31c38396ed358d591d48", &digest)
+            .replace("1569972356", "1569972357");
+    server.set(&repomd_path, changed_repomd.into_bytes());
+    let before = std::fs::read(&database).unwrap();
+    let output = update(&server, &database, &arguments);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("{digest}-updateinfo.xml.gz")) && stderr.contains("SHA-256"), "{stderr}");
+    assert_eq!(std::fs::read(&database).unwrap(), before);
+}

@@ -45,9 +45,14 @@ pub const DEFAULT_EPSS_URL: &str = "https://epss.empiricalsecurity.com/epss_scor
 pub(crate) const EPSS_LIMIT: u64 = 512 * 1024 * 1024;
 
 /// The distributions' own feeds `--native-feeds` adds: the Debian security
-/// tracker's JSON and Alpine's secdb for the releases Alpine supports.
+/// tracker's JSON, Amazon Linux's ALAS errata, and Alpine's secdb for the
+/// releases Alpine supports.
 pub const DEFAULT_NATIVE_FEEDS: &[&str] = &[
     "https://security-tracker.debian.org/tracker/data/json",
+    // Amazon Linux 2 and 2023: their core repositories' errata (ALAS), found
+    // through the mirror list, the repository's repomd.xml, then updateinfo.
+    "https://cdn.amazonlinux.com/2/core/latest/x86_64/mirror.list",
+    "https://cdn.amazonlinux.com/al2023/core/mirrors/latest/x86_64/mirror.list",
     "https://secdb.alpinelinux.org/v3.19/main.json",
     "https://secdb.alpinelinux.org/v3.19/community.json",
     "https://secdb.alpinelinux.org/v3.20/main.json",
@@ -535,16 +540,16 @@ impl Updater<'_> {
     ) -> Result<(), UpdateError> {
         for url in self.options.native_feeds.clone() {
             let key = format!("source:feed:{url}");
-            let Some(bytes) = self.fetch_if_changed(&url, &key, state, meta)? else {
+            let Some((file_url, bytes)) = self.fetch_native_feed(&url, &key, state, meta)? else {
                 self.report.sources.push((format!("feed {url}"), SourceUpdate::Incremental { records: 0 }));
                 continue;
             };
             let gzipped = bytes.starts_with(&[0x1f, 0x8b]);
-            let bytes = if gzipped { gunzip(&bytes, &url, "gzipped feed")? } else { bytes };
+            let bytes = if gzipped { gunzip(&bytes, &file_url, "gzipped feed")? } else { bytes };
             // The parser recognises a feed by its path and contents: the URL's
             // path stands for the path (`v3.20/main.json`), with `.json` added
             // to an extensionless JSON endpoint (the Debian tracker's `…/json`).
-            let path = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+            let path = file_url.split_once("://").map_or(file_url.as_str(), |(_, rest)| rest);
             let path = path.split_once('/').map_or("", |(_, path)| path).split('?').next().unwrap_or_default();
             // `…/updateinfo.xml.gz`, inflated above, is parsed as the `updateinfo.xml` it holds.
             let path = if gzipped { path.strip_suffix(".gz").unwrap_or(path) } else { path };
@@ -571,6 +576,73 @@ impl Updater<'_> {
             self.report.sources.push((format!("feed {url}"), SourceUpdate::Full { records: 1 }));
         }
         Ok(())
+    }
+
+    /// The bytes of a native feed, and the URL of the file they are: the URL
+    /// itself, or for a yum repository (its `repomd.xml`, or Amazon Linux's
+    /// `mirror.list` naming the repository) the `updateinfo.xml.gz` its
+    /// repomd names, checked against repomd's SHA-256. `None` when the feed
+    /// (for a repository: its repomd) is unchanged since the last update.
+    fn fetch_native_feed(
+        &self,
+        url: &str,
+        key: &str,
+        state: Option<&BTreeMap<String, String>>,
+        meta: &mut Vec<(String, String)>,
+    ) -> Result<Option<(String, Vec<u8>)>, UpdateError> {
+        let address = url.split(['?', '#']).next().unwrap_or_default();
+        let repomd_url = if address.ends_with("/mirror.list") {
+            // Amazon Linux: one repository URL per line, the first is current.
+            let list = self.fetch(url, 64 * 1024)?.ok_or_else(|| UpdateError::Feed {
+                url: url.to_owned(),
+                what: "mirror list",
+                message: "not found".to_owned(),
+            })?;
+            let text = String::from_utf8_lossy(&list);
+            let Some(mirror) = text.lines().map(str::trim).find(|line| !line.is_empty()) else {
+                return Err(UpdateError::Feed {
+                    url: url.to_owned(),
+                    what: "mirror list",
+                    message: "it is empty".to_owned(),
+                });
+            };
+            if !(mirror.starts_with("https://") || mirror.starts_with("http://")) {
+                return Err(UpdateError::Feed {
+                    url: url.to_owned(),
+                    what: "mirror list",
+                    message: format!("{mirror:?} is not an HTTP(S) URL"),
+                });
+            }
+            format!("{}/repodata/repomd.xml", mirror.trim_end_matches('/'))
+        } else if address.ends_with("/repodata/repomd.xml") {
+            url.to_owned()
+        } else {
+            return Ok(self.fetch_if_changed(url, key, state, meta)?.map(|bytes| (url.to_owned(), bytes)));
+        };
+        // The repomd changes whenever the errata do: a 304 on it means nothing to read.
+        let Some(repomd) = self.fetch_if_changed(&repomd_url, key, state, meta)? else { return Ok(None) };
+        let location = kensa_advisory::updateinfo_location(&repomd_url, &repomd).map_err(|error| {
+            UpdateError::Feed { url: repomd_url.clone(), what: "repomd.xml", message: error.reason().to_owned() }
+        })?;
+        let base = repomd_url.strip_suffix("repodata/repomd.xml").unwrap_or(&repomd_url);
+        let updateinfo_url = format!("{base}{}", location.href);
+        let bytes = self.fetch(&updateinfo_url, DOCUMENT_LIMIT)?.ok_or_else(|| UpdateError::Feed {
+            url: updateinfo_url.clone(),
+            what: "updateinfo.xml",
+            message: "named by the repository's repomd.xml, but not found".to_owned(),
+        })?;
+        if let Some(expected) = &location.sha256 {
+            use sha2::Digest as _;
+            let actual: String = sha2::Sha256::digest(&bytes).iter().map(|byte| format!("{byte:02x}")).collect();
+            if &actual != expected {
+                return Err(UpdateError::Feed {
+                    url: updateinfo_url,
+                    what: "updateinfo.xml",
+                    message: format!("its SHA-256 is {actual}, the repository's repomd.xml says {expected}"),
+                });
+            }
+        }
+        Ok(Some((updateinfo_url, bytes)))
     }
 
     /// Reads the day's EPSS scores (skipped when the stored day is current).
