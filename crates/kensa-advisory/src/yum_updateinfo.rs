@@ -59,18 +59,13 @@ enum TextField {
 
 /// Parses a whole `updateinfo.xml` into advisories.
 pub(crate) fn parse(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, AdvisoryError> {
-    let text = std::str::from_utf8(contents)
-        .map_err(|error| AdvisoryError::invalid(path, format!("updateinfo.xml is not UTF-8: {error}")))?;
-    let mut reader = quick_xml::Reader::from_str(text);
+    let mut reader = XmlEvents::new(path, contents, "updateinfo.xml")?;
     let mut advisories = Vec::new();
     let mut current: Option<Update> = None;
     let mut field: Option<TextField> = None;
     let mut saw_updates = false;
     loop {
-        let position = reader.buffer_position();
-        let event = reader
-            .read_event()
-            .map_err(|error| AdvisoryError::invalid(path, format!("malformed XML at byte {position}: {error}")))?;
+        let (position, event) = reader.next()?;
         let at = |message: String| AdvisoryError::invalid(path, format!("at byte {position}: {message}"));
         match event {
             Event::Start(ref start) | Event::Empty(ref start) => {
@@ -157,6 +152,30 @@ pub(crate) fn parse(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, Adviso
         return Err(AdvisoryError::invalid(path, "no <updates> element: not an updateinfo.xml"));
     }
     Ok(advisories)
+}
+
+/// The events of an XML document, each with its byte offset, errors naming
+/// the file and the offset.
+struct XmlEvents<'a> {
+    path: &'a str,
+    reader: quick_xml::Reader<&'a [u8]>,
+}
+
+impl<'a> XmlEvents<'a> {
+    fn new(path: &'a str, contents: &'a [u8], what: &str) -> Result<XmlEvents<'a>, AdvisoryError> {
+        let text = std::str::from_utf8(contents)
+            .map_err(|error| AdvisoryError::invalid(path, format!("{what} is not UTF-8: {error}")))?;
+        Ok(XmlEvents { path, reader: quick_xml::Reader::from_str(text) })
+    }
+
+    fn next(&mut self) -> Result<(u64, Event<'a>), AdvisoryError> {
+        let position = self.reader.buffer_position();
+        let event = self
+            .reader
+            .read_event()
+            .map_err(|error| AdvisoryError::invalid(self.path, format!("malformed XML at byte {position}: {error}")))?;
+        Ok((position, event))
+    }
 }
 
 fn push_text(update: &mut Update, field: TextField, text: &str) {
@@ -335,16 +354,11 @@ pub struct UpdateInfoLocation {
 /// Reads a `repomd.xml` for its `updateinfo` entry; an error naming `path`
 /// when it is not a repomd or lists no errata.
 pub fn updateinfo_location(path: &str, contents: &[u8]) -> Result<UpdateInfoLocation, AdvisoryError> {
-    let text = std::str::from_utf8(contents)
-        .map_err(|error| AdvisoryError::invalid(path, format!("repomd.xml is not UTF-8: {error}")))?;
-    let mut reader = quick_xml::Reader::from_str(text);
+    let mut reader = XmlEvents::new(path, contents, "repomd.xml")?;
     let (mut saw_repomd, mut in_updateinfo, mut in_checksum) = (false, false, false);
     let (mut href, mut checksum_type, mut checksum) = (None, String::new(), String::new());
     loop {
-        let position = reader.buffer_position();
-        let event = reader
-            .read_event()
-            .map_err(|error| AdvisoryError::invalid(path, format!("malformed XML at byte {position}: {error}")))?;
+        let (position, event) = reader.next()?;
         let at = |message: String| AdvisoryError::invalid(path, format!("at byte {position}: {message}"));
         match event {
             Event::Start(ref start) | Event::Empty(ref start) => {
