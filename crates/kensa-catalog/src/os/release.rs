@@ -430,6 +430,16 @@ mod tests {
         );
     }
 
+    /// Amazon Linux 2023's os-release (as the distribution ships it: `ID="amzn"`,
+    /// `VERSION_ID="2023"`, `ID_LIKE="fedora"`).
+    #[test]
+    fn amazon_linux_2023_os_release() {
+        let text = "NAME=\"Amazon Linux\"\nVERSION=\"2023\"\nID=\"amzn\"\nID_LIKE=\"fedora\"\nVERSION_ID=\"2023\"\n\
+                    PLATFORM_ID=\"platform:al2023\"\nPRETTY_NAME=\"Amazon Linux 2023.6.20241010\"\n";
+        let distro = distro_from_os_release(text, "etc/os-release").unwrap();
+        assert_eq!((distro.id.as_str(), distro.version.as_str()), ("amzn", "2023"));
+    }
+
     /// The Red Hat family's sentences give id, version and code name.
     #[test]
     fn release_sentences() {
@@ -439,6 +449,13 @@ mod tests {
         assert_eq!(distro.codename.as_deref(), Some("Core"));
         let amazon = distro_from_release_sentence("Amazon Linux release 2 (Karoo)", "etc/system-release").unwrap();
         assert_eq!((amazon.id.as_str(), amazon.version.as_str()), ("amzn", "2"));
+        // Amazon Linux 2023 and the Amazon Linux AMI (ALAS's release 1), as their system-release says.
+        let al2023 =
+            distro_from_release_sentence("Amazon Linux release 2023.6.20241010 (Amazon Linux)", "etc/system-release")
+                .unwrap();
+        assert_eq!((al2023.id.as_str(), al2023.version.as_str()), ("amzn", "2023.6.20241010"));
+        let ami = distro_from_release_sentence("Amazon Linux AMI release 2018.03", "etc/system-release").unwrap();
+        assert_eq!((ami.id.as_str(), ami.version.as_str()), ("amzn", "2018.03"));
         assert!(distro_from_release_sentence("Slackware 15.0", "etc/system-release").is_err());
         assert!(distro_from_release_sentence("Gentoo Base System release 2.14", "etc/system-release").is_err());
     }
