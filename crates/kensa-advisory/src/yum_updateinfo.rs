@@ -43,8 +43,10 @@ struct Update {
     cves: Vec<String>,
     references: Vec<String>,
     collections: Vec<String>,
-    /// (name, `epoch:version-release` as rpm compares it).
-    packages: Vec<(String, String)>,
+    /// The module stream (`ruby:2.6`) of the collection being read.
+    module: Option<String>,
+    /// (name, `epoch:version-release` as rpm compares it, module stream).
+    packages: Vec<(String, String, Option<String>)>,
 }
 
 /// Which text element is open.
@@ -102,13 +104,19 @@ pub(crate) fn parse(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, Adviso
                         }
                     }
                     ("collection", Some(update)) => {
+                        update.module = None;
                         if let Some(short) = attribute(start, "short").map_err(at)? {
                             update.collections.push(short);
                         }
                     }
+                    ("module", Some(update)) => {
+                        let name = attribute(start, "name").map_err(at)?.unwrap_or_default();
+                        let stream = attribute(start, "stream").map_err(at)?.unwrap_or_default();
+                        update.module = (!name.is_empty() && !stream.is_empty()).then(|| format!("{name}:{stream}"));
+                    }
                     ("package", Some(update)) => {
-                        let package = package_of(start).map_err(at)?;
-                        update.packages.push(package);
+                        let (name, evr) = package_of(start).map_err(at)?;
+                        update.packages.push((name, evr, update.module.clone()));
                     }
                     _ => {}
                 }
@@ -253,7 +261,7 @@ fn distribution_of(update: &Update) -> Option<(Ecosystem, String)> {
     // `<release>Rocky Linux 8</release>`, else the `el8` of a package's release.
     let from_release =
         update.release_text.split_whitespace().last().filter(|word| word.bytes().all(|b| b.is_ascii_digit()));
-    let from_package = update.packages.iter().find_map(|(_, evr)| {
+    let from_package = update.packages.iter().find_map(|(_, evr, _)| {
         let after = &evr[evr.find(".el")? + 3..];
         let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
         (!digits.is_empty()).then_some(digits)
@@ -299,14 +307,15 @@ fn advisory_of(path: &str, update: Update) -> Result<Option<Advisory>, AdvisoryE
     }
     let severity_text = update.severity.trim().to_ascii_lowercase();
     let distro_severity = (!severity_text.is_empty() && severity_text != "none").then(|| severity_text.clone());
-    // Several architectures list the same build; one entry per package name.
-    let mut fixed_by_name: BTreeMap<String, String> = BTreeMap::new();
-    for (name, evr) in update.packages {
-        fixed_by_name.entry(ecosystem.normalize_name(&name)).or_insert(evr);
+    // Several architectures list the same build; one entry per package name
+    // (and module stream: an erratum can fix one package in two streams).
+    let mut fixed_by_name: BTreeMap<(String, Option<String>), String> = BTreeMap::new();
+    for (name, evr, module) in update.packages {
+        fixed_by_name.entry((ecosystem.normalize_name(&name), module)).or_insert(evr);
     }
     let affected = fixed_by_name
         .into_iter()
-        .map(|(name, fixed)| AffectedPackage {
+        .map(|((name, module), fixed)| AffectedPackage {
             ecosystem,
             release: Some(release.clone()),
             name,
@@ -315,7 +324,8 @@ fn advisory_of(path: &str, update: Update) -> Result<Option<Advisory>, AdvisoryE
                 events: vec![RangeEvent::Introduced("0".to_owned()), RangeEvent::Fixed(fixed)],
             }],
             versions: Vec::new(),
-            ecosystem_specific: None,
+            // The stream travels as OSV's `ecosystem_specific` would carry it; matching reads it.
+            ecosystem_specific: module.map(|stream| serde_json::json!({ "module": stream }).to_string()),
             fix_state: Some(FixState::Fixed),
             distro_severity: distro_severity.clone(),
         })
@@ -423,7 +433,7 @@ mod tests {
             id: id.to_owned(),
             collections: collections.iter().map(|short| (*short).to_owned()).collect(),
             release_text: release_text.to_owned(),
-            packages: vec![("p".to_owned(), evr.to_owned())],
+            packages: vec![("p".to_owned(), evr.to_owned(), None)],
             ..Update::default()
         };
         let release = |update: Update| distribution_of(&update);

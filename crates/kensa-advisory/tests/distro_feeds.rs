@@ -600,11 +600,20 @@ fn rocky_linux_updateinfo_security_errata_only() {
     let advisories = parse_all("distro-samples/rocky/updateinfo/updateinfo.xml");
     assert_eq!(advisories.len(), 3, "{:?}", advisories.iter().map(|advisory| &advisory.id).collect::<Vec<_>>());
     assert!(advisories.iter().all(|advisory| advisory.id.starts_with("RLSA-")));
+    // RLSA-2019:1972 fixes the ruby:2.6 module stream's packages: each entry says so.
+    let ruby = find(&advisories, "RLSA-2019:1972");
+    let abrt = ruby.affected.iter().find(|affected| affected.name == "rubygem-abrt").unwrap();
+    assert_eq!(abrt.ecosystem_specific.as_deref(), Some(r#"{"module":"ruby:2.6"}"#));
+    assert!(lz4_has_no_module(&advisories));
     let lz4 = find(&advisories, "RLSA-2021:2575");
     assert_eq!(lz4.aliases, ["CVE-2021-3520"]);
     assert!(lz4.affected.iter().all(|affected| affected.ecosystem == Ecosystem::RockyLinux
         && affected.release.as_deref() == Some("8")
         && affected.distro_severity.as_deref() == Some("moderate")));
+}
+
+fn lz4_has_no_module(advisories: &[Advisory]) -> bool {
+    find(advisories, "RLSA-2021:2575").affected.iter().all(|affected| affected.ecosystem_specific.is_none())
 }
 
 /// Hand-made edge cases: an erratum of an unknown distribution is refused

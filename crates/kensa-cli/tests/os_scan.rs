@@ -362,3 +362,53 @@ fn amazon_linux_hosts_match_alas_of_their_release() {
         .collect();
     assert_eq!(from_sbom, on_two);
 }
+
+/// Module streams (the real AlmaLinux 9 record ALSA-2024:1576, "ruby:3.1
+/// security update", fixed in a module build): it applies to ruby installed
+/// from the ruby:3.1 stream below the fix, not to ruby 3.0 of the default
+/// (non-modular) stream — older by version, but another line — nor to the
+/// ruby:3.3 stream; a module build seen without its label (an SBOM's
+/// version) is still taken as possibly that stream.
+#[test]
+fn rpm_module_streams_keep_errata_to_their_stream() {
+    let directory = tempfile::tempdir().unwrap();
+    let feed = directory.path().join("feed");
+    std::fs::create_dir_all(&feed).unwrap();
+    std::fs::copy(shared("advisories/almalinux-osv/almalinux9/ALSA-2024:1576.json"), feed.join("ALSA-2024-1576.json"))
+        .unwrap();
+    let database = directory.path().join("db.redb");
+    let build = kensa(&["db", "build", "--from", feed.to_str().unwrap(), "--db", database.to_str().unwrap()]);
+    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+    let ruby = |version: &str, module: Option<&str>, location: &str| {
+        let mut package = serde_json::json!({"ecosystem": "AlmaLinux", "name": "ruby", "normalized_name": "ruby",
+            "version": version, "purl": format!("pkg:rpm/almalinux/ruby@{version}"), "locations": [location]});
+        if let Some(module) = module {
+            package["module"] = module.into();
+        }
+        package
+    };
+    let inventory = serde_json::json!({
+        "schema_version": 1,
+        "resource": {"kind": "directory", "name": "alma9-hosts"},
+        "distro": {"id": "almalinux", "version": "9.3", "detected_from": "etc/os-release"},
+        "packages": [
+            ruby("3.0.4-160.el9_0", None, "default-stream"),
+            ruby("3.1.2-141.module_el9.1.0+7+d5b2cb6f", Some("ruby:3.1:9010020221119221523:8cf767d6"), "stream-3.1"),
+            ruby("3.3.0-1.module_el9.4.0+98+a1b2c3d4", Some("ruby:3.3:9040020240206000000:9b92b1d5"), "stream-3.3"),
+            ruby("3.1.2-141.module_el9.1.0+7+d5b2cb6f", None, "unlabelled-module-build"),
+        ],
+    });
+    let path = directory.path().join("inventory.json");
+    std::fs::write(&path, inventory.to_string()).unwrap();
+    let output =
+        kensa(&["scan", "inventory", path.to_str().unwrap(), "--format", "json", "--db", database.to_str().unwrap()]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&output.stderr)));
+    let locations: std::collections::BTreeSet<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["package"]["location"].as_str().unwrap())
+        .collect();
+    assert_eq!(locations, ["stream-3.1", "unlabelled-module-build"].into_iter().collect());
+}

@@ -16,6 +16,7 @@
 mod distro;
 mod evaluate;
 mod fingerprint;
+mod modularity;
 
 use std::collections::BTreeSet;
 
@@ -232,6 +233,9 @@ pub fn match_package(package: &Package, distro: Option<&Distro>, advisories: &[A
                 }
             }
             if affected.fix_state == Some(FixState::NotAffected) {
+                continue;
+            }
+            if scheme == VersionScheme::Rpm && !modularity::entry_applies(package, advisory, affected) {
                 continue;
             }
             match evaluate_affected(scheme, version, affected) {
