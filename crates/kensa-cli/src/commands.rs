@@ -194,6 +194,20 @@ struct ImageSource {
     /// Read every layer, neither using nor filling the layer cache.
     #[arg(long, env = "KENSA_NO_CACHE")]
     no_cache: bool,
+    /// Where to look for a REFERENCE, in order: the local Docker Engine, Podman, then the registry.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "docker,podman,remote", env = "KENSA_IMAGE_SRC")]
+    image_src: Vec<ImageSourceKind>,
+}
+
+/// Where an image reference is looked up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ImageSourceKind {
+    /// The Docker Engine's API socket (`DOCKER_HOST`, else /var/run/docker.sock).
+    Docker,
+    /// Podman's API socket (`CONTAINER_HOST`, else the user's or the system's podman.sock).
+    Podman,
+    /// The registry the reference names (Docker Hub when none).
+    Remote,
 }
 
 #[derive(Debug, Args)]
@@ -642,6 +656,56 @@ impl kensa_source::Wanted for CatalogersWant<'_> {
     }
 }
 
+/// The image `reference` from the first source that has it: a local engine
+/// (Docker, Podman) that answers "not here" passes to the next; the registry
+/// is the last resort. If no source had the image, each one asked is named.
+fn image_from_sources(
+    source: &ImageSource,
+    reference: &str,
+    sources: &[ImageSourceKind],
+    platform: Option<kensa_source::Platform>,
+    wanted: &CatalogersWant<'_>,
+    read_options: &kensa_source::ImageReadOptions,
+) -> Result<kensa_source::ImageFileSystem> {
+    let mut tried = Vec::new();
+    for kind in sources {
+        let daemon = match kind {
+            ImageSourceKind::Docker => kensa_source::DaemonKind::Docker,
+            ImageSourceKind::Podman => kensa_source::DaemonKind::Podman,
+            ImageSourceKind::Remote => {
+                let credentials = match (&source.username, &source.password) {
+                    (Some(username), Some(password)) => {
+                        Some(kensa_source::Credentials { username: username.clone(), password: password.clone() })
+                    }
+                    _ => None,
+                };
+                let options = kensa_source::RegistryOptions {
+                    platform,
+                    credentials,
+                    plain_http: source.plain_http,
+                    ca_file: source.ca_file.clone(),
+                };
+                let image =
+                    kensa_source::ImageFileSystem::from_registry_with(reference, &options, wanted, read_options);
+                return image.with_context(|| {
+                    let also = if tried.is_empty() { String::new() } else { format!(" ({})", tried.join("; ")) };
+                    format!("cannot scan image {reference}{also}")
+                });
+            }
+        };
+        let Some(socket) = kensa_source::default_daemon_socket(daemon) else {
+            tried.push(format!("no {daemon:?} socket"));
+            continue;
+        };
+        match kensa_source::ImageFileSystem::from_daemon(daemon, &socket, reference, wanted, read_options) {
+            Ok(Some(image)) => return Ok(image),
+            Ok(None) => tried.push(format!("not in the {daemon:?} daemon at {}", socket.display())),
+            Err(error) => tried.push(error.to_string()),
+        }
+    }
+    bail!("image {reference} was found nowhere: {}", tried.join("; "))
+}
+
 /// Reads an image, keeping in memory only the files some cataloger could
 /// want, and catalogs it like a directory.
 fn collect_image_inventory(source: &ImageSource) -> Result<Inventory> {
@@ -664,22 +728,12 @@ fn collect_image_inventory(source: &ImageSource) -> Result<Inventory> {
             )
             .with_context(|| format!("cannot scan OCI image layout {directory}"))?,
             None => {
-                // `docker://` is how skopeo and Syft spell a registry image.
-                let reference = reference.strip_prefix("docker://").unwrap_or(reference);
-                let credentials = match (&source.username, &source.password) {
-                    (Some(username), Some(password)) => {
-                        Some(kensa_source::Credentials { username: username.clone(), password: password.clone() })
-                    }
-                    _ => None,
+                // `docker://` is how skopeo and Syft spell a registry image: the registry only.
+                let (reference, sources) = match reference.strip_prefix("docker://") {
+                    Some(reference) => (reference, vec![ImageSourceKind::Remote]),
+                    None => (reference, source.image_src.clone()),
                 };
-                let options = kensa_source::RegistryOptions {
-                    platform,
-                    credentials,
-                    plain_http: source.plain_http,
-                    ca_file: source.ca_file.clone(),
-                };
-                kensa_source::ImageFileSystem::from_registry_with(reference, &options, &wanted, &read_options)
-                    .with_context(|| format!("cannot scan image {reference}"))?
+                image_from_sources(source, reference, &sources, platform, &wanted, &read_options)?
             }
         },
         (None, None) => bail!("give an image: REFERENCE, --input FILE or oci-dir:PATH"),

@@ -95,7 +95,19 @@ pub(crate) fn read_docker_archive(
 ) -> Result<ImageFileSystem, SourceError> {
     let archive_name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(io_error("open", path))?;
-    let stream = decompressed(file, &archive_name)?;
+    read_docker_archive_stream(file, archive_name, platform, wanted, limits)
+}
+
+/// Reads a `docker save` (or OCI) archive from a stream read once, front to
+/// back, as a file gives it or as a Docker daemon's image export sends it.
+pub(crate) fn read_docker_archive_stream(
+    reader: impl Read,
+    archive_name: String,
+    platform: Option<&crate::Platform>,
+    wanted: &dyn Wanted,
+    limits: &Limits,
+) -> Result<ImageFileSystem, SourceError> {
+    let stream = decompressed(reader, &archive_name)?;
     let mut outer = tar::Archive::new(stream);
     let mut members: HashMap<String, Member> = HashMap::new();
     let mut problems = Vec::new();

@@ -16,6 +16,7 @@
 
 mod archive;
 mod bundle;
+mod daemon;
 mod digest;
 mod layer;
 mod layer_cache;
@@ -34,6 +35,7 @@ use std::sync::Arc;
 use kensa_fs::{FileEntry, FileSystem, FsError};
 
 pub use bundle::{BundleError, BundleFileSystem, BundleLimits, detect_runtime};
+pub use daemon::{DaemonKind, default_daemon_socket};
 pub use reference::{ImageReference, Platform};
 pub use registry::{Credentials, RegistryOptions};
 
@@ -96,6 +98,16 @@ pub enum SourceError {
     /// The HTTP client for a registry could not be set up (an unusable CA bundle).
     #[error(transparent)]
     Client(#[from] kensa_http::HttpConfigError),
+    /// A Docker or Podman daemon could not be asked for an image.
+    #[error("{daemon} daemon at {socket}: {message}")]
+    Daemon {
+        /// `Docker` or `Podman`.
+        daemon: &'static str,
+        /// Its API socket.
+        socket: String,
+        /// What went wrong.
+        message: String,
+    },
     /// An I/O error on a file of the image.
     #[error("cannot {operation} {path}: {source}")]
     Io {
@@ -346,6 +358,19 @@ impl ImageFileSystem {
         read_options: &ImageReadOptions,
     ) -> Result<ImageFileSystem, SourceError> {
         registry::read_registry_image(reference, options, wanted, read_options)
+    }
+
+    /// Reads an image from the Docker Engine or Podman listening on `socket`
+    /// (see [`default_daemon_socket`]), streamed as the engine exports it;
+    /// `Ok(None)` when the engine has no such image.
+    pub fn from_daemon(
+        kind: DaemonKind,
+        socket: &std::path::Path,
+        reference: &str,
+        wanted: &dyn Wanted,
+        options: &ImageReadOptions,
+    ) -> Result<Option<ImageFileSystem>, SourceError> {
+        daemon::read_daemon_image(kind, socket, reference, wanted, options)
     }
 
     /// The image's layers, bottom first.
