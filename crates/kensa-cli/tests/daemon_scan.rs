@@ -25,9 +25,29 @@ enum Export {
     CutShort,
 }
 
-/// Serves the Engine API on `socket` until the test ends.
-fn start_engine(socket: &Path, archive: Vec<u8>, export: Export) {
+/// The image ID the engine reports: the digest of the archive's config.
+fn image_id(archive: &[u8]) -> String {
+    use sha2::Digest as _;
+    let mut members = std::collections::HashMap::new();
+    for entry in tar::Archive::new(archive).entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().to_string_lossy().into_owned();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        members.insert(name, bytes);
+    }
+    let manifest: serde_json::Value = serde_json::from_slice(&members["manifest.json"]).unwrap();
+    let config = &members[manifest[0]["Config"].as_str().unwrap()];
+    let hex: String = sha2::Sha256::digest(config).iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// Serves the Engine API on `socket` until the test ends; every request path is logged.
+fn start_engine(socket: &Path, archive: Vec<u8>, export: Export) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
     let listener = UnixListener::bind(socket).unwrap();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let served = log.clone();
+    let id = image_id(&archive);
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
@@ -41,9 +61,12 @@ fn start_engine(socket: &Path, archive: Vec<u8>, export: Export) {
                 }
             }
             let path = request_line.split_whitespace().nth(1).unwrap_or_default().to_owned();
+            served.lock().unwrap().push(path.clone());
             match path.as_str() {
                 "/images/alpine:3.10/json" => {
-                    let body = r#"{"Id":"sha256:0f3f0b45d4f4","RepoTags":["alpine:3.10"],"RepoDigests":["alpine@sha256:451eee8bedcb2f029756dc3e9d73bab0e7943c1ac55cff3a4861c52a0fdd3e98"]}"#;
+                    let body = format!(
+                        r#"{{"Id":"{id}","RepoTags":["alpine:3.10"],"RepoDigests":["alpine@sha256:451eee8bedcb2f029756dc3e9d73bab0e7943c1ac55cff3a4861c52a0fdd3e98"]}}"#
+                    );
                     write!(
                         stream,
                         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
@@ -83,6 +106,7 @@ fn start_engine(socket: &Path, archive: Vec<u8>, export: Export) {
             }
         }
     });
+    log
 }
 
 /// The real alpine:3.10 `docker save` archive, inflated (dockerd sends it uncompressed).
@@ -108,10 +132,15 @@ fn kensa_with_engine(socket: &Path, arguments: &[&str]) -> Output {
 }
 
 fn engine(export: Export) -> (tempfile::TempDir, PathBuf) {
+    let (directory, socket, _log) = logged_engine(export);
+    (directory, socket)
+}
+
+fn logged_engine(export: Export) -> (tempfile::TempDir, PathBuf, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     let directory = tempfile::tempdir().unwrap();
     let socket = directory.path().join("docker.sock");
-    start_engine(&socket, alpine_archive(), export);
-    (directory, socket)
+    let log = start_engine(&socket, alpine_archive(), export);
+    (directory, socket, log)
 }
 
 /// The image the engine holds scans to exactly what its `docker save`
@@ -183,4 +212,38 @@ fn an_export_cut_short_is_an_error() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("alpine:3.10"), "{stderr}");
+}
+
+/// A rescan with the same layer cache asks the engine only to describe the
+/// image: the config it names and every layer it lists are cached, so no
+/// export is requested, and the report is the same.
+#[test]
+fn engine_rescans_from_the_layer_cache_need_no_export() {
+    let (_directory, socket, log) = logged_engine(Export::Whole);
+    let database = common::database().to_str().unwrap().to_owned();
+    let cache = tempfile::tempdir().unwrap();
+    let scan = || {
+        let output = kensa_with_engine(
+            &socket,
+            &[
+                "scan",
+                "image",
+                "alpine:3.10",
+                "--format",
+                "json",
+                "--db",
+                &database,
+                "--cache-dir",
+                cache.path().to_str().unwrap(),
+            ],
+        );
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    let first = scan();
+    let exports = |log: &[String]| log.iter().filter(|path| path.ends_with("/get")).count();
+    assert_eq!(exports(&log.lock().unwrap()), 1);
+    let second = scan();
+    assert_eq!(exports(&log.lock().unwrap()), 1, "{:?}", log.lock().unwrap());
+    assert_eq!(second, first);
 }

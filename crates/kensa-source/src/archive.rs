@@ -20,6 +20,7 @@ use serde::Deserialize;
 
 use crate::digest::{HashingReader, sha256_of, verify};
 use crate::layer::{DiffId, LayerChanges, decompressed, normalise_entry_path, read_layer};
+use crate::layer_cache::LayerCache;
 use crate::{ImageFileSystem, LayerInfo, Limits, Problem, SourceError, Wanted};
 
 /// Manifests, indexes and configs are a few kilobytes.
@@ -46,6 +47,13 @@ pub(crate) struct ImageConfig {
     rootfs: Option<RootFs>,
     #[serde(default)]
     history: Vec<HistoryEntry>,
+}
+
+impl ImageConfig {
+    /// The `rootfs.diff_ids`: each layer's uncompressed digest, bottom first.
+    pub(crate) fn diff_ids(&self) -> &[String] {
+        self.rootfs.as_ref().map(|rootfs| rootfs.diff_ids.as_slice()).unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -95,7 +103,7 @@ pub(crate) fn read_docker_archive(
 ) -> Result<ImageFileSystem, SourceError> {
     let archive_name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(io_error("open", path))?;
-    read_docker_archive_stream(file, archive_name, platform, wanted, limits)
+    read_docker_archive_stream(file, archive_name, platform, wanted, limits, None)
 }
 
 /// Reads a `docker save` (or OCI) archive from a stream read once, front to
@@ -106,6 +114,7 @@ pub(crate) fn read_docker_archive_stream(
     platform: Option<&crate::Platform>,
     wanted: &dyn Wanted,
     limits: &Limits,
+    cache: Option<&LayerCache>,
 ) -> Result<ImageFileSystem, SourceError> {
     let stream = decompressed(reader, &archive_name)?;
     let mut outer = tar::Archive::new(stream);
@@ -209,7 +218,18 @@ pub(crate) fn read_docker_archive_stream(
             verify(&layer_name, &format!("sha256:{hex}"), &blob_digest)?;
         }
         verify_diff_id(&config, index, &changes, &layer_name)?;
+        if let Some(cache) = cache {
+            // Keyed by the verified uncompressed digest (`diff_id`): what an
+            // engine's image description lists, so a rescan needs no export.
+            // A cache that cannot be written costs only the next scan's time.
+            let _ = cache.store(&changes.diff_id, &changes);
+        }
         layers.push((info, changes));
+    }
+    if let (Some(cache), Some(digest), Some(Member::Small(bytes))) =
+        (cache, config_digest.as_deref(), config_member.as_ref().and_then(|name| members.get(name)))
+    {
+        let _ = cache.store_blob(digest, bytes);
     }
     let tags = image.repo_tags.unwrap_or_default();
     let name = tags.first().cloned().unwrap_or(archive_name);

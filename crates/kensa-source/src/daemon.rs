@@ -10,10 +10,13 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::archive::ImageConfig;
+use crate::layer_cache::LayerCache;
 use crate::{ImageFileSystem, ImageReadOptions, SourceError, Wanted};
 
 /// The longest status line plus headers accepted from a daemon.
@@ -186,8 +189,42 @@ fn path_segment(reference: &str) -> String {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ImageDescription {
+    /// The image ID: the digest of its config.
+    #[serde(default)]
+    id: Option<String>,
     #[serde(default)]
     repo_digests: Option<Vec<String>>,
+}
+
+/// The image from the layer cache alone, when it holds the config the
+/// engine names (checked against that digest) and every layer the config
+/// lists (by `diff_id`): then nothing is exported. `None` when anything is
+/// missing.
+fn from_cache(
+    cache: &LayerCache,
+    image_id: &str,
+    reference: &str,
+    name: &str,
+    options: &ImageReadOptions,
+) -> Result<Option<ImageFileSystem>, SourceError> {
+    let Some(config_bytes) = cache.load_blob(image_id) else { return Ok(None) };
+    let Ok(config) = crate::archive::parse_json::<ImageConfig>(&config_bytes, name, "image config") else {
+        return Ok(None);
+    };
+    let diff_ids = config.diff_ids().to_vec();
+    if diff_ids.is_empty() {
+        return Ok(None);
+    }
+    let kept_bytes = AtomicU64::new(0);
+    let mut layers = Vec::with_capacity(diff_ids.len());
+    for (diff_id, info) in diff_ids.iter().zip(crate::archive::layer_infos(&config, &diff_ids)) {
+        let layer_name = format!("{diff_id} of {name}");
+        let Some(changes) = cache.load(diff_id, &layer_name, &options.limits, &kept_bytes)? else { return Ok(None) };
+        layers.push((info, changes));
+    }
+    let mut details = crate::archive::image_details(&config, vec![reference.to_owned()]);
+    details.config_digest = Some(image_id.to_owned());
+    Ok(Some(ImageFileSystem::from_layers(reference.to_owned(), layers, Vec::new()).with_details(details)))
 }
 
 /// Reads `reference` from the engine listening on `socket`: `Ok(None)` when
@@ -215,13 +252,24 @@ pub(crate) fn read_daemon_image(
         .map_err(|error| failed(format!("reading the description of {reference}: {error}")))?;
     let description: ImageDescription = serde_json::from_slice(&description)
         .map_err(|error| failed(format!("the description of {reference} is not JSON: {error}")))?;
+    let name = format!("{reference} (from the {} daemon)", kind.name());
+    let cache = options.layer_cache.as_deref().and_then(|root| LayerCache::for_rules(root, wanted, &options.limits));
+    let repository_digest = description.repo_digests.unwrap_or_default().into_iter().next();
+    // The engine's description names the config and, through it, every
+    // layer: a rescan with all of them cached asks for no export.
+    if let (Some(cache), Some(image_id)) = (&cache, &description.id)
+        && let Some(mut image) = from_cache(cache, image_id, reference, &name, options)?
+    {
+        image.details.repository_digest = repository_digest;
+        return Ok(Some(image));
+    }
     let exported = get(kind, socket, &format!("/images/{segment}/get"))?;
     if exported.status != 200 {
         return Err(failed(format!("exporting {reference} answered HTTP {}", exported.status)));
     }
-    let name = format!("{reference} (from the {} daemon)", kind.name());
-    let mut image = crate::archive::read_docker_archive_stream(exported.body, name, None, wanted, &options.limits)?;
-    image.details.repository_digest = description.repo_digests.unwrap_or_default().into_iter().next();
+    let mut image =
+        crate::archive::read_docker_archive_stream(exported.body, name, None, wanted, &options.limits, cache.as_ref())?;
+    image.details.repository_digest = repository_digest;
     if image.details.tags.is_empty() {
         image.details.tags = vec![reference.to_owned()];
     }

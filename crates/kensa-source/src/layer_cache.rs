@@ -116,6 +116,31 @@ impl LayerCache {
     }
 }
 
+impl LayerCache {
+    /// A small blob (an image config) cached by its own SHA-256 digest, which
+    /// is checked when it is read back: a damaged entry is simply absent.
+    pub(crate) fn load_blob(&self, digest: &str) -> Option<Vec<u8>> {
+        let path = self.entry_path(digest)?.with_extension("blob");
+        let bytes = std::fs::read(path).ok()?;
+        (digest.starts_with("sha256:") && crate::digest::sha256_of(&bytes) == digest).then_some(bytes)
+    }
+
+    /// Stores a blob under its digest (the caller has verified it).
+    pub(crate) fn store_blob(&self, digest: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let Some(path) = self.entry_path(digest).map(|path| path.with_extension("blob")) else { return Ok(()) };
+        if path.exists() {
+            return Ok(());
+        }
+        std::fs::create_dir_all(&self.directory)?;
+        let temporary = path.with_extension(format!("blob.{}.tmp", std::process::id()));
+        let result = std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, &path));
+        if result.is_err() {
+            let _ = std::fs::remove_file(&temporary);
+        }
+        result
+    }
+}
+
 fn put_length(out: &mut Vec<u8>, length: usize) {
     out.extend_from_slice(&(length as u64).to_le_bytes());
 }

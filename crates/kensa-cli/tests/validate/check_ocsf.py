@@ -94,8 +94,33 @@ def walk(model, raw, path, problems):
             problems.append(f"{where}: {raw_value} is not epoch milliseconds")
 
 
+def check_package_types(event, where, problems):
+    """Checks `vulnerabilities[].affected_packages[].type_id` (and its `type`
+    caption) against the schema JSON itself, and takes them out of the copy
+    pydantic-ocsf validates: pydantic-ocsf 3.0.0 binds that attribute to the
+    `os` object's TypeId enum or to the package one depending on Python's hash
+    seed (its model factory caches enums by class name), which would make
+    this check flip between runs. Returns the copy to validate."""
+    enum = SCHEMA["objects"]["package"]["attributes"]["type_id"]["enum"]
+    captions = {int(value): entry["caption"] for value, entry in enum.items()}
+    captions.update({0: "Unknown", 99: "Other"})
+    event = json.loads(json.dumps(event))
+    for vulnerability_index, vulnerability in enumerate(event.get("vulnerabilities") or []):
+        for package_index, package in enumerate(vulnerability.get("affected_packages") or []):
+            at = f"{where}.vulnerabilities[{vulnerability_index}].affected_packages[{package_index}]"
+            if "type_id" in package:
+                type_id = package.pop("type_id")
+                if type_id not in captions:
+                    problems.append(f"{at}.type_id: {type_id!r} is not one of {sorted(captions)}")
+                elif "type" in package and type_id != 99 and package["type"] != captions[type_id]:
+                    problems.append(f"{at}.type: {package['type']!r} is not the caption {captions[type_id]!r}")
+                package.pop("type", None)
+    return event
+
+
 def check(index, event, problems):
     where = f"event {index}"
+    event = check_package_types(event, where, problems)
     try:
         model = VulnerabilityFinding.model_validate(event)
     except ValidationError as error:
