@@ -447,7 +447,7 @@ fn cache_status(location: &CacheLocation, clean: bool) -> Result<ExitCode> {
         .or_else(user_cache_directory)
         .context("cannot find a cache directory (set --cache-dir, KENSA_CACHE_DIR, XDG_CACHE_HOME or HOME)")?;
     let layers = root.join("layers");
-    let (mut entries, mut bytes) = (0_u64, 0_u64);
+    let (mut entries, mut configs, mut bytes) = (0_u64, 0_u64, 0_u64);
     let mut pending = vec![layers.clone()];
     while let Some(directory) = pending.pop() {
         let Ok(listing) = std::fs::read_dir(&directory) else { continue };
@@ -455,7 +455,12 @@ fn cache_status(location: &CacheLocation, clean: bool) -> Result<ExitCode> {
             match entry.file_type() {
                 Ok(kind) if kind.is_dir() => pending.push(entry.path()),
                 Ok(_) => {
-                    entries += 1;
+                    // Image configs (`.blob`) sit beside the layers they name.
+                    if entry.path().extension().is_some_and(|extension| extension == "blob") {
+                        configs += 1;
+                    } else {
+                        entries += 1;
+                    }
                     bytes += entry.metadata().map_or(0, |metadata| metadata.len());
                 }
                 Err(_) => {}
@@ -466,9 +471,13 @@ fn cache_status(location: &CacheLocation, clean: bool) -> Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     if clean && layers.exists() {
         std::fs::remove_dir_all(&layers).with_context(|| format!("cannot remove {}", layers.display()))?;
-        writeln!(stdout, "removed {entries} cached layers ({size}) from {}", layers.display())?;
+        writeln!(
+            stdout,
+            "removed {entries} cached layers and {configs} image configs ({size}) from {}",
+            layers.display()
+        )?;
     } else {
-        writeln!(stdout, "{}: {entries} cached layers, {size}", layers.display())?;
+        writeln!(stdout, "{}: {entries} cached layers, {configs} image configs, {size}", layers.display())?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -246,4 +246,7 @@ fn engine_rescans_from_the_layer_cache_need_no_export() {
     let second = scan();
     assert_eq!(exports(&log.lock().unwrap()), 1, "{:?}", log.lock().unwrap());
     assert_eq!(second, first);
+    let status = kensa_with_engine(&socket, &["cache", "status", "--cache-dir", cache.path().to_str().unwrap()]);
+    let status = String::from_utf8_lossy(&status.stdout).into_owned();
+    assert!(status.contains(": 1 cached layers, 1 image configs"), "{status}");
 }
