@@ -923,9 +923,14 @@ fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options:
         outcome.findings.retain(|finding| wanted.contains(&finding.severity));
     }
     apply_policy(options, &mut outcome.findings)?;
-    // The table and the exit status leave suppressed findings out; JSON keeps them, marked.
-    let active: Vec<kensa_model::Finding> =
-        outcome.findings.iter().filter(|finding| finding.suppressed.is_none()).cloned().collect();
+    // The exit status leaves suppressed findings out; so does the table, which
+    // is the one format not keeping them (marked, with the reason).
+    let failed = options.fail_on.is_some_and(|threshold| {
+        outcome.findings.iter().any(|finding| finding.suppressed.is_none() && finding.severity >= threshold.severity())
+    });
+    if matches!(options.format, Format::Table) {
+        outcome.findings.retain(|finding| finding.suppressed.is_none());
+    }
     let notes: Vec<(String, String)> = outcome
         .notes
         .iter()
@@ -933,17 +938,7 @@ fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options:
         .collect();
     let report = kensa_report::Report {
         inventory,
-        findings: match options.format {
-            Format::Table => &active,
-            Format::Json
-            | Format::Cyclonedx
-            | Format::Spdx
-            | Format::Sarif
-            | Format::Csv
-            | Format::Asff
-            | Format::Ocsf
-            | Format::Html => &outcome.findings,
-        },
+        findings: &outcome.findings,
         warnings: &outcome.warnings,
         match_notes: &notes,
     };
@@ -970,8 +965,6 @@ fn scan_inventory(inventory: &Inventory, database: &kensa_db::Database, options:
     }
     .and_then(|()| writer.flush())
     .context("cannot write report")?;
-    let failed =
-        options.fail_on.is_some_and(|threshold| active.iter().any(|finding| finding.severity >= threshold.severity()));
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
