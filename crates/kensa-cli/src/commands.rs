@@ -703,12 +703,12 @@ fn image_from_sources(
             }
         };
         let Some(socket) = kensa_source::default_daemon_socket(daemon) else {
-            tried.push(format!("no {daemon:?} socket"));
+            tried.push(format!("no {} socket", daemon.name()));
             continue;
         };
         match kensa_source::ImageFileSystem::from_daemon(daemon, &socket, reference, wanted, read_options) {
             Ok(Some(image)) => return Ok(image),
-            Ok(None) => tried.push(format!("not in the {daemon:?} daemon at {}", socket.display())),
+            Ok(None) => tried.push(format!("not in the {} daemon at {}", daemon.name(), socket.display())),
             Err(error) => tried.push(error.to_string()),
         }
     }

@@ -414,9 +414,15 @@ fn malformed_cvss_vectors_are_dropped_with_a_diagnostic() {
     let project = directory.path().join("project");
     std::fs::create_dir_all(&project).unwrap();
     std::fs::write(project.join("requirements.txt"), "kensa-example==1.0\n").unwrap();
-    let output =
-        kensa(&["scan", "fs", project.to_str().unwrap(), "--format", "json", "--db", database.to_str().unwrap()]);
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = common::json_report(&[
+        "scan",
+        "fs",
+        project.to_str().unwrap(),
+        "--format",
+        "json",
+        "--db",
+        database.to_str().unwrap(),
+    ]);
     let finding = finding_for(&report, "kensa-example", "GHSA-test-cvss-0001");
     // The valid v2 vector stays; the database rating outranks v2 (see kensa-score's assess).
     assert_eq!(finding["severity"], "MEDIUM");
@@ -471,7 +477,7 @@ fn kensa_scores_of_real_exploited_findings() {
          org.springframework:spring-beans:5.3.17=runtimeClasspath\nempty=\n",
     )
     .unwrap();
-    let output = kensa(&[
+    let report = common::json_report(&[
         "scan",
         "fs",
         project.to_str().unwrap(),
@@ -482,8 +488,6 @@ fn kensa_scores_of_real_exploited_findings() {
         "--db",
         database.to_str().unwrap(),
     ]);
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&output.stderr)));
     let lines: Vec<String> = report["findings"]
         .as_array()
         .unwrap()

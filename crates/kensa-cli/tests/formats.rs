@@ -235,7 +235,7 @@ fn own_sboms_round_trip_to_the_same_findings() {
         let direct: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
         for format in ["cyclonedx", "spdx"] {
             let sbom = scan_as(directory.path(), name, &arguments, format, &format!("{name}.{format}.json"), &[]);
-            let output = kensa(&[
+            let from_sbom = common::json_report(&[
                 "scan",
                 "sbom",
                 sbom.to_str().unwrap(),
@@ -244,8 +244,6 @@ fn own_sboms_round_trip_to_the_same_findings() {
                 "--db",
                 database().to_str().unwrap(),
             ]);
-            let from_sbom: serde_json::Value = serde_json::from_slice(&output.stdout)
-                .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&output.stderr)));
             assert_eq!(finding_keys(&from_sbom), finding_keys(&direct), "{name} through {format}");
         }
     }
@@ -286,10 +284,15 @@ print(len(set((p.split(":", 1)[1].split("/", 1)[0], p.split("?")[0].split("#")[0
         let path = shared(&format!("targets/sbom/{file}"));
         let expected = Command::new(common::python()).args(["-c", count, path.to_str().unwrap()]).output().unwrap();
         let expected: usize = String::from_utf8_lossy(&expected.stdout).trim().parse().unwrap();
-        let output =
-            kensa(&["scan", "sbom", path.to_str().unwrap(), "--format", "json", "--db", database().to_str().unwrap()]);
-        let report: serde_json::Value = serde_json::from_slice(&output.stdout)
-            .unwrap_or_else(|error| panic!("{file}: {error}: {}", String::from_utf8_lossy(&output.stderr)));
+        let report = common::json_report(&[
+            "scan",
+            "sbom",
+            path.to_str().unwrap(),
+            "--format",
+            "json",
+            "--db",
+            database().to_str().unwrap(),
+        ]);
         let purls: std::collections::BTreeSet<&str> =
             report["packages"].as_array().unwrap().iter().map(|package| package["purl"].as_str().unwrap()).collect();
         assert_eq!(report["packages"].as_array().unwrap().len(), expected, "{file}: {purls:?}");

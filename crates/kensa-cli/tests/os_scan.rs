@@ -299,7 +299,7 @@ fn amazon_linux_hosts_match_alas_of_their_release() {
         });
         let path = work.path().join(format!("al{release}.json"));
         std::fs::write(&path, inventory.to_string()).unwrap();
-        let output = kensa(&[
+        let report = common::json_report(&[
             "scan",
             "inventory",
             path.to_str().unwrap(),
@@ -308,8 +308,6 @@ fn amazon_linux_hosts_match_alas_of_their_release() {
             "--db",
             database.to_str().unwrap(),
         ]);
-        let report: serde_json::Value = serde_json::from_slice(&output.stdout)
-            .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&output.stderr)));
         let mut found = std::collections::BTreeSet::new();
         for finding in report["findings"].as_array().unwrap() {
             assert_eq!(finding["severity_source"], "distro", "{finding}");
@@ -348,10 +346,15 @@ fn amazon_linux_hosts_match_alas_of_their_release() {
         serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "components": components}).to_string(),
     )
     .unwrap();
-    let output =
-        kensa(&["scan", "sbom", sbom.to_str().unwrap(), "--format", "json", "--db", database.to_str().unwrap()]);
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&output.stderr)));
+    let report = common::json_report(&[
+        "scan",
+        "sbom",
+        sbom.to_str().unwrap(),
+        "--format",
+        "json",
+        "--db",
+        database.to_str().unwrap(),
+    ]);
     let from_sbom: std::collections::BTreeSet<(String, String)> = report["findings"]
         .as_array()
         .unwrap()
@@ -400,10 +403,15 @@ fn rpm_module_streams_keep_errata_to_their_stream() {
     });
     let path = directory.path().join("inventory.json");
     std::fs::write(&path, inventory.to_string()).unwrap();
-    let output =
-        kensa(&["scan", "inventory", path.to_str().unwrap(), "--format", "json", "--db", database.to_str().unwrap()]);
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&output.stderr)));
+    let report = common::json_report(&[
+        "scan",
+        "inventory",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+        "--db",
+        database.to_str().unwrap(),
+    ]);
     let locations: std::collections::BTreeSet<&str> = report["findings"]
         .as_array()
         .unwrap()

@@ -34,7 +34,8 @@ pub enum DaemonKind {
 }
 
 impl DaemonKind {
-    fn name(self) -> &'static str {
+    /// `Docker` or `Podman`, for messages.
+    pub fn name(self) -> &'static str {
         match self {
             DaemonKind::Docker => "Docker",
             DaemonKind::Podman => "Podman",

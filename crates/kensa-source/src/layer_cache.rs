@@ -21,7 +21,6 @@
 //! serde sequence would encode one element at a time.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -93,9 +92,15 @@ impl LayerCache {
         if !changes.problems.is_empty() || path.exists() {
             return Ok(());
         }
+        // No fsync: an entry torn by a crash fails its checksum and is rewritten.
+        self.write_entry(&path, &encode(changes))
+    }
+
+    /// Writes an entry beside its place and renames it there, so a reader
+    /// never sees half an entry and concurrent scans of one layer do not
+    /// collide; the hidden temporary file is removed if anything fails.
+    fn write_entry(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.directory)?;
-        // Written beside the entry and renamed over it, so a reader never sees
-        // half an entry and concurrent scans of one layer do not collide.
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let temporary = self.directory.join(format!(
             ".{}.{}-{}.tmp",
@@ -103,20 +108,13 @@ impl LayerCache {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
-        let result = (|| {
-            let mut file = std::fs::File::create(&temporary)?;
-            // No fsync: an entry torn by a crash fails its checksum and is rewritten.
-            file.write_all(&encode(changes))?;
-            std::fs::rename(&temporary, &path)
-        })();
+        let result = std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
         if result.is_err() {
             let _ = std::fs::remove_file(&temporary);
         }
         result
     }
-}
 
-impl LayerCache {
     /// A small blob (an image config) cached by its own SHA-256 digest, which
     /// is checked when it is read back: a damaged entry is simply absent.
     pub(crate) fn load_blob(&self, digest: &str) -> Option<Vec<u8>> {
@@ -131,13 +129,7 @@ impl LayerCache {
         if path.exists() {
             return Ok(());
         }
-        std::fs::create_dir_all(&self.directory)?;
-        let temporary = path.with_extension(format!("blob.{}.tmp", std::process::id()));
-        let result = std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, &path));
-        if result.is_err() {
-            let _ = std::fs::remove_file(&temporary);
-        }
-        result
+        self.write_entry(&path, bytes)
     }
 }
 

@@ -69,6 +69,15 @@ pub(crate) fn kensa(arguments: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Runs `kensa` with `arguments` (which ask for a JSON report) and parses
+/// what it wrote, failing with its standard error when that is no JSON.
+pub(crate) fn json_report(arguments: &[&str]) -> serde_json::Value {
+    let output = kensa(arguments);
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!("kensa {arguments:?} wrote no JSON report ({error}): {}", String::from_utf8_lossy(&output.stderr))
+    })
+}
+
 /// Builds a database from a directory under ../shared/data into a new temporary directory.
 pub(crate) fn build_database(from: &str) -> (tempfile::TempDir, PathBuf) {
     let directory = tempfile::tempdir().unwrap();
