@@ -146,7 +146,7 @@ pub(crate) fn parse_json(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, A
 
 /// Parses a secdb written as YAML (Alpine v3.3 to v3.11).
 pub(crate) fn parse_yaml(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, AdvisoryError> {
-    let secdb: RawSecdb = serde_yaml_ng::from_slice(contents)
+    let secdb: RawSecdb = kensa_parse::yaml_from_slice(contents)
         .map_err(|error| AdvisoryError::invalid(path, format!("not a valid secdb: {error}")))?;
     convert(path, secdb)
 }

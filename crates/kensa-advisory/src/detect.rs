@@ -249,7 +249,7 @@ fn classify_json_array(path: &str, items: &[JsonValue]) -> AdvisoryError {
 }
 
 fn detect_yaml(path: &str, parts: &PathParts<'_>, text: &str) -> Result<FeedFormat, AdvisoryError> {
-    let document: YamlValue = serde_yaml_ng::from_str(text)
+    let document: YamlValue = kensa_parse::yaml_from_str(text)
         .map_err(|error| AdvisoryError::invalid(path, format!("malformed YAML: {error}")))?;
     let YamlValue::Mapping(mapping) = &document else {
         return Err(AdvisoryError::invalid(

@@ -39,7 +39,7 @@ struct Branch {
 
 /// Parses one FriendsOfPHP advisory.
 pub(crate) fn parse(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, AdvisoryError> {
-    let record: PhpAdvisory = serde_yaml_ng::from_slice(contents)
+    let record: PhpAdvisory = kensa_parse::yaml_from_slice(contents)
         .map_err(|error| AdvisoryError::invalid(path, format!("not a valid FriendsOfPHP advisory: {error}")))?;
     let invalid = |reason: String| AdvisoryError::invalid(path, reason);
 

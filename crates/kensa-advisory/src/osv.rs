@@ -90,7 +90,7 @@ pub(crate) fn parse_json(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, A
 
 /// Parses one OSV record written as YAML (the PyPA advisory database).
 pub(crate) fn parse_yaml(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, AdvisoryError> {
-    let record: OsvRecord = serde_yaml_ng::from_slice(contents)
+    let record: OsvRecord = kensa_parse::yaml_from_slice(contents)
         .map_err(|error| AdvisoryError::invalid(path, format!("not a valid OSV record: {error}")))?;
     convert_record(path, record).map(|advisory| vec![advisory])
 }

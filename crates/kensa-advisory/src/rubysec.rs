@@ -44,7 +44,7 @@ struct RelatedReferences {
 
 /// Parses one RubySec gem advisory.
 pub(crate) fn parse(path: &str, contents: &[u8]) -> Result<Vec<Advisory>, AdvisoryError> {
-    let record: GemAdvisory = serde_yaml_ng::from_slice(contents)
+    let record: GemAdvisory = kensa_parse::yaml_from_slice(contents)
         .map_err(|error| AdvisoryError::invalid(path, format!("not a valid RubySec gem advisory: {error}")))?;
     let id = file_stem(path).to_owned();
     let invalid = |reason: String| AdvisoryError::invalid(path, format!("{id}: {reason}"));

@@ -78,6 +78,8 @@ pub(crate) fn parse(path: &str, contents: &[u8], toolchain: bool) -> Result<Vec<
     let text = std::str::from_utf8(contents)
         .map_err(|error| AdvisoryError::invalid(path, format!("RustSec advisory is not UTF-8 text: {error}")))?;
     let document = split_front_matter(text).map_err(|reason| AdvisoryError::invalid(path, reason))?;
+    kensa_parse::check_toml(document.front_matter)
+        .map_err(|error| AdvisoryError::invalid(path, format!("invalid RustSec front matter: {error}")))?;
     let front_matter: FrontMatter = toml::from_str(document.front_matter).map_err(|error| {
         let position = error
             .span()

@@ -56,8 +56,8 @@ impl Cataloger for PubspecLockCataloger {
 
 fn parse_pubspec_lock(path: &str, contents: &[u8]) -> Result<Found, CatalogError> {
     // An empty document is YAML null: a lockfile with nothing locked.
-    let lock: Option<PubspecLock> =
-        serde_yaml_ng::from_slice(contents).map_err(|error| CatalogError::parse(path, PUBSPEC_LOCK_FORMAT, error))?;
+    let lock: Option<PubspecLock> = kensa_parse::yaml_from_slice(contents)
+        .map_err(|error| CatalogError::parse(path, PUBSPEC_LOCK_FORMAT, error))?;
     let mut found = Found::default();
     for (name, package) in lock.and_then(|lock| lock.packages).unwrap_or_default() {
         if package.source.as_deref() == Some("sdk") {

@@ -1,14 +1,16 @@
-//! `kensa`: the command-line front end. Argument parsing, exit codes, and glue
-//! between the library crates; the only crate that uses `anyhow`.
+//! `kensa`: the command-line front end. Argument parsing, settings, output and
+//! exit codes around `kensa-scan`'s pipeline; the only crate that uses `anyhow`.
 
+mod args;
 mod commands;
+mod settings;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = commands::Cli::parse();
+    let cli = args::Cli::parse();
     match commands::run(cli) {
         Ok(code) => code,
         Err(error) => {

@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 use kensa_model::{Advisory, CveCvss, KnownExploited};
 
 use crate::DbError;
-use crate::store::{
-    ADVISORIES, DB_SCHEMA_VERSION, EPSS, KNOWN_EXPLOITED, META, NVD_CVSS, PACKAGES, encode, package_key,
-};
+use crate::store::{ADVISORIES, DB_SCHEMA_VERSION, EPSS, KNOWN_EXPLOITED, META, NVD_CVSS, PACKAGES, package_key};
 
 /// Largest single advisory file read (bytes); real ones are a few KiB, the
 /// largest OSV records (kernel CVEs) a few MiB.
@@ -57,6 +55,9 @@ pub struct BuildReport {
     /// Records kept with a part left out (a malformed CVSS vector): the file,
     /// and the record's id with what was left out and why.
     pub notes: Vec<SkippedFile>,
+    /// What replacing the previous database changed (everything, when there
+    /// was none or it was of another format version).
+    pub changes: crate::ChangeSet,
 }
 
 /// Builds a database at `output` from every advisory file under `input` (a
@@ -302,7 +303,7 @@ fn read_zip_labelled(
         // Entry names are only used as labels (never as paths to write to), but
         // keep them readable and relative.
         let entry_name = entry.name().map(|name| name.trim_start_matches('/').to_owned()).unwrap_or_default();
-        let name = format!("{label}!/{entry_name}");
+        let name = kensa_model::nested_location(label, &entry_name);
         let mut contents = Vec::new();
         // The declared size can lie (zip bombs): read at most the limit plus one byte.
         (&mut entry)
@@ -350,12 +351,28 @@ fn write_database(
     }
     let _lock = WriterLock::acquire(output)?;
     let temporary = temporary_path(output);
-    let result = write_tables(&temporary, tables, meta, report);
-    if let Err(error) = result {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(error);
+    let result = write_tables(&temporary, tables, meta, report).and_then(|()| changes_replacing(output, &temporary));
+    match result {
+        Ok(changes) => report.changes = changes,
+        Err(error) => {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(error);
+        }
     }
     publish(&temporary, output)
+}
+
+/// What publishing `replacement` over `output` will change: a diff against
+/// the database there, or everything when there is none readable by this
+/// version (a "rebuild needed" database is replaced whole).
+pub(crate) fn changes_replacing(output: &Path, replacement: &Path) -> Result<crate::ChangeSet, DbError> {
+    match crate::Database::open(output) {
+        Ok(previous) => {
+            drop(previous);
+            crate::changes::diff_databases(output, replacement)
+        }
+        Err(_) => crate::changes::everything_in(replacement),
+    }
 }
 
 /// Renames a finished (synced) file over `output`, then syncs the directory
@@ -436,7 +453,7 @@ fn write_tables(
     {
         let mut table = transaction.open_table(ADVISORIES).map_err(|error| DbError::storage(path, error))?;
         for (id, advisory) in advisories {
-            let bytes = encode(advisory, path, id)?;
+            let bytes = crate::record::encode_advisory(advisory, path)?;
             table.insert(id.as_str(), bytes.as_slice()).map_err(|error| DbError::storage(path, error))?;
             *report.advisories_per_source.entry(advisory.source.clone()).or_default() += 1;
             let ecosystems: BTreeSet<&str> =
@@ -458,22 +475,21 @@ fn write_tables(
     {
         let mut table = transaction.open_table(PACKAGES).map_err(|error| DbError::storage(path, error))?;
         for (key, ids) in &index {
-            let ids: Vec<&String> = ids.iter().collect();
-            let bytes = encode(&ids, path, key)?;
+            let bytes = crate::record::encode_ids(ids, path, key)?;
             table.insert(key.as_str(), bytes.as_slice()).map_err(|error| DbError::storage(path, error))?;
         }
     }
     {
         let mut table = transaction.open_table(KNOWN_EXPLOITED).map_err(|error| DbError::storage(path, error))?;
         for (cve, entry) in known_exploited {
-            let bytes = encode(entry, path, cve)?;
+            let bytes = crate::record::encode_known_exploited(entry, path)?;
             table.insert(cve.as_str(), bytes.as_slice()).map_err(|error| DbError::storage(path, error))?;
         }
     }
     if !cve_cvss.is_empty() {
         let mut table = transaction.open_table(NVD_CVSS).map_err(|error| DbError::storage(path, error))?;
         for (cve, record) in cve_cvss {
-            let bytes = encode(&record.vectors, path, cve)?;
+            let bytes = crate::record::encode_cvss(&record.vectors, path, cve)?;
             table.insert(cve.as_str(), bytes.as_slice()).map_err(|error| DbError::storage(path, error))?;
         }
     }
@@ -482,11 +498,7 @@ fn write_tables(
     }
     {
         let mut table = transaction.open_table(META).map_err(|error| DbError::storage(path, error))?;
-        let built_at = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|elapsed| elapsed.as_secs())
-            .unwrap_or(0)
-            .to_string();
+        let built_at = kensa_model::time::now_seconds().to_string();
         let per_ecosystem: String = report
             .advisories_per_ecosystem
             .iter()
@@ -521,7 +533,7 @@ pub(crate) fn write_epss(
     transaction.delete_table(EPSS).map_err(|error| DbError::storage(path, error))?;
     let mut table = transaction.open_table(EPSS).map_err(|error| DbError::storage(path, error))?;
     for (cve, score) in &catalog.scores {
-        let bytes = encode(score, path, cve)?;
+        let bytes = crate::record::encode_epss(score, path, cve)?;
         table.insert(cve.as_str(), bytes.as_slice()).map_err(|error| DbError::storage(path, error))?;
     }
     let mut meta = transaction.open_table(META).map_err(|error| DbError::storage(path, error))?;

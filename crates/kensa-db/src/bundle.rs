@@ -82,10 +82,7 @@ pub fn export_bundle(database: &Path, output: &Path) -> Result<BundleInfo, DbErr
         database_schema_version: DB_SCHEMA_VERSION,
         database_size,
         database_sha256: database_sha256.clone(),
-        exported_at: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|elapsed| elapsed.as_secs())
-            .unwrap_or(0),
+        exported_at: u64::try_from(kensa_model::time::now_seconds()).unwrap_or(0),
     };
     let manifest_bytes =
         serde_json::to_vec_pretty(&manifest).map_err(|error| bundle_error(output, error.to_string()))?;
@@ -121,9 +118,18 @@ pub fn export_bundle(database: &Path, output: &Path) -> Result<BundleInfo, DbErr
     Ok(BundleInfo { database_size, database_sha256 })
 }
 
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportReport {
+    /// The bundle's database, as its manifest describes it (verified).
+    pub bundle: BundleInfo,
+    /// What replacing the previous database changed.
+    pub changes: crate::ChangeSet,
+}
+
 /// Replaces the database at `database` with the one a bundle carries, after
 /// checking it whole.
-pub fn import_bundle(bundle: &Path, database: &Path) -> Result<BundleInfo, DbError> {
+pub fn import_bundle(bundle: &Path, database: &Path) -> Result<ImportReport, DbError> {
     if let Some(parent) = database.parent().filter(|parent| !parent.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(io_error("create directory", parent))?;
     }
@@ -133,7 +139,8 @@ pub fn import_bundle(bundle: &Path, database: &Path) -> Result<BundleInfo, DbErr
         // The format version inside must be one this kensa reads.
         drop(crate::Database::open(&temporary)?);
         sync_file(&temporary)?;
-        Ok(info)
+        let changes = crate::build::changes_replacing(database, &temporary)?;
+        Ok(ImportReport { bundle: info, changes })
     });
     match result {
         Ok(info) => {

@@ -15,11 +15,18 @@
 
 mod build;
 mod bundle;
+mod changes;
+mod handle;
+mod record;
+mod state;
 mod store;
 mod update;
 
 pub use build::{BuildReport, BuilderParts, DatabaseBuilder, SkippedFile, build_database};
-pub use bundle::{BundleInfo, export_bundle, import_bundle};
+pub use bundle::{BundleInfo, ImportReport, export_bundle, import_bundle};
+pub use changes::{ChangeSet, PackageChanges, PackageKey};
+pub use handle::DatabaseHandle;
+pub use state::{SourceState, UpdateState};
 pub use store::{DB_SCHEMA_VERSION, Database, DatabaseInfo};
 pub use update::{AppliedChanges, Changes, apply_changes};
 

@@ -6,9 +6,10 @@ use redb::{ReadableDatabase, ReadableTableMetadata, TableDefinition};
 
 use crate::DbError;
 
-/// Version of the on-disk layout and record encoding. Bump on any change to the
-/// tables or to the serde shape of [`Advisory`]: postcard is not self-describing.
-pub const DB_SCHEMA_VERSION: u32 = 3;
+/// Version of the on-disk layout and record encoding (`record.rs`). Bump on
+/// any change to the tables or to a stored record's layout: postcard is not
+/// self-describing, and a file of another version is refused, never misread.
+pub const DB_SCHEMA_VERSION: u32 = 4;
 
 pub(crate) const META: TableDefinition<'_, &str, &str> = TableDefinition::new("meta");
 pub(crate) const PACKAGES: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("packages");
@@ -19,16 +20,6 @@ pub(crate) const NVD_CVSS: TableDefinition<'_, &str, &[u8]> = TableDefinition::n
 pub(crate) const EPSS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("epss");
 /// CISA KEV entries by CVE id (postcard [`KnownExploited`]).
 pub(crate) const KNOWN_EXPLOITED: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("known_exploited");
-
-/// A record's postcard bytes; a value that cannot be encoded is reported
-/// against its key.
-pub(crate) fn encode<T: serde::Serialize>(value: &T, path: &Path, key: &str) -> Result<Vec<u8>, DbError> {
-    postcard::to_allocvec(value).map_err(|error| DbError::Corrupt {
-        path: path.display().to_string(),
-        key: key.to_owned(),
-        message: format!("cannot encode: {error}"),
-    })
-}
 
 /// The key of a package in the index: ecosystem and normalised name.
 pub(crate) fn package_key(ecosystem: Ecosystem, normalized_name: &str) -> String {
@@ -108,6 +99,17 @@ impl Database {
         Ok(values)
     }
 
+    /// The update state: build and update times, each source's resume point.
+    pub fn update_state(&self) -> Result<crate::UpdateState, DbError> {
+        let mut meta = self.meta_values("source:")?;
+        for key in ["built_at", "updated_at"] {
+            if let Some(value) = self.meta(key)? {
+                meta.insert(key.to_owned(), value);
+            }
+        }
+        Ok(crate::UpdateState::from_meta(&meta))
+    }
+
     fn meta(&self, key: &str) -> Result<Option<String>, DbError> {
         let table = self.transaction.open_table(META).map_err(|error| DbError::storage(&self.path, error))?;
         let value = table.get(key).map_err(|error| DbError::storage(&self.path, error))?;
@@ -120,12 +122,7 @@ impl Database {
         let Some(bytes) = table.get(id).map_err(|error| DbError::storage(&self.path, error))? else {
             return Ok(None);
         };
-        let advisory = postcard::from_bytes(bytes.value()).map_err(|error| DbError::Corrupt {
-            path: self.path.display().to_string(),
-            key: id.to_owned(),
-            message: error.to_string(),
-        })?;
-        Ok(Some(advisory))
+        Ok(Some(crate::record::decode_advisory(bytes.value(), &self.path, id)?))
     }
 
     /// Every advisory indexed under one package.
@@ -139,11 +136,7 @@ impl Database {
         let Some(bytes) = table.get(key.as_str()).map_err(|error| DbError::storage(&self.path, error))? else {
             return Ok(Vec::new());
         };
-        let ids: Vec<String> = postcard::from_bytes(bytes.value()).map_err(|error| DbError::Corrupt {
-            path: self.path.display().to_string(),
-            key: key.clone(),
-            message: error.to_string(),
-        })?;
+        let ids = crate::record::decode_ids(bytes.value(), &self.path, &key)?;
         let mut advisories = Vec::with_capacity(ids.len());
         for id in ids {
             match self.advisory(&id)? {
@@ -162,10 +155,11 @@ impl Database {
 
     /// A record of an enrichment table (KEV, NVD CVSS, EPSS) by CVE id. A
     /// database built without that feed has no such table: `None`.
-    fn enrichment<T: serde::de::DeserializeOwned>(
+    fn enrichment<T>(
         &self,
         table: TableDefinition<'_, &str, &[u8]>,
         cve: &str,
+        decode: fn(&[u8], &Path, &str) -> Result<T, DbError>,
     ) -> Result<Option<T>, DbError> {
         let table = match self.transaction.open_table(table) {
             Ok(table) => table,
@@ -175,11 +169,7 @@ impl Database {
         let Some(bytes) = table.get(cve).map_err(|error| DbError::storage(&self.path, error))? else {
             return Ok(None);
         };
-        postcard::from_bytes(bytes.value()).map(Some).map_err(|error| DbError::Corrupt {
-            path: self.path.display().to_string(),
-            key: cve.to_owned(),
-            message: error.to_string(),
-        })
+        decode(bytes.value(), &self.path, cve).map(Some)
     }
 
     /// The number of records of a table that may not exist (0 then).
@@ -193,17 +183,17 @@ impl Database {
 
     /// The CISA KEV entry for a CVE id.
     pub fn known_exploited(&self, cve: &str) -> Result<Option<KnownExploited>, DbError> {
-        self.enrichment(KNOWN_EXPLOITED, cve)
+        self.enrichment(KNOWN_EXPLOITED, cve, crate::record::decode_known_exploited)
     }
 
     /// NVD's CVSS vectors for a CVE id, if the database has NVD data for it.
     pub fn cve_cvss(&self, cve: &str) -> Result<Option<Vec<CvssVector>>, DbError> {
-        self.enrichment(NVD_CVSS, cve)
+        self.enrichment(NVD_CVSS, cve, crate::record::decode_cvss)
     }
 
     /// The EPSS score of a CVE id, if the database has EPSS data for it.
     pub fn epss(&self, cve: &str) -> Result<Option<EpssScore>, DbError> {
-        self.enrichment(EPSS, cve)
+        self.enrichment(EPSS, cve, crate::record::decode_epss)
     }
 
     /// Counts and build facts.
@@ -234,7 +224,7 @@ impl Database {
     }
 }
 
-impl kensa_match::AdvisoryLookup for Database {
+impl kensa_model::AdvisoryLookup for Database {
     type Error = DbError;
 
     fn advisories_for(&self, ecosystem: Ecosystem, normalized_name: &str) -> Result<Vec<Advisory>, DbError> {

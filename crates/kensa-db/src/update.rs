@@ -13,9 +13,11 @@ use std::path::Path;
 use kensa_model::{Advisory, CveCvss, KnownExploited};
 use redb::ReadableTable;
 
+use crate::ChangeSet;
 use crate::DbError;
 use crate::build::{WriterLock, compact, publish, sync_file, temporary_path, write_epss};
-use crate::store::{ADVISORIES, KNOWN_EXPLOITED, META, NVD_CVSS, PACKAGES, encode, package_key};
+use crate::record::{decode_advisory, decode_ids, encode_advisory, encode_cvss, encode_ids, encode_known_exploited};
+use crate::store::{ADVISORIES, KNOWN_EXPLOITED, META, NVD_CVSS, PACKAGES, package_key};
 
 /// What to change.
 #[derive(Debug, Clone, Default)]
@@ -33,20 +35,15 @@ pub struct Changes {
 }
 
 /// What a change did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppliedChanges {
     /// Advisories that were not in the database.
     pub added: u64,
     /// Advisories whose stored record was replaced.
     pub replaced: u64,
-}
-
-fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], path: &Path, key: &str) -> Result<T, DbError> {
-    postcard::from_bytes(bytes).map_err(|error| DbError::Corrupt {
-        path: path.display().to_string(),
-        key: key.to_owned(),
-        message: error.to_string(),
-    })
+    /// What the change did to the data matching reads (a record replaced
+    /// by an equal one changes nothing).
+    pub changes: ChangeSet,
 }
 
 /// The (ecosystem, name) keys an advisory is indexed under, and its ecosystems.
@@ -110,7 +107,7 @@ fn apply_to_copy(path: &Path, changes: &Changes) -> Result<AppliedChanges, DbErr
          -> Result<(), DbError> {
             if !index.contains_key(key) {
                 let ids: Vec<String> = match packages.get(key).map_err(|error| storage(error.into()))? {
-                    Some(bytes) => decode(bytes.value(), path, key)?,
+                    Some(bytes) => decode_ids(bytes.value(), path, key)?,
                     None => Vec::new(),
                 };
                 index.insert(key.to_owned(), ids.into_iter().collect());
@@ -119,7 +116,7 @@ fn apply_to_copy(path: &Path, changes: &Changes) -> Result<AppliedChanges, DbErr
         };
         for advisory in &changes.advisories {
             let previous = match advisories.get(advisory.id.as_str()).map_err(|error| storage(error.into()))? {
-                Some(bytes) => Some(decode::<Advisory>(bytes.value(), path, &advisory.id)?),
+                Some(bytes) => Some(decode_advisory(bytes.value(), path, &advisory.id)?),
                 None => None,
             };
             if let Some(previous) = &previous {
@@ -139,6 +136,7 @@ fn apply_to_copy(path: &Path, changes: &Changes) -> Result<AppliedChanges, DbErr
             } else {
                 applied.added += 1;
             }
+            applied.changes.record_advisory(&advisory.id, previous.as_ref(), Some(advisory));
             let (keys, ecosystems) = index_keys(advisory);
             for key in keys {
                 load(&key, &mut index, &packages)?;
@@ -149,37 +147,54 @@ fn apply_to_copy(path: &Path, changes: &Changes) -> Result<AppliedChanges, DbErr
             for ecosystem in ecosystems {
                 *per_ecosystem.entry(ecosystem.to_owned()).or_default() += 1;
             }
-            let bytes = encode(advisory, path, &advisory.id)?;
+            let bytes = encode_advisory(advisory, path)?;
             advisories.insert(advisory.id.as_str(), bytes.as_slice()).map_err(|error| storage(error.into()))?;
         }
         for (key, ids) in &index {
             if ids.is_empty() {
                 packages.remove(key.as_str()).map_err(|error| storage(error.into()))?;
             } else {
-                let ids: Vec<&String> = ids.iter().collect();
-                let bytes = encode(&ids, path, key)?;
+                let bytes = encode_ids(ids, path, key)?;
                 packages.insert(key.as_str(), bytes.as_slice()).map_err(|error| storage(error.into()))?;
             }
         }
     }
     if let Some(entries) = &changes.known_exploited {
+        // The CVEs whose entry differs from the stored catalog's, either way.
+        let mut stored: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        {
+            let table = transaction.open_table(KNOWN_EXPLOITED).map_err(|error| storage(error.into()))?;
+            for item in table.iter().map_err(|error| storage(error.into()))? {
+                let (cve, bytes) = item.map_err(|error| storage(error.into()))?;
+                stored.insert(cve.value().to_owned(), bytes.value().to_vec());
+            }
+        }
         // A table that never existed is fine to "delete".
         transaction.delete_table(KNOWN_EXPLOITED).map_err(|error| storage(error.into()))?;
         let mut table = transaction.open_table(KNOWN_EXPLOITED).map_err(|error| storage(error.into()))?;
         for entry in entries {
-            let bytes = encode(entry, path, &entry.cve)?;
+            let bytes = encode_known_exploited(entry, path)?;
+            if stored.remove(&entry.cve).is_none_or(|held| held != bytes) {
+                applied.changes.known_exploited.insert(entry.cve.clone());
+            }
             table.insert(entry.cve.as_str(), bytes.as_slice()).map_err(|error| storage(error.into()))?;
         }
+        applied.changes.known_exploited.extend(stored.into_keys());
     }
     if !changes.cve_cvss.is_empty() {
         let mut table = transaction.open_table(NVD_CVSS).map_err(|error| storage(error.into()))?;
         for record in &changes.cve_cvss {
-            let bytes = encode(&record.vectors, path, &record.cve)?;
+            let bytes = encode_cvss(&record.vectors, path, &record.cve)?;
+            let held = table.get(record.cve.as_str()).map_err(|error| storage(error.into()))?;
+            if held.is_none_or(|held| held.value() != bytes.as_slice()) {
+                applied.changes.cve_cvss.insert(record.cve.clone());
+            }
             table.insert(record.cve.as_str(), bytes.as_slice()).map_err(|error| storage(error.into()))?;
         }
     }
     if let Some(catalog) = &changes.epss {
         write_epss(&transaction, path, catalog)?;
+        applied.changes.epss = true;
     }
     {
         let mut table = transaction.open_table(META).map_err(|error| storage(error.into()))?;

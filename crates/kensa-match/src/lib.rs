@@ -21,37 +21,14 @@ mod modularity;
 use std::collections::BTreeSet;
 
 use kensa_model::{
-    Advisory, Distro, Ecosystem, Finding, FixState, Inventory, KnownExploited, MatchEvidence, Package, PackageRef,
-    Severity,
+    Advisory, Distro, Ecosystem, Finding, FixState, Inventory, MatchEvidence, Package, PackageRef, Severity,
 };
 use kensa_version::VersionScheme;
 
 pub use evaluate::{AffectedVerdict, evaluate_affected};
 pub use fingerprint::fingerprint;
 
-/// Where matching gets advisories from.
-pub trait AdvisoryLookup {
-    /// The lookup's error (database I/O); matching passes it through.
-    type Error;
-
-    /// Every advisory with an affected entry for this ecosystem and normalised name.
-    fn advisories_for(&self, ecosystem: Ecosystem, normalized_name: &str) -> Result<Vec<Advisory>, Self::Error>;
-
-    /// The CISA KEV entry for a CVE id, if the lookup has KEV data.
-    fn known_exploited(&self, _cve: &str) -> Result<Option<KnownExploited>, Self::Error> {
-        Ok(None)
-    }
-
-    /// NVD's CVSS vectors for a CVE id, if the lookup has NVD data.
-    fn cve_cvss(&self, _cve: &str) -> Result<Option<Vec<kensa_model::CvssVector>>, Self::Error> {
-        Ok(None)
-    }
-
-    /// The EPSS score of a CVE id, if the lookup has EPSS data.
-    fn epss(&self, _cve: &str) -> Result<Option<kensa_model::EpssScore>, Self::Error> {
-        Ok(None)
-    }
-}
+pub use kensa_model::AdvisoryLookup;
 
 /// The ordering to compare a package's versions with.
 pub fn scheme_for(ecosystem: Ecosystem) -> VersionScheme {

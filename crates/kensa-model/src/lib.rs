@@ -14,8 +14,11 @@ mod advisory;
 mod ecosystem;
 mod finding;
 mod inventory;
+mod location;
+mod lookup;
 mod package;
 mod severity;
+pub mod time;
 
 pub use advisory::{
     Advisory, AffectedPackage, AffectedRange, CvssVector, CvssVersion, FixState, RangeEvent, RangeKind,
@@ -29,5 +32,7 @@ pub use inventory::{
     Diagnostic, Distro, INVENTORY_SCHEMA_VERSION, ImageLayer, ImageMetadata, Inventory, Resource, ResourceKind,
     UnresolvedDependency,
 };
+pub use location::{Location, NESTING_SEPARATOR, nested_location, outermost_path};
+pub use lookup::AdvisoryLookup;
 pub use package::{Package, SourcePackage};
 pub use severity::Severity;

@@ -13,7 +13,15 @@
 //! rule no longer applies and is reported, so a decision cannot silently
 //! outlive its review date.
 //!
+//! The filters a caller chose (`--ignore-unfixed`, `--severity`) and the
+//! `--fail-on` gate live here too ([`FindingFilters`], [`fails_at`]), so every
+//! front end decides alike.
+//!
 //! Pure: no I/O; today's date is an input.
+
+mod filters;
+
+pub use filters::{FindingFilters, fails_at};
 
 use globset::{Glob, GlobMatcher};
 use kensa_model::{Finding, Suppression};
@@ -122,7 +130,7 @@ impl Policy {
     pub fn add_ignore_file(&mut self, path: &str, contents: &[u8]) -> Result<(), PolicyError> {
         const WHAT: &str = "ignore file";
         let raw: RawIgnoreFile =
-            serde_yaml_ng::from_slice(contents).map_err(|error| invalid(path, WHAT, error.to_string()))?;
+            kensa_parse::yaml_from_slice(contents).map_err(|error| invalid(path, WHAT, error.to_string()))?;
         for (index, rule) in raw.ignore.into_iter().enumerate() {
             let number = index + 1;
             if rule.id.trim().is_empty() || rule.reason.trim().is_empty() {
@@ -262,7 +270,7 @@ fn rule_matches(rule: &Rule, finding: &Finding, ids: &[&str]) -> bool {
         }
     }
     if !rule.paths.is_empty() {
-        let location = finding.package.location.split("!/").next().unwrap_or_default();
+        let location = kensa_model::outermost_path(&finding.package.location);
         if !rule.paths.iter().any(|glob| glob.is_match(location)) {
             return false;
         }

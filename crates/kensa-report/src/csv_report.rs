@@ -54,6 +54,7 @@ pub fn write_csv(report: &Report<'_>, output: &mut dyn Write) -> std::io::Result
             finding.package.layer.clone().unwrap_or_default(),
             finding.summary.clone(),
         ];
+        let record = record.map(crate::text::spreadsheet_text);
         writer.write_record(&record).map_err(to_io)?;
     }
     writer.flush()

@@ -11,6 +11,7 @@ use std::io::Write;
 use kensa_model::{Finding, Severity};
 
 use crate::Report;
+use crate::text::is_web_link;
 
 /// Escapes text for HTML element content and attribute values.
 fn escape(text: &str) -> String {
@@ -26,12 +27,6 @@ fn escape(text: &str) -> String {
         }
     }
     escaped
-}
-
-/// `http://` or `https://`, in any case.
-fn is_web_link(url: &str) -> bool {
-    let lowercase = url.trim_start().to_ascii_lowercase();
-    lowercase.starts_with("https://") || lowercase.starts_with("http://")
 }
 
 const SEVERITIES: [(Severity, &str); 5] = [

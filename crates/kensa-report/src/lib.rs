@@ -14,6 +14,7 @@ mod ocsf;
 mod sarif;
 mod spdx;
 mod table;
+mod text;
 
 use kensa_model::{CvssVector, CvssVersion, Finding, Inventory};
 

@@ -56,7 +56,10 @@ fn rule(finding: &Finding) -> Value {
         "help": {"text": format!("{}: {}. Aliases: {}.", finding.id, summary, if finding.aliases.is_empty() { "none".to_owned() } else { finding.aliases.join(", ") })},
         "properties": Value::Object(properties),
     });
-    if let (Some(url), Some(object)) = (finding.references.first(), value.as_object_mut()) {
+    // The first web link: a `javascript:` or `data:` reference would run in
+    // the viewer that renders the help link.
+    let web_link = finding.references.iter().find(|url| crate::text::is_web_link(url));
+    if let (Some(url), Some(object)) = (web_link, value.as_object_mut()) {
         object.insert("helpUri".to_owned(), json!(url));
     }
     value
@@ -88,7 +91,7 @@ fn result(finding: &Finding, rule_index: usize) -> Value {
         "level": level(finding.severity),
         "message": {"text": message},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": uri(finding.package.location.split("!/").next().unwrap_or_default())},
+            "artifactLocation": {"uri": uri(kensa_model::outermost_path(&finding.package.location))},
             "region": {"startLine": 1}
         }}],
         "partialFingerprints": {"kensaFindingFingerprint/v1": finding.fingerprint},

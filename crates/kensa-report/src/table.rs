@@ -6,6 +6,7 @@ use std::io::Write;
 use kensa_model::{Finding, FixState, Severity};
 
 use crate::Report;
+use crate::text::printable;
 
 const SUMMARY_WIDTH: usize = 60;
 
@@ -20,9 +21,10 @@ fn colour_code(severity: Severity) -> &'static str {
 }
 
 fn truncate(text: &str, width: usize) -> String {
-    let text = text.lines().next().unwrap_or_default();
+    let first_line = text.lines().next().unwrap_or_default();
+    let text = printable(first_line);
     if text.chars().count() <= width {
-        return text.to_owned();
+        return text.into_owned();
     }
     let mut truncated: String = text.chars().take(width.saturating_sub(1)).collect();
     truncated.push('…');
@@ -36,12 +38,12 @@ pub fn write_table(report: &Report<'_>, colour: bool, output: &mut dyn Write) ->
     let distro = inventory
         .distro
         .as_ref()
-        .map(|distro| format!(" ({} {})", distro.id, distro.version).replace(" )", ")"))
+        .map(|distro| format!(" ({} {})", printable(&distro.id), printable(&distro.version)).replace(" )", ")"))
         .unwrap_or_default();
     writeln!(
         output,
         "{}{distro}: {} packages, {} vulnerabilities, {} warnings",
-        inventory.resource.name,
+        printable(&inventory.resource.name),
         inventory.packages.len(),
         report.findings.len(),
         report.warnings.len()
@@ -56,7 +58,10 @@ pub fn write_table(report: &Report<'_>, colour: bool, output: &mut dyn Write) ->
             writeln!(
                 output,
                 "  {} {} {}  [{}]",
-                unresolved.ecosystem, unresolved.name, requirement, unresolved.location
+                unresolved.ecosystem,
+                printable(&unresolved.name),
+                printable(requirement),
+                printable(&unresolved.location)
             )?;
         }
     }
@@ -64,10 +69,10 @@ pub fn write_table(report: &Report<'_>, colour: bool, output: &mut dyn Write) ->
     if diagnostic_count > 0 {
         writeln!(output, "\nDiagnostics ({diagnostic_count} inputs could not be fully read):")?;
         for diagnostic in &inventory.diagnostics {
-            writeln!(output, "  {}: {}", diagnostic.path, diagnostic.message)?;
+            writeln!(output, "  {}: {}", printable(&diagnostic.path), printable(&diagnostic.message))?;
         }
         for (subject, message) in report.match_notes {
-            writeln!(output, "  {subject}: {message}")?;
+            writeln!(output, "  {}: {}", printable(subject), printable(message))?;
         }
     }
     Ok(())
@@ -112,7 +117,8 @@ fn write_group(location: &str, findings: &[Finding], colour: bool, output: &mut 
     let [unknown, low, medium, high, critical] = counts;
     writeln!(
         output,
-        "\n{location} (total {}: CRITICAL {critical}, HIGH {high}, MEDIUM {medium}, LOW {low}, UNKNOWN {unknown})",
+        "\n{} (total {}: CRITICAL {critical}, HIGH {high}, MEDIUM {medium}, LOW {low}, UNKNOWN {unknown})",
+        printable(location),
         findings.len()
     )?;
     let header = ["Package", "Installed", "Vulnerability", "Severity", "Fixed in", "Summary"];
@@ -125,15 +131,15 @@ fn write_group(location: &str, findings: &[Finding], colour: bool, output: &mut 
             };
             (
                 [
-                    finding.package.name.clone(),
-                    finding.package.version.clone(),
+                    printable(&finding.package.name).into_owned(),
+                    printable(&finding.package.version).into_owned(),
                     if finding.known_exploited.is_some() {
-                        format!("{} (KEV)", finding.id)
+                        format!("{} (KEV)", printable(&finding.id))
                     } else {
-                        finding.id.clone()
+                        printable(&finding.id).into_owned()
                     },
-                    label,
-                    fixed_cell(finding),
+                    printable(&label).into_owned(),
+                    printable(&fixed_cell(finding)).into_owned(),
                     truncate(&finding.summary, SUMMARY_WIDTH),
                 ],
                 finding.severity,

@@ -43,20 +43,32 @@ impl DaemonKind {
     }
 }
 
+/// What the environment says about where the engines listen; the caller
+/// reads it (a library never reads environment variables).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EngineEnvironment {
+    /// `DOCKER_HOST` (only `unix://` addresses are used).
+    pub docker_host: Option<String>,
+    /// `CONTAINER_HOST` (only `unix://` addresses are used).
+    pub container_host: Option<String>,
+    /// `XDG_RUNTIME_DIR`, where a rootless Podman puts its socket.
+    pub runtime_directory: Option<PathBuf>,
+}
+
 /// The API socket of an engine, where it listens by default or as the
 /// environment says: `DOCKER_HOST`/`CONTAINER_HOST` (`unix://` only), else
 /// `/var/run/docker.sock`; for Podman `$XDG_RUNTIME_DIR/podman/podman.sock`,
 /// then `/run/podman/podman.sock`. `None` when none of these exists.
-pub fn default_daemon_socket(kind: DaemonKind) -> Option<PathBuf> {
-    let from_variable =
-        |name: &str| std::env::var(name).ok().and_then(|value| value.strip_prefix("unix://").map(PathBuf::from));
+pub fn default_daemon_socket(kind: DaemonKind, environment: &EngineEnvironment) -> Option<PathBuf> {
+    let unix =
+        |value: &Option<String>| value.as_deref().and_then(|value| value.strip_prefix("unix://").map(PathBuf::from));
     let candidates: Vec<PathBuf> = match kind {
         DaemonKind::Docker => {
-            from_variable("DOCKER_HOST").into_iter().chain([PathBuf::from("/var/run/docker.sock")]).collect()
+            unix(&environment.docker_host).into_iter().chain([PathBuf::from("/var/run/docker.sock")]).collect()
         }
-        DaemonKind::Podman => from_variable("CONTAINER_HOST")
+        DaemonKind::Podman => unix(&environment.container_host)
             .into_iter()
-            .chain(std::env::var_os("XDG_RUNTIME_DIR").map(|runtime| PathBuf::from(runtime).join("podman/podman.sock")))
+            .chain(environment.runtime_directory.as_ref().map(|runtime| runtime.join("podman/podman.sock")))
             .chain([PathBuf::from("/run/podman/podman.sock")])
             .collect(),
     };

@@ -33,6 +33,60 @@ use crate::{Limits, SourceError, Wanted};
 const MAGIC: &[u8; 8] = b"KENSALC1";
 const CHECKSUM_LENGTH: usize = 32;
 
+/// What a layer cache root holds: entries live under `layers/` in it (a
+/// database may sit beside them), image configs (`.blob`) beside the layers
+/// they name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LayerCacheUsage {
+    /// The directory the entries live in (`<root>/layers`).
+    pub directory: PathBuf,
+    /// Cached layers.
+    pub layers: u64,
+    /// Cached image configs.
+    pub configs: u64,
+    /// Their size in bytes.
+    pub bytes: u64,
+}
+
+/// Counts what the layer cache under `root` holds (nothing when it does not exist).
+pub fn layer_cache_usage(root: &Path) -> LayerCacheUsage {
+    let directory = root.join("layers");
+    let mut usage = LayerCacheUsage { directory: directory.clone(), ..LayerCacheUsage::default() };
+    let mut pending = vec![directory];
+    while let Some(directory) = pending.pop() {
+        let Ok(listing) = std::fs::read_dir(&directory) else { continue };
+        for entry in listing.flatten() {
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() => pending.push(entry.path()),
+                Ok(_) => {
+                    if entry.path().extension().is_some_and(|extension| extension == "blob") {
+                        usage.configs += 1;
+                    } else {
+                        usage.layers += 1;
+                    }
+                    usage.bytes += entry.metadata().map_or(0, |metadata| metadata.len());
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    usage
+}
+
+/// Removes every entry of the layer cache under `root` (only its `layers`
+/// directory, never what sits beside it), returning what it held.
+pub fn clear_layer_cache(root: &Path) -> Result<LayerCacheUsage, SourceError> {
+    let usage = layer_cache_usage(root);
+    if usage.directory.exists() {
+        std::fs::remove_dir_all(&usage.directory).map_err(|source| SourceError::Io {
+            operation: "remove",
+            path: usage.directory.display().to_string(),
+            source,
+        })?;
+    }
+    Ok(usage)
+}
+
 /// A layer cache directory for one set of `Wanted` rules and limits.
 #[derive(Debug, Clone)]
 pub(crate) struct LayerCache {

@@ -35,9 +35,10 @@ use std::sync::Arc;
 use kensa_fs::{FileEntry, FileSystem, FsError};
 
 pub use bundle::{BundleError, BundleFileSystem, BundleLimits, detect_runtime};
-pub use daemon::{DaemonKind, default_daemon_socket};
+pub use daemon::{DaemonKind, EngineEnvironment, default_daemon_socket};
+pub use layer_cache::{LayerCacheUsage, clear_layer_cache, layer_cache_usage};
 pub use reference::{ImageReference, Platform};
-pub use registry::{Credentials, RegistryOptions};
+pub use registry::{Credentials, RegistryAuth, RegistryOptions};
 
 /// Which files of an image to keep in memory: a first choice from the tar
 /// header (path, size, mode), and a second look once a file's bytes have

@@ -44,8 +44,10 @@ const LONGEST_RETRY_WAIT: Duration = Duration::from_secs(30);
 pub struct RegistryOptions {
     /// The platform to take from a multi-platform index (linux/amd64 when none).
     pub platform: Option<Platform>,
-    /// Credentials to use instead of those in Docker's or Podman's config.
-    pub credentials: Option<Credentials>,
+    /// Which credentials to present: none by default, so a long-running
+    /// service never falls back to its own Docker/Podman logins on an
+    /// account's behalf; the CLI asks for [`RegistryAuth::LocalConfiguration`].
+    pub auth: RegistryAuth,
     /// Speak plain HTTP to a registry that is not on this machine (loopback
     /// registries get plain HTTP unless a CA bundle is given).
     pub plain_http: bool,
@@ -53,6 +55,19 @@ pub struct RegistryOptions {
     /// (a registry behind an organisation's own CA). Given, it also means
     /// HTTPS for a registry on this machine.
     pub ca_file: Option<std::path::PathBuf>,
+}
+
+/// Which credentials a registry client presents.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum RegistryAuth {
+    /// None: anonymous pulls (and anonymous Bearer tokens) only.
+    #[default]
+    Anonymous,
+    /// These credentials, given by the caller.
+    Credentials(Credentials),
+    /// Those Docker's `config.json` (with its credential helpers) or Podman's
+    /// `auth.json` hold for the registry, as a user's own command line would.
+    LocalConfiguration,
 }
 
 /// A user name and password (or token) for a registry.
@@ -93,9 +108,10 @@ impl RegistryClient {
         let plain = options.plain_http || (reference.is_loopback() && options.ca_file.is_none());
         let scheme = if plain { "http" } else { "https" };
         let base_url = format!("{scheme}://{}", reference.api_host());
-        let secret = match &options.credentials {
-            Some(credentials) => Some(Secret::Basic(credentials.clone())),
-            None => configured_secret(&reference)?,
+        let secret = match &options.auth {
+            RegistryAuth::Anonymous => None,
+            RegistryAuth::Credentials(credentials) => Some(Secret::Basic(credentials.clone())),
+            RegistryAuth::LocalConfiguration => configured_secret(&reference)?,
         };
         let agent = kensa_http::agent(&kensa_http::ClientOptions {
             ca_file: options.ca_file.clone(),

@@ -21,10 +21,9 @@
 
 mod http;
 mod mirror;
-mod timestamp;
 
+pub use kensa_model::time::format_utc;
 pub use mirror::{MirrorReport, mirror};
-pub use timestamp::format_utc;
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
@@ -164,6 +163,9 @@ pub struct UpdateReport {
     pub requests: u64,
     /// Response bytes received.
     pub bytes: u64,
+    /// What the update changed, for re-matching only the inventories
+    /// holding the packages concerned.
+    pub changes: kensa_db::ChangeSet,
 }
 
 /// Errors updating.
@@ -230,11 +232,7 @@ fn meta_key(ecosystem: &str, field: &str) -> String {
 }
 
 fn now_seconds() -> String {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs())
-        .unwrap_or(0)
-        .to_string()
+    kensa_model::time::now_seconds().to_string()
 }
 
 /// One line of `modified_id.csv`: when, and which record.
@@ -262,8 +260,12 @@ pub(crate) fn parse_modified(bytes: &[u8], url: &str) -> Result<Vec<Modified>, U
         let parsed = line.split_once(',').and_then(|(when, id)| {
             let id = id.trim().rsplit('/').next().unwrap_or_default();
             let valid_id = !id.is_empty() && !id.contains(['\\', '\0']) && id != "." && id != "..";
-            Some(Modified { text: when.trim().to_owned(), at: timestamp::parse(when)?, id: id.to_owned() })
-                .filter(|_| valid_id)
+            Some(Modified {
+                text: when.trim().to_owned(),
+                at: kensa_model::time::parse_rfc3339_nanoseconds(when)?,
+                id: id.to_owned(),
+            })
+            .filter(|_| valid_id)
         });
         match parsed {
             Some(entry) => entries.push(entry),
@@ -431,11 +433,12 @@ impl Updater<'_> {
             return Ok(Some(since.to_owned()));
         };
         let entries = parse_modified(&csv, &csv_url)?;
-        let window_start = timestamp::parse(since).map_or(i128::MIN, |since| since.saturating_sub(OVERLAP_NANOSECONDS));
+        let window_start = kensa_model::time::parse_rfc3339_nanoseconds(since)
+            .map_or(i128::MIN, |since| since.saturating_sub(OVERLAP_NANOSECONDS));
         let mut records = 0;
         for entry in entries.iter().filter(|entry| entry.at >= window_start) {
             let held = stored.advisory(&entry.id)?.and_then(|advisory| advisory.modified);
-            if held.as_deref().and_then(timestamp::parse) == Some(entry.at) {
+            if held.as_deref().and_then(kensa_model::time::parse_rfc3339_nanoseconds) == Some(entry.at) {
                 continue;
             }
             let url = bucket_url(&self.options.osv_url, ecosystem, &format!("{}.json", entry.id));
@@ -460,10 +463,7 @@ impl Updater<'_> {
         state: Option<&BTreeMap<String, String>>,
         meta: &mut Vec<(String, String)>,
     ) -> Result<(), UpdateError> {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
-            .unwrap_or(0);
+        let now = kensa_model::time::now_seconds();
         let since =
             state.and_then(|state| state.get("source:nvd:fetched_until")).and_then(|text| text.parse::<i64>().ok());
         let windows: Vec<Option<(i64, i64)>> = match since {
@@ -499,8 +499,8 @@ impl Updater<'_> {
                 if let Some((from, to)) = window {
                     url.push_str(&format!(
                         "&lastModStartDate={}%2B00:00&lastModEndDate={}%2B00:00",
-                        timestamp::format_utc(*from),
-                        timestamp::format_utc(*to)
+                        kensa_model::time::format_utc(*from),
+                        kensa_model::time::format_utc(*to)
                     ));
                 }
                 let bytes =
@@ -783,6 +783,7 @@ pub fn update(database: &Path, options: &UpdateOptions) -> Result<UpdateReport, 
             report.added = built.advisories;
             report.rejected = built.rejected;
             report.notes = built.notes;
+            report.changes = built.changes;
         }
         Some(_) => {
             let parts = builder.into_parts();
@@ -797,6 +798,7 @@ pub fn update(database: &Path, options: &UpdateOptions) -> Result<UpdateReport, 
             let applied = kensa_db::apply_changes(database, &changes)?;
             report.added = applied.added;
             report.replaced = applied.replaced;
+            report.changes = applied.changes;
             report.rejected = parts.report.rejected;
             report.notes = parts.report.notes;
         }

@@ -46,7 +46,7 @@ impl Cataloger for CargoLockCataloger {
 pub(crate) fn parse_cargo_lock(path: &str, contents: &[u8]) -> Result<Found, CatalogError> {
     let text = std::str::from_utf8(contents)
         .map_err(|error| CatalogError::parse(path, FORMAT, format!("not UTF-8: {error}")))?;
-    let document: Table = toml::from_str(text).map_err(|error| CatalogError::parse(path, FORMAT, error))?;
+    let document: Table = kensa_parse::toml_from_str(text).map_err(|error| CatalogError::parse(path, FORMAT, error))?;
 
     let mut found = Found::default();
     match document.get("version") {

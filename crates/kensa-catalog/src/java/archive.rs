@@ -162,7 +162,7 @@ impl ArchiveWalker<'_> {
         }
 
         for (index, entry_name) in nested {
-            let nested_location = format!("{location}!/{entry_name}");
+            let nested_location = kensa_model::nested_location(location, &entry_name);
             if depth + 1 > MAXIMUM_NESTING_DEPTH {
                 self.diagnose(
                     &nested_location,

@@ -34,6 +34,7 @@ impl Cataloger for PnpmLockCataloger {
 
     fn catalog(&self, input: &FileInput<'_>) -> Result<Found, CatalogError> {
         let text = decode_utf8(input.path, FORMAT, input.contents)?;
+        kensa_parse::check_yaml(text).map_err(|error| CatalogError::parse(input.path, FORMAT, error))?;
         let mut last_document = Value::Null;
         for document in serde_yaml_ng::Deserializer::from_str(text) {
             last_document =

@@ -162,7 +162,7 @@ fn unquote(text: &str) -> &str {
 }
 
 fn read_berry(path: &str, text: &str) -> Result<Found, CatalogError> {
-    let document: Value = serde_yaml_ng::from_str(text).map_err(|error| CatalogError::parse(path, FORMAT, error))?;
+    let document: Value = kensa_parse::yaml_from_str(text).map_err(|error| CatalogError::parse(path, FORMAT, error))?;
     let Value::Mapping(entries) = document else {
         return Err(CatalogError::parse(path, FORMAT, "the top level is not a mapping"));
     };

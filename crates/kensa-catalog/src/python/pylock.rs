@@ -51,7 +51,8 @@ pub(super) fn is_pylock_file_name(file_name: &str) -> bool {
 
 fn parse_pylock(path: &str, contents: &[u8]) -> Result<Found, CatalogError> {
     let text = decode_text(path, FORMAT, contents)?;
-    let document: Table = toml::from_str(&text).map_err(|error| CatalogError::parse(path, FORMAT, error))?;
+    let document: Table =
+        kensa_parse::toml_from_str(&text).map_err(|error| CatalogError::parse(path, FORMAT, error))?;
     let mut found = Found::default();
     if let Some(lock_version) = document.get("lock-version") {
         let major = lock_version.as_str().and_then(|version| version.split('.').next());

@@ -65,7 +65,8 @@ impl Cataloger for PyprojectCataloger {
 
 fn parse_pyproject(path: &str, contents: &[u8]) -> Result<Found, CatalogError> {
     let text = decode_text(path, FORMAT, contents)?;
-    let document: Table = toml::from_str(&text).map_err(|error| CatalogError::parse(path, FORMAT, error))?;
+    let document: Table =
+        kensa_parse::toml_from_str(&text).map_err(|error| CatalogError::parse(path, FORMAT, error))?;
     let mut collector = Collector { path, found: Found::default(), seen: BTreeSet::new() };
 
     let project = document.get("project");

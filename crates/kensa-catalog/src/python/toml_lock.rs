@@ -51,7 +51,8 @@ impl Tool {
 fn read_toml_lock(tool: Tool, input: &FileInput<'_>) -> Result<Found, CatalogError> {
     let format = tool.format();
     let text = decode_text(input.path, format, input.contents)?;
-    let document: Table = toml::from_str(&text).map_err(|error| CatalogError::parse(input.path, format, error))?;
+    let document: Table =
+        kensa_parse::toml_from_str(&text).map_err(|error| CatalogError::parse(input.path, format, error))?;
     let mut found = Found::default();
     let entries = match document.get("package") {
         None => return Ok(found),

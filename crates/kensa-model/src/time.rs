@@ -1,11 +1,16 @@
-//! RFC 3339 timestamps as OSV writes them (`2024-06-10T08:52:54Z`,
-//! `2023-11-01T05:17:03.123456Z`, offsets allowed), turned into something
-//! that orders correctly: string comparison does not once precisions differ
-//! (`…54Z` sorts after `…54.1Z`).
+//! The one time and date module: RFC 3339 timestamps as feeds write them
+//! (`2024-06-10T08:52:54Z`, `2023-11-01T05:17:03.123456Z`, offsets allowed)
+//! turned into something that orders correctly (string comparison does not
+//! once precisions differ: `…54Z` sorts after `…54.1Z`), UTC formatting for
+//! reports and APIs, and the clock.
+//!
+//! The clock functions (`now_*`) are for the edges (the CLI, the updater, the
+//! server); pure crates take times as inputs, so their results depend on
+//! nothing but their arguments.
 
 /// Nanoseconds since 1970-01-01T00:00:00Z, or `None` for text that is not a
 /// timestamp.
-pub(crate) fn parse(text: &str) -> Option<i128> {
+pub fn parse_rfc3339_nanoseconds(text: &str) -> Option<i128> {
     let text = text.trim();
     let (date, time) = text.split_once(['T', 't', ' '])?;
     let mut date_parts = date.splitn(3, '-');
@@ -53,6 +58,37 @@ pub fn format_utc(seconds: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000", of_day / 3600, of_day % 3600 / 60, of_day % 60)
 }
 
+/// `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, UTC) for seconds since the epoch.
+pub fn rfc3339_utc(seconds: i64) -> String {
+    let mut text = format_utc(seconds);
+    text.truncate(19);
+    text.push('Z');
+    text
+}
+
+/// `YYYY-MM-DD` (UTC) for seconds since the epoch.
+pub fn date_utc(seconds: i64) -> String {
+    let mut text = format_utc(seconds);
+    text.truncate(10);
+    text
+}
+
+/// Seconds since the Unix epoch, now (0 on a clock set before 1970).
+pub fn now_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Milliseconds since the Unix epoch, now (0 on a clock set before 1970).
+pub fn now_milliseconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
 /// The date of a day number (inverse of [`days_from_civil`]).
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let days = days + 719_468;
@@ -81,7 +117,7 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::parse_rfc3339_nanoseconds as parse;
 
     #[test]
     fn utc_formatting_round_trips() {
@@ -90,6 +126,8 @@ mod tests {
             assert_eq!(parse(&format!("{text}Z")), Some(i128::from(seconds) * 1_000_000_000), "{text}");
         }
         assert_eq!(super::format_utc(951_868_800), "2000-03-01T00:00:00.000");
+        assert_eq!(super::rfc3339_utc(951_868_800), "2000-03-01T00:00:00Z");
+        assert_eq!(super::date_utc(951_868_800), "2000-03-01");
     }
 
     #[test]

@@ -1,0 +1,421 @@
+//! The command line: every subcommand, argument and option, as clap reads
+//! them. No behaviour lives here beyond turning arguments into the library
+//! crates' option types.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use kensa_model::Severity;
+
+/// Kensa: find known vulnerabilities in what is installed.
+#[derive(Debug, Parser)]
+#[command(name = "kensa", version, about, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Scan something for vulnerable packages.
+    Scan {
+        #[command(subcommand)]
+        target: ScanTarget,
+    },
+    /// Write the inventory (packages found) of a path, image or bundle as JSON, without matching.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+    Inventory {
+        #[command(subcommand)]
+        target: Option<InventoryTarget>,
+        /// Directory or file to read.
+        #[arg(required = true)]
+        path: Option<PathBuf>,
+        /// Write to this file instead of standard output.
+        #[arg(long, short, global = true)]
+        output: Option<PathBuf>,
+    },
+    /// Manage the local advisory database.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+    /// Manage the layer cache of image scans.
+    Cache {
+        #[command(subcommand)]
+        command: CacheCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CacheCommand {
+    /// Show how many layers the cache holds and its size.
+    Status {
+        #[command(flatten)]
+        location: CacheLocation,
+    },
+    /// Remove every cached layer (the advisory database is left alone).
+    Clean {
+        #[command(flatten)]
+        location: CacheLocation,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CacheLocation {
+    /// The cache directory scans were given with --cache-dir [default: `kensa` in the per-user cache directory].
+    #[arg(long, env = "KENSA_CACHE_DIR", value_name = "DIR")]
+    pub(crate) cache_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ScanTarget {
+    /// Scan a directory tree or a single file (lockfile, binary, archive).
+    Fs {
+        /// Directory or file to scan.
+        path: PathBuf,
+        #[command(flatten)]
+        options: ScanOptions,
+    },
+    /// Scan a container image: `REGISTRY/REPOSITORY[:TAG][@DIGEST]` (pulled through the OCI distribution API), `--input FILE` (a `docker save` archive or an OCI image archive, tar or tar.gz) or `oci-dir:PATH` (an OCI image layout directory).
+    Image {
+        #[command(flatten)]
+        image: ImageSource,
+        #[command(flatten)]
+        options: ScanOptions,
+    },
+    /// Scan a function bundle: a zip (Lambda deployment package or layer), tar or tar.gz.
+    Archive {
+        /// The zip, tar or tar.gz file.
+        path: PathBuf,
+        #[command(flatten)]
+        options: ScanOptions,
+    },
+    /// Scan an SBOM: CycloneDX (JSON or XML) or SPDX 2.x JSON, matched by its components' purls.
+    Sbom {
+        /// The SBOM file.
+        file: PathBuf,
+        #[command(flatten)]
+        options: ScanOptions,
+    },
+    /// Match a stored inventory (written by `kensa inventory`) without touching the scanned system.
+    Inventory {
+        /// Inventory JSON file.
+        file: PathBuf,
+        #[command(flatten)]
+        options: ScanOptions,
+    },
+}
+
+/// What `kensa inventory` reads besides a path.
+#[derive(Debug, Subcommand)]
+pub(crate) enum InventoryTarget {
+    /// A container image, given as to `kensa scan image`.
+    Image {
+        #[command(flatten)]
+        image: ImageSource,
+    },
+    /// A function bundle: zip, tar or tar.gz.
+    Archive {
+        /// The zip, tar or tar.gz file.
+        path: PathBuf,
+    },
+}
+
+/// The feeds `kensa db update` reads and `kensa db mirror` copies (the
+/// catalogs are mirrored under their URLs' file names).
+#[derive(Debug, Args)]
+pub(crate) struct FeedSources {
+    /// Base URL of an OSV bucket layout (the public bucket, a mirror, or `kensa db mirror`'s output served over HTTP).
+    #[arg(long, env = "KENSA_OSV_URL", default_value = kensa_update::DEFAULT_OSV_URL)]
+    pub(crate) osv_url: String,
+    /// Keep only this OSV ecosystem (repeatable); all of `ecosystems.txt` by default.
+    #[arg(long = "ecosystem", value_name = "ECOSYSTEM")]
+    pub(crate) ecosystems: Vec<String>,
+    /// URL of the CISA KEV catalog (JSON).
+    #[arg(long, env = "KENSA_KEV_URL", default_value = kensa_update::DEFAULT_KEV_URL)]
+    pub(crate) kev_url: String,
+    /// Leave the CISA KEV catalog out (wins over --kev-url).
+    #[arg(long)]
+    pub(crate) no_kev: bool,
+    /// URL of FIRST's EPSS scores (gzipped CSV).
+    #[arg(long, env = "KENSA_EPSS_URL", default_value = kensa_update::DEFAULT_EPSS_URL)]
+    pub(crate) epss_url: String,
+    /// Leave EPSS out (wins over --epss-url).
+    #[arg(long)]
+    pub(crate) no_epss: bool,
+    /// Trust the CA certificates of this PEM bundle instead of the built-in ones (a mirror behind a private CA).
+    #[arg(long, env = "SSL_CERT_FILE")]
+    pub(crate) ca_file: Option<PathBuf>,
+}
+
+impl FeedSources {
+    /// The update options these sources give, everything else at its default.
+    pub(crate) fn into_options(self) -> kensa_update::UpdateOptions {
+        kensa_update::UpdateOptions {
+            osv_url: self.osv_url,
+            ecosystems: self.ecosystems,
+            kev_url: (!self.no_kev).then_some(self.kev_url),
+            epss_url: (!self.no_epss).then_some(self.epss_url),
+            ca_file: self.ca_file,
+            progress: std::io::stderr().is_terminal(),
+            ..kensa_update::UpdateOptions::default()
+        }
+    }
+}
+
+/// Where an image comes from, and how to reach its registry.
+#[derive(Debug, Args)]
+pub(crate) struct ImageSource {
+    /// `[REGISTRY/]REPOSITORY[:TAG][@DIGEST]` (Docker Hub when no registry is named), or `oci-dir:PATH` for an OCI image layout directory.
+    #[arg(required_unless_present = "input", conflicts_with = "input")]
+    pub(crate) reference: Option<String>,
+    /// A `docker save` archive or an OCI image archive, plain or gzipped.
+    #[arg(long)]
+    pub(crate) input: Option<PathBuf>,
+    /// The platform to take from a multi-platform image, `OS/ARCH[/VARIANT]` [default: linux/amd64, or the only one].
+    #[arg(long)]
+    pub(crate) platform: Option<String>,
+    /// Registry user name (otherwise Docker's config.json or Podman's auth.json is used).
+    #[arg(long, env = "KENSA_REGISTRY_USERNAME", requires = "password")]
+    pub(crate) username: Option<String>,
+    /// Registry password or token.
+    #[arg(long, env = "KENSA_REGISTRY_PASSWORD", hide_env_values = true, requires = "username")]
+    pub(crate) password: Option<String>,
+    /// Speak plain HTTP to the registry (registries on this machine get plain HTTP unless --ca-file is given).
+    #[arg(long)]
+    pub(crate) plain_http: bool,
+    /// A PEM bundle of CA certificates to trust for the registry instead of the built-in roots (a registry behind an organisation's own CA).
+    #[arg(long, env = "KENSA_REGISTRY_CA_FILE", value_name = "PEM")]
+    pub(crate) ca_file: Option<PathBuf>,
+    /// Where to cache what each layer holds, keyed by layer digest, so images
+    /// sharing layers are rescanned without downloading or reading them again
+    /// [default: `kensa/layers` in the per-user cache directory]. Safe to delete.
+    #[arg(long, env = "KENSA_CACHE_DIR", value_name = "DIR")]
+    pub(crate) cache_dir: Option<PathBuf>,
+    /// Read every layer, neither using nor filling the layer cache.
+    #[arg(long, env = "KENSA_NO_CACHE")]
+    pub(crate) no_cache: bool,
+    /// Where to look for a REFERENCE, in order: the local Docker Engine, Podman, then the registry.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "docker,podman,remote", env = "KENSA_IMAGE_SRC")]
+    pub(crate) image_src: Vec<ImageSourceKind>,
+}
+
+/// Where an image reference is looked up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ImageSourceKind {
+    /// The Docker Engine's API socket (`DOCKER_HOST`, else /var/run/docker.sock).
+    Docker,
+    /// Podman's API socket (`CONTAINER_HOST`, else the user's or the system's podman.sock).
+    Podman,
+    /// The registry the reference names (Docker Hub when none).
+    Remote,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DatabaseLocation {
+    /// Advisory database file [default: the per-user cache location]
+    #[arg(long, env = "KENSA_DB", global = true)]
+    pub(crate) db: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ScanOptions {
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub(crate) format: Format,
+    /// Exit with status 1 if any finding is at or above this severity.
+    #[arg(long, value_enum)]
+    pub(crate) fail_on: Option<FailOn>,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    pub(crate) output: Option<PathBuf>,
+    /// Leave out vulnerabilities that have no fixed version yet (including
+    /// those the distribution will not fix or has deferred).
+    #[arg(long)]
+    pub(crate) ignore_unfixed: bool,
+    /// Show only findings of these severities (comma-separated: critical,high,medium,low,unknown).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub(crate) severity: Vec<SeverityArgument>,
+    /// Suppression rules (YAML); `.kensa-ignore.yaml` in the current directory is read when present.
+    #[arg(long)]
+    pub(crate) ignore_file: Option<PathBuf>,
+    /// A VEX document (OpenVEX 0.2 or CycloneDX JSON) whose not_affected/fixed statements suppress findings (repeatable).
+    #[arg(long)]
+    pub(crate) vex: Vec<PathBuf>,
+    /// AWS account id for --format asff.
+    #[arg(long, env = "AWS_ACCOUNT_ID", default_value = "000000000000")]
+    pub(crate) aws_account_id: String,
+    /// AWS region for --format asff.
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    pub(crate) aws_region: String,
+    /// How reachable the scanned resource is, for the Kensa score: internet, internal, isolated or unknown.
+    #[arg(long, value_enum, default_value_t = ExposureArgument::Unknown)]
+    pub(crate) exposure: ExposureArgument,
+    /// Never download: without a database, fail instead of fetching the advisories this scan needs.
+    #[arg(long, env = "KENSA_OFFLINE")]
+    pub(crate) offline: bool,
+    /// Warn when the database was last updated more than this many days ago (0: never).
+    #[arg(long, env = "KENSA_MAX_DB_AGE", default_value_t = 7, value_name = "DAYS")]
+    pub(crate) max_db_age: u64,
+    #[command(flatten)]
+    pub(crate) database: DatabaseLocation,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Format {
+    Table,
+    Json,
+    /// CycloneDX 1.6 JSON: the SBOM, with the findings as vulnerabilities (suppressed ones as VEX analyses).
+    Cyclonedx,
+    /// SPDX 2.3 JSON: the SBOM (SPDX 2.3 has no vulnerabilities).
+    Spdx,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// CSV, one row per finding.
+    Csv,
+    /// AWS Security Finding Format, for Security Hub's BatchImportFindings (account and region from --aws-account-id/--aws-region).
+    Asff,
+    /// OCSF 1.6.0 Vulnerability Finding events (a JSON array), for Security Hub, data lakes and SIEMs.
+    Ocsf,
+    /// One self-contained HTML page (summary chart, then details) that opens offline.
+    Html,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SeverityArgument {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Unknown,
+}
+
+impl SeverityArgument {
+    pub(crate) fn severity(self) -> Severity {
+        match self {
+            SeverityArgument::Critical => Severity::Critical,
+            SeverityArgument::High => Severity::High,
+            SeverityArgument::Medium => Severity::Medium,
+            SeverityArgument::Low => Severity::Low,
+            SeverityArgument::Unknown => Severity::Unknown,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ExposureArgument {
+    Unknown,
+    Internet,
+    Internal,
+    Isolated,
+}
+
+impl ExposureArgument {
+    pub(crate) fn exposure(self) -> kensa_model::Exposure {
+        match self {
+            ExposureArgument::Unknown => kensa_model::Exposure::Unknown,
+            ExposureArgument::Internet => kensa_model::Exposure::Internet,
+            ExposureArgument::Internal => kensa_model::Exposure::Internal,
+            ExposureArgument::Isolated => kensa_model::Exposure::Isolated,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum FailOn {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl FailOn {
+    pub(crate) fn severity(self) -> Severity {
+        match self {
+            FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+            FailOn::Critical => Severity::Critical,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DbCommand {
+    /// Build the database from a directory or zip of advisory files (OSV JSON/YAML, RustSec, RubySec, FriendsOfPHP).
+    Build {
+        /// Directory or zip archive to read.
+        #[arg(long)]
+        from: PathBuf,
+        /// List every skipped file, not just a summary per reason.
+        #[arg(long, short)]
+        verbose: bool,
+        #[command(flatten)]
+        database: DatabaseLocation,
+    },
+    /// Bring the database up to date from the OSV bucket and CISA KEV (incrementally after the first time).
+    Update {
+        #[command(flatten)]
+        sources: FeedSources,
+        /// Also read a native feed from this URL (repeatable): a Debian tracker JSON, an Alpine/Wolfi/Chainguard secdb JSON, a yum updateinfo.xml(.gz), or a yum repository's …/repodata/repomd.xml or Amazon Linux mirror.list (whose errata file is then found and checked).
+        #[arg(long = "feed", value_name = "URL")]
+        feeds: Vec<String>,
+        /// Also read the distributions' own feeds: the Debian security tracker, Amazon Linux 2 and 2023 errata (ALAS), and Alpine's secdb for the supported releases.
+        #[arg(long)]
+        native_feeds: bool,
+        /// Download everything again and rebuild.
+        #[arg(long)]
+        full: bool,
+        /// Also read NVD's CVSS data (the severity of findings whose advisories give none); the first download is long without an API key.
+        #[arg(long)]
+        nvd: bool,
+        /// NVD CVE API 2.0 endpoint (implies --nvd when given).
+        #[arg(long, env = "KENSA_NVD_URL")]
+        nvd_url: Option<String>,
+        /// NVD API key, sent as the `apiKey` header.
+        #[arg(long, env = "NVD_API_KEY", hide_env_values = true)]
+        nvd_api_key: Option<String>,
+        /// Pause between NVD page requests in milliseconds [default: 6000, or 600 with an API key, as NVD asks].
+        #[arg(long, env = "KENSA_NVD_INTERVAL_MS")]
+        nvd_interval_ms: Option<u64>,
+        #[command(flatten)]
+        database: DatabaseLocation,
+    },
+    /// Keep a directory in OSV's bucket layout (plus the KEV and EPSS catalogs) in step with upstream, for other machines' `kensa db update --osv-url`.
+    Mirror {
+        /// The directory to write.
+        directory: PathBuf,
+        #[command(flatten)]
+        sources: FeedSources,
+    },
+    /// Write the database as one compressed, checksummed bundle, for machines without network access.
+    Export {
+        /// The bundle to write.
+        file: PathBuf,
+        #[command(flatten)]
+        database: DatabaseLocation,
+    },
+    /// Replace the database with the one a bundle (from `kensa db export`) carries, after checking it.
+    Import {
+        /// The bundle to read.
+        file: PathBuf,
+        #[command(flatten)]
+        database: DatabaseLocation,
+    },
+    /// Show what the database holds.
+    Status {
+        #[command(flatten)]
+        database: DatabaseLocation,
+    },
+    /// Print the stored advisories for an id, or for a package (`--package ECOSYSTEM/NAME`), as JSON.
+    Show {
+        /// Advisory id (`GHSA-…`, `RUSTSEC-…`, `DSA-…`).
+        id: Option<String>,
+        /// Every advisory indexed under a package, e.g. `Alpine/openssl` or `PyPI/requests`.
+        #[arg(long, conflicts_with = "id")]
+        package: Option<String>,
+        #[command(flatten)]
+        database: DatabaseLocation,
+    },
+}
