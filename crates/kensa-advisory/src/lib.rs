@@ -220,7 +220,28 @@ pub fn parse_feed_file(path: &str, contents: &[u8]) -> Result<FeedFile, Advisory
         detect::FeedFormat::UbuntuCveTracker => ubuntu_cve_tracker::parse(path, contents),
         detect::FeedFormat::YumUpdateInfo => yum_updateinfo::parse(path, contents),
     };
-    advisories.map(FeedFile::Advisories)
+    advisories.map(|mut advisories| {
+        advisories.iter_mut().for_each(bound_aliases);
+        FeedFile::Advisories(advisories)
+    })
+}
+
+/// The most aliases one record keeps. Distribution advisories that bundle
+/// CVEs give one finding per CVE, so a record naming 50,000 aliases would
+/// turn one package into 50,000 findings; the largest real ones (kernel
+/// DSAs and ALAS errata) name a few hundred.
+pub const MAXIMUM_ALIASES: usize = 1_000;
+
+/// Keeps the first [`MAXIMUM_ALIASES`] aliases of a record, with a note
+/// saying how many were left out.
+fn bound_aliases(advisory: &mut Advisory) {
+    if advisory.aliases.len() > MAXIMUM_ALIASES {
+        let dropped = advisory.aliases.len() - MAXIMUM_ALIASES;
+        advisory.aliases.truncate(MAXIMUM_ALIASES);
+        advisory.notes.push(format!(
+            "{dropped} aliases left out: a record keeps at most {MAXIMUM_ALIASES} (each may become a finding)"
+        ));
+    }
 }
 
 /// The largest feed file a gzip member may expand to (Amazon Linux 2's

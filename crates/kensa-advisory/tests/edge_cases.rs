@@ -272,3 +272,27 @@ fn binary_files_and_byte_order_marks() {
     with_bom.extend_from_slice(osv_json(NPM_LODASH, "").as_bytes());
     assert_eq!(parse_file("bom.json", &with_bom).unwrap()[0].id, "TEST-2024-0001");
 }
+
+/// A record naming 50,000 aliases (each of which a distribution advisory
+/// turns into a finding) keeps the first 1,000, with a note saying so.
+#[test]
+fn aliases_per_record_are_bounded_with_a_note() {
+    let aliases: Vec<String> = (0..50_000).map(|index| format!("\"CVE-2024-{:05}\"", index + 10_000)).collect();
+    let json = osv_json(NPM_LODASH, &format!(r#""aliases": [{}],"#, aliases.join(",")));
+    let advisories = parse_file("big.json", json.as_bytes()).unwrap();
+    assert_eq!(advisories[0].aliases.len(), kensa_advisory::MAXIMUM_ALIASES);
+    assert!(
+        advisories[0].notes.iter().any(|note| note.starts_with("49000 aliases left out")),
+        "{:?}",
+        advisories[0].notes
+    );
+}
+
+/// Nesting that makes the YAML parser's time grow with its square (a
+/// 100 KB lockfile of `[[[[…` took 14 s) is refused before parsing
+/// (bench/hostile.sh times it).
+#[test]
+fn quadratic_yaml_nesting_is_refused_at_once() {
+    let yaml = format!("id: X-1\nmodified: x\ndatabase_specific: {}\n", "[".repeat(100_000));
+    assert_invalid("deep.yaml", &yaml, "recursion limit");
+}

@@ -12,68 +12,8 @@
 
 use kensa_model::{Diagnostic, Distro, Ecosystem, Inventory, Package, Resource, ResourceKind};
 
-/// A package URL, split (`pkg:type/namespace/name@version?qualifiers#subpath`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PackageUrl {
-    kind: String,
-    namespace: Option<String>,
-    name: String,
-    version: Option<String>,
-    qualifiers: Vec<(String, String)>,
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while let Some(&byte) = bytes.get(index) {
-        if byte == b'%'
-            && let Some(value) = bytes
-                .get(index + 1..index + 3)
-                .and_then(|hex| std::str::from_utf8(hex).ok())
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-        {
-            decoded.push(value);
-            index += 3;
-            continue;
-        }
-        decoded.push(byte);
-        index += 1;
-    }
-    String::from_utf8_lossy(&decoded).into_owned()
-}
-
-impl PackageUrl {
-    pub(crate) fn parse(text: &str) -> Option<PackageUrl> {
-        let rest = text.trim().strip_prefix("pkg:")?;
-        let rest = rest.split('#').next().unwrap_or(rest);
-        let (path, qualifiers) = match rest.split_once('?') {
-            Some((path, qualifiers)) => (path, qualifiers),
-            None => (rest, ""),
-        };
-        let (kind, path) = path.trim_start_matches('/').split_once('/')?;
-        let (path, version) = match path.rsplit_once('@') {
-            Some((path, version)) => (path, Some(percent_decode(version))),
-            None => (path, None),
-        };
-        let (namespace, name) = match path.rsplit_once('/') {
-            Some((namespace, name)) => {
-                (Some(namespace.split('/').map(percent_decode).collect::<Vec<_>>().join("/")), name)
-            }
-            None => (None, path),
-        };
-        let qualifiers = qualifiers
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .map(|(key, value)| (key.to_ascii_lowercase(), percent_decode(value)))
-            .collect();
-        Some(PackageUrl { kind: kind.to_ascii_lowercase(), namespace, name: percent_decode(name), version, qualifiers })
-    }
-
-    fn qualifier(&self, key: &str) -> Option<&str> {
-        self.qualifiers.iter().find(|(name, _)| name == key).map(|(_, value)| value.as_str())
-    }
-}
+/// Package URLs are read by the one purl type every crate shares.
+use kensa_model::Purl as PackageUrl;
 
 /// The ecosystem and package name a purl stands for.
 fn ecosystem_and_name(purl: &PackageUrl) -> Option<(Ecosystem, String)> {

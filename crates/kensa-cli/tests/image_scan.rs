@@ -11,15 +11,13 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
 
 use common::{kensa, shared};
 
 /// The database of the Alpine secdb in shared alone, once per test binary.
 fn database() -> &'static Path {
-    static DATABASE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    &DATABASE.get_or_init(|| common::build_database("advisories/alpine-secdb")).1
+    common::cached_database("advisories/alpine-secdb")
 }
 
 fn scan_image(arguments: &[&str]) -> serde_json::Value {

@@ -19,7 +19,6 @@ mod common;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::{TestImage, shared, write_oci_layout};
@@ -31,8 +30,7 @@ const TOKEN_ISSUER: &str = "kensa-test-issuer";
 
 /// The Alpine secdb in shared: small, and enough to compare findings.
 fn database() -> &'static Path {
-    static DATABASE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    &DATABASE.get_or_init(|| common::build_database("advisories/alpine-secdb")).1
+    common::cached_database("advisories/alpine-secdb")
 }
 
 /// Whether the registry tools are installed; skips (or fails in CI) when not.

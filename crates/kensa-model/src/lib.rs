@@ -17,6 +17,7 @@ mod inventory;
 mod location;
 mod lookup;
 mod package;
+mod purl;
 mod severity;
 pub mod time;
 
@@ -35,4 +36,5 @@ pub use inventory::{
 pub use location::{Location, NESTING_SEPARATOR, nested_location, outermost_path};
 pub use lookup::AdvisoryLookup;
 pub use package::{Package, SourcePackage};
+pub use purl::{Purl, percent_decode, percent_encode};
 pub use severity::Severity;

@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Ecosystem;
+use crate::purl::percent_encode;
 
 /// One installed or locked package, as a cataloger found it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -184,18 +185,6 @@ pub(crate) fn purl_for(ecosystem: Ecosystem, name: &str, version: &str) -> Strin
         purl.push_str(&percent_encode(version));
     }
     purl
-}
-
-fn percent_encode(text: &str) -> String {
-    let mut encoded = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-' | b'_' | b'~') {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
 }
 
 #[cfg(test)]

@@ -237,22 +237,18 @@ impl Policy {
 }
 
 /// purl without qualifiers and subpath: `pkg:type/namespace/name@version`.
-fn purl_base(purl: &str) -> &str {
-    purl.split(['?', '#']).next().unwrap_or(purl)
-}
-
-/// Whether a statement's products include the package: the same purl, or the
-/// same purl without a version (every version).
+/// Whether a statement's products include the package: the same package
+/// (as the purl specification compares them: `pkg:npm/@babel/core` is
+/// `pkg:npm/%40babel/core`) at the same version, or at every version when
+/// the product names none. Qualifiers do not narrow a product.
 fn products_match(products: &[String], package_purl: &str) -> bool {
     if products.is_empty() {
         return true;
     }
-    let package = purl_base(package_purl);
-    let unversioned = package.rsplit_once('@').map_or(package, |(name, _)| name);
-    products.iter().any(|product| {
-        let product = purl_base(product);
-        product == package || (!product.contains('@') && product == unversioned)
-    })
+    let Some(package) = kensa_model::Purl::parse(package_purl) else {
+        return false;
+    };
+    products.iter().filter_map(|product| kensa_model::Purl::parse(product)).any(|product| product.covers(&package))
 }
 
 fn rule_matches(rule: &Rule, finding: &Finding, ids: &[&str]) -> bool {

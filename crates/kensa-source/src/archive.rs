@@ -88,6 +88,7 @@ pub(crate) fn parse_json<'a, T: Deserialize<'a>>(
 }
 
 /// What an archive member turned out to be.
+#[derive(Clone)]
 pub(crate) enum Member {
     /// A layer, read; `blob_digest` hashes the member's bytes as stored.
     Layer { changes: LayerChanges, blob_digest: String },
@@ -163,8 +164,7 @@ pub(crate) fn read_docker_archive_stream(
         if matches!(members.get("index.json"), Some(Member::Small(_))) {
             return crate::oci::read_oci_archive(members, platform, archive_name, problems);
         }
-        let blob = "manifest.json (docker save) or index.json (OCI), so it is no image or was cut short";
-        return Err(SourceError::MissingBlob { image: archive_name, blob: blob.to_owned() });
+        return Err(SourceError::NotAnImage { archive: archive_name });
     };
     let manifest_name = format!("manifest.json in {archive_name}");
     let mut images: Vec<DockerManifestEntry> = parse_json(&manifest, &manifest_name, "docker save manifest")?;
@@ -208,7 +208,16 @@ pub(crate) fn read_docker_archive_stream(
     let mut layers = Vec::with_capacity(image.layers.len());
     for (index, (layer, info)) in image.layers.iter().zip(infos).enumerate() {
         let name = normalise_entry_path(layer).ok().flatten();
-        let (changes, blob_digest) = match name.as_ref().and_then(|name| members.remove(name)) {
+        // Docker lists a layer twice when two layers are identical (an empty
+        // `RUN`, the same file copied twice): the member is read once and
+        // used at every place the manifest names it.
+        let named_again = image.layers.get(index + 1..).unwrap_or_default().contains(layer);
+        let member = match name.as_ref() {
+            Some(name) if named_again => members.get(name).cloned(),
+            Some(name) => members.remove(name),
+            None => None,
+        };
+        let (changes, blob_digest) = match member {
             Some(Member::Layer { changes, blob_digest }) => (changes, blob_digest),
             _ => return Err(SourceError::MissingBlob { image: archive_name, blob: layer.clone() }),
         };

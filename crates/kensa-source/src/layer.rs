@@ -29,7 +29,8 @@ pub(crate) struct LayerFile {
 }
 
 /// What one layer changes, before it is stacked on the layers below.
-#[derive(Debug, Default)]
+/// (Cloning is cheap: file contents are shared.)
+#[derive(Debug, Clone, Default)]
 pub(crate) struct LayerChanges {
     /// Wanted regular files (and hard links to them) this layer writes.
     pub(crate) files: BTreeMap<String, LayerFile>,

@@ -187,6 +187,14 @@ pub enum SourceError {
         /// What went wrong, with the registry's own error when it gave one.
         message: String,
     },
+    /// An archive that holds neither a `docker save` manifest nor an OCI index.
+    #[error(
+        "{archive} holds neither manifest.json (docker save) nor index.json (OCI): it is no image archive, or it was cut short"
+    )]
+    NotAnImage {
+        /// The archive.
+        archive: String,
+    },
     /// A manifest names a layer or blob the image does not contain.
     #[error("{image} names {blob}, which it does not contain")]
     MissingBlob {

@@ -276,7 +276,9 @@ impl BlobStore for ArchiveMembers {
         _kept_bytes: &std::sync::atomic::AtomicU64,
     ) -> Result<LayerChanges, SourceError> {
         let name = blob_name(&descriptor.digest, &self.archive_name)?;
-        match self.members.remove(&name) {
+        // A manifest may name one blob twice (identical layers): each use
+        // takes a copy, whose file contents are shared.
+        match self.members.get(&name).cloned() {
             Some(Member::Layer { changes, blob_digest }) => {
                 verify(&format!("{name} in {}", self.archive_name), &descriptor.digest, &blob_digest)?;
                 Ok(changes)

@@ -250,6 +250,47 @@ fn truncated_layers_are_errors_naming_the_layer() {
 
 /// A manifest naming a layer the archive lacks, or no manifest at all, is a
 /// clear error.
+/// Docker lists one member twice when two layers are identical (the same
+/// `COPY` twice, an empty `RUN`): the archive holds it once and each place
+/// the manifest names it is that layer (the bug: "names l0/layer.tar, which
+/// it does not contain").
+#[test]
+fn a_layer_listed_twice_is_read_once_and_used_twice() {
+    let first = layer_tar(&[Item::File("etc/a", b"a", 0o644)]);
+    let second = layer_tar(&[Item::File("etc/a", b"changed", 0o644), Item::File("etc/b", b"b", 0o644)]);
+    let config = serde_json::json!({
+        "rootfs": {"type": "layers", "diff_ids": [diff_id(&first), diff_id(&second), diff_id(&first)]},
+    })
+    .to_string();
+    let manifest =
+        serde_json::json!([{"Config": "config.json", "Layers": ["l0/layer.tar", "l1/layer.tar", "l0/layer.tar"]}])
+            .to_string();
+    let archive = layer_tar(&[
+        Item::File("l0/layer.tar", &first, 0o644),
+        Item::File("l1/layer.tar", &second, 0o644),
+        Item::File("config.json", config.as_bytes(), 0o644),
+        Item::File("manifest.json", manifest.as_bytes(), 0o644),
+    ]);
+    let image = open_archive(&archive).unwrap();
+    assert_eq!(image.layers().len(), 3);
+    assert_eq!(paths(&image), ["etc/a", "etc/b"]);
+    // The top layer (the first one again) wrote etc/a last.
+    assert_eq!(kensa_fs::FileSystem::read(&image, "etc/a", 100).unwrap(), b"a");
+    assert_eq!(image.layer_of("etc/a").unwrap().digest, diff_id(&first));
+}
+
+/// An archive with neither manifest says so in one plain sentence.
+#[test]
+fn archives_without_a_manifest_are_named_no_image() {
+    let error = open_archive(&layer_tar(&[Item::File("c.json", b"{}", 0o644)])).unwrap_err();
+    assert!(
+        error.to_string().ends_with(
+            "holds neither manifest.json (docker save) nor index.json (OCI): it is no image archive, or it was cut short"
+        ),
+        "{error}"
+    );
+}
+
 #[test]
 fn missing_layers_and_manifests_are_errors() {
     let manifest = br#"[{"Config":"c.json","Layers":["gone/layer.tar"]}]"#;
@@ -643,7 +684,7 @@ fn oci_blobs_missing_or_truncated_are_errors() {
     assert!(matches!(error, SourceError::CorruptLayer { .. }), "{error}");
     let without_index = archive_of(&members[..members.len() - 1]);
     let error = open_archive(&without_index).unwrap_err();
-    assert!(matches!(error, SourceError::MissingBlob { .. }), "{error}");
+    assert!(matches!(error, SourceError::NotAnImage { .. }), "{error}");
     assert!(error.to_string().contains("index.json"), "{error}");
 }
 

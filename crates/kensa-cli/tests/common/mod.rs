@@ -1,6 +1,6 @@
 //! Helpers every end-to-end test of the `kensa` binary shares: paths into
-//! ../shared/data, running the binary, and building a database once per test
-//! binary. Each test file is its own crate, so a helper one file does not use
+//! ../shared/data, running the binary, and databases built once per run for
+//! every test process (`kensa-test-support`). Each test file is its own crate, so a helper one file does not use
 //! is dead code there.
 
 // Test helpers outside #[test] functions are not covered by clippy.toml's test exemptions.
@@ -10,11 +10,10 @@ pub(crate) mod feed_server;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 /// A path under ../shared/data.
 pub(crate) fn shared(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(relative)
+    kensa_test_support::shared_data(relative)
 }
 
 /// `$KENSA_FIXTURES_DIR`, where the `.ci/needs` scripts build things.
@@ -88,10 +87,23 @@ pub(crate) fn build_database(from: &str) -> (tempfile::TempDir, PathBuf) {
 }
 
 /// The database built from every feed in ../shared/data/advisories (the input
-/// a user gives `kensa db build`), once per test binary.
+/// a user gives `kensa db build`), once per run for all test processes; read-only.
 pub(crate) fn database() -> &'static Path {
-    static DATABASE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    &DATABASE.get_or_init(|| build_database("advisories")).1
+    cached_database("advisories")
+}
+
+/// The database this build of `kensa` makes from `../shared/data/<from>`,
+/// once per run for all test processes; read-only.
+pub(crate) fn cached_database(from: &str) -> &'static Path {
+    static DATABASES: std::sync::Mutex<Vec<(String, &'static Path)>> = std::sync::Mutex::new(Vec::new());
+    let mut databases = DATABASES.lock().unwrap();
+    if let Some((_, path)) = databases.iter().find(|(built_from, _)| built_from == from) {
+        return path;
+    }
+    let path: &'static Path =
+        Box::leak(kensa_test_support::cached_database(Path::new(env!("CARGO_BIN_EXE_kensa")), from).into_boxed_path());
+    databases.push((from.to_owned(), path));
+    path
 }
 
 /// One image of a test OCI layout: its platform and the files of its single
