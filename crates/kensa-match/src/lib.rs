@@ -269,6 +269,8 @@ pub fn match_package(package: &Package, distro: Option<&Distro>, advisories: &[A
 /// advisories that describe it.
 struct Vulnerability<'m, 'a> {
     id: String,
+    /// What the finding's identity is anchored to ([`kensa_model::finding_identity`]).
+    anchor: String,
     aliases: Vec<String>,
     matched: Vec<&'m Matched<'a>>,
 }
@@ -291,7 +293,10 @@ fn group_into_vulnerabilities<'m, 'a>(matched: &'m [Matched<'a>]) -> Vec<Vulnera
                 component.iter().flat_map(|item| item.advisory.all_ids().map(str::to_owned)).collect();
             let id = primary_id(&ids);
             let aliases = ids.into_iter().filter(|alias| *alias != id).collect();
-            vulnerabilities.push(Vulnerability { id, aliases, matched: component });
+            // The records' own ids never change; aliases do (a feed adds a
+            // CVE to a GHSA-only advisory), so the anchor is a record id.
+            let anchor = component.iter().map(|item| item.advisory.id.as_str()).min().unwrap_or_default().to_owned();
+            vulnerabilities.push(Vulnerability { id, anchor, aliases, matched: component });
             continue;
         }
         for cve in cves {
@@ -312,6 +317,8 @@ fn group_into_vulnerabilities<'m, 'a>(matched: &'m [Matched<'a>]) -> Vec<Vulnera
                 .collect();
             vulnerabilities.push(Vulnerability {
                 id: cve.to_owned(),
+                // One finding per CVE of a bundle: the CVE is what tells them apart.
+                anchor: cve.to_owned(),
                 aliases: aliases.into_iter().collect(),
                 matched: members,
             });
@@ -439,6 +446,7 @@ fn build_finding(
     };
     Finding {
         fingerprint: fingerprint(&package_ref, &id),
+        identity_anchor: vulnerability.anchor.clone(),
         id,
         aliases,
         package: package_ref,

@@ -460,3 +460,77 @@ fn bundled_cves_are_separate_findings() {
         vec![("CVE-2022-4304", vec!["DSA-5343-1"]), ("CVE-2023-0286", vec!["DEBIAN-CVE-2023-0286", "DSA-5343-1"]),]
     );
 }
+
+fn identities(inventory: &Inventory, advisories: Vec<Advisory>) -> Vec<(String, String)> {
+    let outcome = match_inventory(inventory, &InMemoryAdvisories::new(advisories)).unwrap();
+    let mut found: Vec<(String, String)> = outcome
+        .findings
+        .iter()
+        .map(|finding| (finding.id.clone(), kensa_model::finding_identity("resource-1", finding)))
+        .collect();
+    found.sort();
+    found
+}
+
+/// The lifecycle identity survives what a service sees every day: a rescan,
+/// packages in another order, an upgrade to a version still affected, and a
+/// feed adding a CVE alias to a GHSA-only advisory (the finding's id changes,
+/// its identity does not). Another resource is another finding.
+#[test]
+fn finding_identity_is_stable_across_rescans_reordering_and_new_aliases() {
+    let record = |aliases: &[&str]| {
+        advisory(
+            "GHSA-aaaa-bbbb-cccc",
+            aliases,
+            vec![affected(
+                Ecosystem::Npm,
+                "lodash",
+                vec![events(RangeKind::Semver, &[("introduced", "0"), ("fixed", "4.17.21")])],
+                &[],
+            )],
+        )
+    };
+    let other = advisory(
+        "GHSA-dddd-eeee-ffff",
+        &[],
+        vec![affected(
+            Ecosystem::PyPI,
+            "requests",
+            vec![events(RangeKind::Ecosystem, &[("introduced", "0"), ("fixed", "2.31.0")])],
+            &[],
+        )],
+    );
+    let forwards = inventory(&[(Ecosystem::Npm, "lodash", "4.17.20"), (Ecosystem::PyPI, "requests", "2.30.0")]);
+    let mut backwards = forwards.clone();
+    backwards.packages.reverse();
+    let first = identities(&forwards, vec![record(&[]), other.clone()]);
+    assert_eq!(first, identities(&forwards, vec![other.clone(), record(&[])]), "a rescan, records in another order");
+    assert_eq!(first, identities(&backwards, vec![record(&[]), other.clone()]), "packages in another order");
+    let upgraded = inventory(&[(Ecosystem::Npm, "lodash", "4.17.19"), (Ecosystem::PyPI, "requests", "2.30.0")]);
+    assert_eq!(first, identities(&upgraded, vec![record(&[]), other.clone()]), "another version, still affected");
+
+    let with_cve = identities(&forwards, vec![record(&["CVE-2021-23337"]), other]);
+    assert_eq!(with_cve[0].0, "CVE-2021-23337", "the finding is now known by its CVE");
+    let lodash_before = first.iter().find(|(id, _)| id == "GHSA-aaaa-bbbb-cccc").unwrap();
+    assert_eq!(with_cve[0].1, lodash_before.1, "but keeps its identity");
+
+    let outcome = match_inventory(&forwards, &InMemoryAdvisories::new(vec![record(&[])])).unwrap();
+    let finding = &outcome.findings[0];
+    assert_ne!(
+        kensa_model::finding_identity("resource-1", finding),
+        kensa_model::finding_identity("resource-2", finding)
+    );
+    assert_eq!(kensa_model::finding_identity("resource-1", finding).len(), 32);
+}
+
+/// Each CVE of a bundled distribution advisory is a finding of its own
+/// identity, anchored to the CVE.
+#[test]
+fn bundled_cves_have_identities_of_their_own() {
+    let inventory = debian_inventory("11", &[("libssl1.1", "1.1.1n-0+deb11u3", "openssl", "1.1.1n-0+deb11u3")]);
+    let mut bundle = debian_advisory("DSA-5343-1", "11", "openssl", Some("1.1.1n-0+deb11u4"));
+    bundle.aliases = vec!["CVE-2022-4304".to_owned(), "CVE-2023-0286".to_owned()];
+    let found = identities(&inventory, vec![bundle]);
+    assert_eq!(found.len(), 2);
+    assert_ne!(found[0].1, found[1].1);
+}

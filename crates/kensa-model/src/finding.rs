@@ -160,6 +160,12 @@ pub struct Finding {
     pub evidence: Vec<MatchEvidence>,
     /// Stable fingerprint of (package, vulnerability) for de-duplication.
     pub fingerprint: String,
+    /// What the finding's lifecycle identity is anchored to: the smallest id
+    /// of the advisory records it came from (record ids never change, aliases
+    /// do), or for one CVE of a distribution advisory bundling several, that
+    /// CVE. See [`crate::finding_identity`].
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub identity_anchor: String,
     /// The Kensa score (risk, 0–10) and how it was reached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kensa_score: Option<KensaScore>,

@@ -13,6 +13,7 @@
 mod advisory;
 mod ecosystem;
 mod finding;
+mod identity;
 mod inventory;
 mod location;
 mod lookup;
@@ -29,6 +30,7 @@ pub use finding::{
     CveCvss, EpssScore, Exposure, Finding, KensaScore, KnownExploited, MatchEvidence, PackageRef, ScoreAdjustment,
     Suppression,
 };
+pub use identity::finding_identity;
 pub use inventory::{
     Diagnostic, Distro, INVENTORY_SCHEMA_VERSION, ImageLayer, ImageMetadata, Inventory, Resource, ResourceKind,
     UnresolvedDependency,

@@ -32,6 +32,7 @@ fn finding(id: &str, name: &str, purl: &str, severity: Severity, fix_state: FixS
         informational: None,
         evidence: Vec::new(),
         fingerprint: String::new(),
+        identity_anchor: id.to_owned(),
         kensa_score: None,
         suppressed: None,
         under_investigation: None,
