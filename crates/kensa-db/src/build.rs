@@ -2,7 +2,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use kensa_fs::replace::{Durability, ReplacementFile};
 
 use kensa_model::{Advisory, CveCvss, KnownExploited};
 
@@ -350,16 +352,10 @@ fn write_database(
         })?;
     }
     let _lock = WriterLock::acquire(output)?;
-    let temporary = temporary_path(output);
-    let result = write_tables(&temporary, tables, meta, report).and_then(|()| changes_replacing(output, &temporary));
-    match result {
-        Ok(changes) => report.changes = changes,
-        Err(error) => {
-            let _ = std::fs::remove_file(&temporary);
-            return Err(error);
-        }
-    }
-    publish(&temporary, output)
+    let replacement = replacement_for(output)?;
+    write_tables(replacement.path(), tables, meta, report)?;
+    report.changes = changes_replacing(output, replacement.path())?;
+    commit_replacement(replacement, output)
 }
 
 /// What publishing `replacement` over `output` will change: a diff against
@@ -375,21 +371,28 @@ pub(crate) fn changes_replacing(output: &Path, replacement: &Path) -> Result<cra
     }
 }
 
-/// Renames a finished (synced) file over `output`, then syncs the directory
-/// so the rename itself survives a crash. Readers that opened the old file
-/// keep reading it.
-pub(crate) fn publish(temporary: &Path, output: &Path) -> Result<(), DbError> {
-    std::fs::rename(temporary, output).map_err(|source| DbError::Io {
+/// A new database file beside `output`, to be written by path (redb opens
+/// it itself) and committed over `output` (`kensa_fs::replace`: synced,
+/// renamed, the directory synced). Dropped uncommitted, it is removed.
+pub(crate) fn replacement_for(output: &Path) -> Result<ReplacementFile, DbError> {
+    let mut replacement = ReplacementFile::create(output, LEFTOVER_MARKER, Durability::Synced)
+        .map_err(|source| DbError::Io { operation: "create", path: output.display().to_string(), source })?;
+    replacement.close();
+    Ok(replacement)
+}
+
+/// Publishes a finished replacement over `output`. Readers that opened the
+/// old file keep reading it.
+pub(crate) fn commit_replacement(replacement: ReplacementFile, output: &Path) -> Result<(), DbError> {
+    replacement.commit().map_err(|source| DbError::Io {
         operation: "replace",
         path: output.display().to_string(),
         source,
-    })?;
-    if let Some(parent) = output.parent().filter(|parent| !parent.as_os_str().is_empty()) {
-        // Directories cannot be synced on every platform; the rename stands either way.
-        let _ = std::fs::File::open(parent).and_then(|directory| directory.sync_all());
-    }
-    Ok(())
+    })
 }
+
+/// What names a database being written: `<name>.building-<pid>-<n>`.
+const LEFTOVER_MARKER: &str = "building";
 
 /// One writer at a time per database: an exclusive lock on `<name>.lock`
 /// beside it, held while the new file is written and renamed (readers never
@@ -411,33 +414,9 @@ impl WriterLock {
             .open(&path)
             .map_err(|source| DbError::Io { operation: "open", path: path.display().to_string(), source })?;
         file.lock().map_err(|source| DbError::Io { operation: "lock", path: path.display().to_string(), source })?;
-        remove_leftovers(output);
+        kensa_fs::replace::remove_leftovers(output, LEFTOVER_MARKER);
         Ok(WriterLock { _file: file })
     }
-}
-
-/// Removes `<name>.building-*` files an interrupted writer left beside `output`.
-fn remove_leftovers(output: &Path) {
-    let Some(directory) =
-        output.parent().map(|parent| if parent.as_os_str().is_empty() { Path::new(".") } else { parent })
-    else {
-        return;
-    };
-    let mut prefix = output.file_name().unwrap_or_default().to_os_string();
-    prefix.push(".building-");
-    let prefix = prefix.to_string_lossy().into_owned();
-    let Ok(entries) = std::fs::read_dir(directory) else { return };
-    for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(&prefix) {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
-}
-
-pub(crate) fn temporary_path(output: &Path) -> PathBuf {
-    let mut name = output.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".building-{}", std::process::id()));
-    output.with_file_name(name)
 }
 
 fn write_tables(

@@ -14,7 +14,7 @@ use std::path::Path;
 use sha2::Digest as _;
 
 use crate::DbError;
-use crate::build::{WriterLock, publish, sync_file, temporary_path};
+use crate::build::{WriterLock, commit_replacement, replacement_for};
 use crate::store::DB_SCHEMA_VERSION;
 
 const MANIFEST_NAME: &str = "kensa-bundle.json";
@@ -86,7 +86,8 @@ pub fn export_bundle(database: &Path, output: &Path) -> Result<BundleInfo, DbErr
     };
     let manifest_bytes =
         serde_json::to_vec_pretty(&manifest).map_err(|error| bundle_error(output, error.to_string()))?;
-    let temporary = temporary_path(output);
+    let replacement = replacement_for(output)?;
+    let temporary = replacement.path().to_path_buf();
     let write = || -> Result<(), DbError> {
         let file = std::fs::File::create(&temporary).map_err(io_error("create", &temporary))?;
         let encoder = flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::new(6));
@@ -109,12 +110,8 @@ pub fn export_bundle(database: &Path, output: &Path) -> Result<BundleInfo, DbErr
         writer.flush().map_err(io_error("write", &temporary))?;
         Ok(())
     };
-    if let Err(error) = write() {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(error);
-    }
-    sync_file(&temporary)?;
-    publish(&temporary, output)?;
+    write()?;
+    commit_replacement(replacement, output)?;
     Ok(BundleInfo { database_size, database_sha256 })
 }
 
@@ -134,24 +131,13 @@ pub fn import_bundle(bundle: &Path, database: &Path) -> Result<ImportReport, DbE
         std::fs::create_dir_all(parent).map_err(io_error("create directory", parent))?;
     }
     let _lock = WriterLock::acquire(database)?;
-    let temporary = temporary_path(database);
-    let result = unpack(bundle, &temporary).and_then(|info| {
-        // The format version inside must be one this kensa reads.
-        drop(crate::Database::open(&temporary)?);
-        sync_file(&temporary)?;
-        let changes = crate::build::changes_replacing(database, &temporary)?;
-        Ok(ImportReport { bundle: info, changes })
-    });
-    match result {
-        Ok(info) => {
-            publish(&temporary, database)?;
-            Ok(info)
-        }
-        Err(error) => {
-            let _ = std::fs::remove_file(&temporary);
-            Err(error)
-        }
-    }
+    let replacement = replacement_for(database)?;
+    let info = unpack(bundle, replacement.path())?;
+    // The format version inside must be one this kensa reads.
+    drop(crate::Database::open(replacement.path())?);
+    let changes = crate::build::changes_replacing(database, replacement.path())?;
+    commit_replacement(replacement, database)?;
+    Ok(ImportReport { bundle: info, changes })
 }
 
 fn unpack(bundle: &Path, temporary: &Path) -> Result<BundleInfo, DbError> {

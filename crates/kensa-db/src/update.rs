@@ -15,7 +15,7 @@ use redb::ReadableTable;
 
 use crate::ChangeSet;
 use crate::DbError;
-use crate::build::{WriterLock, compact, publish, sync_file, temporary_path, write_epss};
+use crate::build::{WriterLock, commit_replacement, compact, replacement_for, write_epss};
 use crate::record::{decode_advisory, decode_ids, encode_advisory, encode_cvss, encode_ids, encode_known_exploited};
 use crate::store::{ADVISORIES, KNOWN_EXPLOITED, META, NVD_CVSS, PACKAGES, package_key};
 
@@ -59,24 +59,15 @@ pub fn apply_changes(path: &Path, changes: &Changes) -> Result<AppliedChanges, D
     let _lock = WriterLock::acquire(path)?;
     // Refuses a missing database or one of another format version.
     drop(crate::Database::open(path)?);
-    let temporary = temporary_path(path);
-    std::fs::copy(path, &temporary).map_err(|source| DbError::Io {
+    let replacement = replacement_for(path)?;
+    std::fs::copy(path, replacement.path()).map_err(|source| DbError::Io {
         operation: "copy",
         path: path.display().to_string(),
         source,
     })?;
-    let result = apply_to_copy(&temporary, changes);
-    match result {
-        Ok(applied) => {
-            sync_file(&temporary)?;
-            publish(&temporary, path)?;
-            Ok(applied)
-        }
-        Err(error) => {
-            let _ = std::fs::remove_file(&temporary);
-            Err(error)
-        }
-    }
+    let applied = apply_to_copy(replacement.path(), changes)?;
+    commit_replacement(replacement, path)?;
+    Ok(applied)
 }
 
 fn apply_to_copy(path: &Path, changes: &Changes) -> Result<AppliedChanges, DbError> {

@@ -9,8 +9,13 @@
 //! Path safety lives here: no path handed out or accepted may leave the root
 //! (`..`, absolute paths and symlinks pointing outside are refused), and every
 //! read has a size limit so a hostile input cannot exhaust memory.
+//!
+//! The one writer lives here too ([`replace`]): every file Kensa writes for
+//! keeps (database, bundles, mirror, layer cache) is written beside its
+//! target and renamed over it.
 
 mod directory;
+pub mod replace;
 
 use std::io::Read;
 

@@ -155,18 +155,9 @@ impl LayerCache {
     /// collide; the hidden temporary file is removed if anything fails.
     fn write_entry(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.directory)?;
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let temporary = self.directory.join(format!(
-            ".{}.{}-{}.tmp",
-            path.file_name().and_then(|name| name.to_str()).unwrap_or("entry"),
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let result = std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
-        if result.is_err() {
-            let _ = std::fs::remove_file(&temporary);
-        }
-        result
+        // Unsynced: a crash may lose an entry, never tear one (and entries
+        // are checksummed when read).
+        kensa_fs::replace::replace_file(path, bytes, "partial", kensa_fs::replace::Durability::Unsynced)
     }
 
     /// A small blob (an image config) cached by its own SHA-256 digest, which

@@ -32,15 +32,11 @@ fn io_error(operation: &'static str, path: &Path) -> impl FnOnce(std::io::Error)
     move |source| UpdateError::Io { operation, path, source }
 }
 
-/// Writes `bytes` beside `path` and renames it into place.
+/// Writes `bytes` beside `path` and renames it into place (synced: a
+/// mirror others update from must never serve a torn file).
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), UpdateError> {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".partial");
-    let temporary = path.with_file_name(name);
-    let mut file = std::fs::File::create(&temporary).map_err(io_error("create", &temporary))?;
-    file.write_all(bytes).map_err(io_error("write", &temporary))?;
-    file.sync_all().map_err(io_error("sync", &temporary))?;
-    std::fs::rename(&temporary, path).map_err(io_error("replace", path))
+    kensa_fs::replace::replace_file(path, bytes, "partial", kensa_fs::replace::Durability::Synced)
+        .map_err(io_error("write", path))
 }
 
 /// A name from upstream used as a directory or file name: nothing that could
