@@ -3,10 +3,16 @@
 //! `kensa-update`), so a private CA bundle, the user agent and the timeouts are
 //! set one way.
 //!
+//! Retries follow one [`RetryPolicy`] everywhere.
+//!
 //! TLS is rustls with Mozilla's roots built in; an organisation's own CA (a
 //! registry or feed mirror behind a private certificate) is given as a PEM
 //! bundle, which then replaces the built-in roots — as `SSL_CERT_FILE` does for
 //! OpenSSL-based tools.
+
+mod retry;
+
+pub use retry::{RetryDecision, RetryPolicy};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::archive::ImageConfig;
+use crate::image_parts::ImageConfig;
 use crate::layer_cache::LayerCache;
 use crate::{ImageFileSystem, ImageReadOptions, SourceError, Wanted};
 
@@ -221,7 +221,7 @@ fn from_cache(
     options: &ImageReadOptions,
 ) -> Result<Option<ImageFileSystem>, SourceError> {
     let Some(config_bytes) = cache.load_blob(image_id) else { return Ok(None) };
-    let Ok(config) = crate::archive::parse_json::<ImageConfig>(&config_bytes, name, "image config") else {
+    let Ok(config) = crate::image_parts::parse_json::<ImageConfig>(&config_bytes, name, "image config") else {
         return Ok(None);
     };
     let diff_ids = config.diff_ids().to_vec();
@@ -230,12 +230,12 @@ fn from_cache(
     }
     let kept_bytes = AtomicU64::new(0);
     let mut layers = Vec::with_capacity(diff_ids.len());
-    for (diff_id, info) in diff_ids.iter().zip(crate::archive::layer_infos(&config, &diff_ids)) {
+    for (diff_id, info) in diff_ids.iter().zip(crate::image_parts::layer_infos(&config, &diff_ids)) {
         let layer_name = format!("{diff_id} of {name}");
         let Some(changes) = cache.load(diff_id, &layer_name, &options.limits, &kept_bytes)? else { return Ok(None) };
         layers.push((info, changes));
     }
-    let mut details = crate::archive::image_details(&config, vec![reference.to_owned()]);
+    let mut details = crate::image_parts::image_details(&config, vec![reference.to_owned()]);
     details.config_digest = Some(image_id.to_owned());
     Ok(Some(ImageFileSystem::from_layers(reference.to_owned(), layers, Vec::new()).with_details(details)))
 }

@@ -18,6 +18,7 @@ mod archive;
 mod bundle;
 mod daemon;
 mod digest;
+mod image_parts;
 mod layer;
 mod layer_cache;
 mod memory;

@@ -16,10 +16,10 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::archive::{
+use crate::digest::{HashingReader, sha256_of, verify};
+use crate::image_parts::{
     ImageConfig, Member, image_details, io_error, layer_infos, parse_json, read_small, verify_diff_id,
 };
-use crate::digest::{HashingReader, sha256_of, verify};
 use crate::layer::{DiffId, LayerChanges, decompressed_as, read_layer_pipelined};
 use crate::layer_cache::LayerCache;
 use crate::reference::Platform;

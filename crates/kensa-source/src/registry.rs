@@ -22,8 +22,8 @@ use std::io::Read;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::archive::METADATA_SIZE_LIMIT;
 use crate::digest::{sha256_of, verify};
+use crate::image_parts::METADATA_SIZE_LIMIT;
 use crate::layer::LayerChanges;
 use crate::oci::{BlobStore, OciDescriptor, read_image, read_in_parallel, read_verified_layer};
 use crate::reference::{ImageReference, Platform};
@@ -34,10 +34,8 @@ const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
     application/vnd.docker.distribution.manifest.list.v2+json, \
     application/vnd.oci.image.manifest.v1+json, \
     application/vnd.docker.distribution.manifest.v2+json";
-/// Attempts for a request the registry answers with 429 or a 5xx.
-const ATTEMPTS: u32 = 4;
-/// The longest `Retry-After` honoured; a registry asking for more fails the scan.
-const LONGEST_RETRY_WAIT: Duration = Duration::from_secs(30);
+/// Kensa's one retry policy, for requests the registry answers with 429 or a 5xx.
+const RETRY: kensa_http::RetryPolicy = kensa_http::RetryPolicy::STANDARD;
 
 /// How to reach a registry.
 #[derive(Debug, Clone, Default)]
@@ -173,15 +171,20 @@ impl RegistryClient {
                         message: format!("not found ({detail})"),
                     });
                 }
-                429 | 500 | 502 | 503 | 504 if attempt < ATTEMPTS => {
-                    let wait = retry_wait(&response, attempt);
-                    if wait > LONGEST_RETRY_WAIT {
-                        return Err(SourceError::Registry {
-                            url: url.to_owned(),
-                            message: format!("HTTP {status}, and it asks to wait {} s before retrying", wait.as_secs()),
-                        });
+                status if kensa_http::RetryPolicy::is_retryable_status(status) && attempt < RETRY.attempts => {
+                    match RETRY.after_failure(attempt, header(&response, "retry-after").as_deref()) {
+                        kensa_http::RetryDecision::RetryAfter(wait) => std::thread::sleep(wait),
+                        kensa_http::RetryDecision::WaitTooLong(wait) => {
+                            return Err(SourceError::Registry {
+                                url: url.to_owned(),
+                                message: format!(
+                                    "HTTP {status}, and it asks to wait {} s before retrying",
+                                    wait.as_secs()
+                                ),
+                            });
+                        }
+                        kensa_http::RetryDecision::GiveUp => {}
                     }
-                    std::thread::sleep(wait);
                 }
                 _ => {
                     let detail = error_detail(&mut response);
@@ -435,14 +438,6 @@ fn percent_encode(text: &str) -> String {
 
 fn header(response: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
     response.headers().get(name).and_then(|value| value.to_str().ok()).map(str::to_owned)
-}
-
-/// How long to wait before retry `attempt`: `Retry-After` seconds when the
-/// registry gives them, else 1, 2, 4 s.
-fn retry_wait(response: &ureq::http::Response<ureq::Body>, attempt: u32) -> Duration {
-    header(response, "retry-after")
-        .and_then(|value| value.trim().parse::<u64>().ok())
-        .map_or_else(|| Duration::from_secs(1 << attempt.saturating_sub(1).min(4)), Duration::from_secs)
 }
 
 /// The registry's own words for an error (`{"errors":[{"code","message"}]}`),

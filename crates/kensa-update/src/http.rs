@@ -8,10 +8,9 @@ use std::time::Duration;
 
 use crate::UpdateError;
 
-/// Attempts for one request answered with 429 or a 5xx, or cut off.
-const ATTEMPTS: u32 = 5;
-/// The longest `Retry-After` honoured; a feed asking for more fails the update.
-const LONGEST_RETRY_WAIT: Duration = Duration::from_secs(60);
+/// Kensa's one retry policy (429, 5xx, cut-off bodies, connection failures).
+const RETRY: kensa_http::RetryPolicy = kensa_http::RetryPolicy::STANDARD;
+const ATTEMPTS: u32 = RETRY.attempts;
 
 /// What a download cut short left, to continue with an HTTP Range request.
 #[derive(Default)]
@@ -113,8 +112,8 @@ impl HttpClient {
             }
             let response = match request.call() {
                 Ok(response) => response,
-                Err(error) if attempt < ATTEMPTS && is_transient(&error) => {
-                    std::thread::sleep(backoff(attempt));
+                Err(error) if attempt < ATTEMPTS && kensa_http::RetryPolicy::is_transient(&error) => {
+                    std::thread::sleep(RETRY.backoff(attempt));
                     continue;
                 }
                 Err(error) => return Err(failed(error.to_string())),
@@ -199,46 +198,30 @@ impl HttpClient {
                     if let (Some(validator), Some(total)) = (validator, total) {
                         resume = Resume { body, total: Some(total), validator: Some(validator) };
                     }
-                    std::thread::sleep(backoff(attempt));
+                    std::thread::sleep(RETRY.backoff(attempt));
                 }
                 304 => return Ok(Fetched::NotModified),
                 404 => return Ok(Fetched::NotFound),
                 status
                     if attempt < ATTEMPTS
-                        && (matches!(status, 429 | 500 | 502 | 503 | 504) || also_retry.contains(&status)) =>
+                        && (kensa_http::RetryPolicy::is_retryable_status(status) || also_retry.contains(&status)) =>
                 {
-                    let wait = response
-                        .headers()
-                        .get("retry-after")
-                        .and_then(|value| value.to_str().ok())
-                        .and_then(|value| value.trim().parse::<u64>().ok())
-                        .map_or_else(|| backoff(attempt), Duration::from_secs);
-                    if wait > LONGEST_RETRY_WAIT {
-                        return Err(failed(format!(
-                            "HTTP {status}, and the server asks to wait {} s before retrying",
-                            wait.as_secs()
-                        )));
+                    let retry_after = response.headers().get("retry-after").and_then(|value| value.to_str().ok());
+                    match RETRY.after_failure(attempt, retry_after) {
+                        kensa_http::RetryDecision::RetryAfter(wait) => std::thread::sleep(wait),
+                        kensa_http::RetryDecision::WaitTooLong(wait) => {
+                            return Err(failed(format!(
+                                "HTTP {status}, and the server asks to wait {} s before retrying",
+                                wait.as_secs()
+                            )));
+                        }
+                        kensa_http::RetryDecision::GiveUp => {
+                            return Err(failed(format!("HTTP {status} after {attempt} attempts")));
+                        }
                     }
-                    std::thread::sleep(wait);
                 }
                 _ => return Err(failed(format!("HTTP {status} after {attempt} attempts"))),
             }
         }
     }
-}
-
-/// Connection-level failures worth another attempt.
-/// A certificate the client refuses (rustls reports it through an I/O error
-/// of kind InvalidData) will be refused again: not retried.
-fn is_transient(error: &ureq::Error) -> bool {
-    match error {
-        ureq::Error::Io(io) => io.kind() != std::io::ErrorKind::InvalidData,
-        ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed => true,
-        _ => false,
-    }
-}
-
-/// 0.5, 1, 2, 4 s.
-fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis(500u64.saturating_mul(1 << attempt.saturating_sub(1).min(6)))
 }

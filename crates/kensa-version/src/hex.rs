@@ -13,7 +13,7 @@
 use std::cmp::Ordering;
 
 use crate::comparator_list::{self, Dialect};
-use crate::semver2::{self, SemverParts};
+use crate::semver2;
 use crate::{RequirementError, VersionScheme};
 
 pub(crate) fn is_valid(version: &str) -> bool {
@@ -26,53 +26,6 @@ pub(crate) fn compare(left: &str, right: &str) -> Option<Ordering> {
 
 pub(crate) fn satisfies(version: &str, requirement: &str) -> Result<bool, RequirementError> {
     comparator_list::satisfies(VersionScheme::Hex, version, requirement, Dialect::Hex)
-}
-
-/// Adds one to a decimal digit string without overflow.
-fn increment_decimal(number: &str) -> String {
-    let mut digits: Vec<u8> = number.bytes().collect();
-    for digit in digits.iter_mut().rev() {
-        if *digit == b'9' {
-            *digit = b'0';
-        } else {
-            *digit += 1;
-            return String::from_utf8_lossy(&digits).into_owned();
-        }
-    }
-    let mut result = String::from("1");
-    result.push_str(&String::from_utf8_lossy(&digits));
-    result
-}
-
-/// Evaluates Elixir's `~>` for an operand of two or three parts. `None` when
-/// either side cannot be read.
-pub(crate) fn pessimistic_holds(version: &str, operand: &str) -> Option<bool> {
-    let version = semver2::parse(version)?;
-    let core_end = operand.find(['-', '+']).unwrap_or(operand.len());
-    let core_parts = operand.get(..core_end)?.split('.').count();
-    let (lower_text, upper_major, upper_minor) = match core_parts {
-        2 => {
-            // `~> 2.1` is `>= 2.1.0 and < 3.0.0-0`; Elixir allows only the two-part form without suffix.
-            let (major, minor) = operand.split_once('.')?;
-            if !semver2::is_canonical_number(major) || !semver2::is_canonical_number(minor) {
-                return None;
-            }
-            (format!("{major}.{minor}.0"), increment_decimal(major), "0".to_owned())
-        }
-        3 => {
-            let lower = semver2::parse(operand)?;
-            (operand.to_owned(), lower.major.to_owned(), increment_decimal(lower.minor))
-        }
-        _ => return None,
-    };
-    let lower = semver2::parse(&lower_text)?;
-    // The upper bound is the `-0` pre-release of the bump, so pre-releases of the
-    // next minor or major never match (Elixir builds `{:<, {major, minor + 1, 0, [0]}}`).
-    let upper =
-        SemverParts { major: &upper_major, minor: &upper_minor, patch: "0", pre_release: vec!["0"], build: Vec::new() };
-    let at_least_lower = semver2::compare_precedence(&version, &lower) != Ordering::Less;
-    let below_upper = semver2::compare_precedence(&version, &upper) == Ordering::Less;
-    Some(at_least_lower && below_upper)
 }
 
 #[cfg(test)]
