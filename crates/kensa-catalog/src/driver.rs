@@ -9,7 +9,13 @@ use crate::{Cataloger, FileInput, FileProbe, Found};
 
 /// Options for one cataloging run.
 #[derive(Debug, Clone, Default)]
-pub struct CatalogOptions {}
+pub struct CatalogOptions {
+    /// The worker threads it may run, and its cancellation: once cancelled,
+    /// no more files are examined or read (the walk finishes listing
+    /// directories, which costs no reads), and the caller, seeing
+    /// [`kensa_fs::ScanBudget::is_cancelled`], discards the result.
+    pub budget: kensa_fs::ScanBudget,
+}
 
 /// Detects the distribution, walks a filesystem, gives each file to every
 /// cataloger interested in it, and collects an [`Inventory`]. Unreadable or
@@ -19,7 +25,7 @@ pub fn catalog_filesystem(
     filesystem: &dyn FileSystem,
     catalogers: &[Box<dyn Cataloger>],
     resource: Resource,
-    _options: &CatalogOptions,
+    options: &CatalogOptions,
 ) -> Inventory {
     let mut inventory = Inventory::new(resource);
     let detection = detect_distro(filesystem);
@@ -27,7 +33,7 @@ pub fn catalog_filesystem(
     inventory.distro = detection.distro;
     let distro = inventory.distro.clone();
     let mut file_owners: HashMap<String, String> = HashMap::new();
-    let (results, walk_errors) = walk_and_catalog(filesystem, catalogers, distro.as_ref());
+    let (results, walk_errors) = walk_and_catalog(filesystem, catalogers, distro.as_ref(), &options.budget);
     inventory.diagnostics.extend(walk_errors);
     for result in results {
         match result {
@@ -160,8 +166,9 @@ fn walk_and_catalog(
     filesystem: &dyn FileSystem,
     catalogers: &[Box<dyn Cataloger>],
     distro: Option<&Distro>,
+    budget: &kensa_fs::ScanBudget,
 ) -> (Vec<Result<Found, Diagnostic>>, Vec<Diagnostic>) {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).clamp(1, 4);
+    let threads = budget.threads();
     let (sender, receiver) = mpsc::channel::<WantedFile<'_>>();
     let receiver = Mutex::new(receiver);
     let work = || {
@@ -172,6 +179,9 @@ fn walk_and_catalog(
         loop {
             let next = receiver.lock().ok().and_then(|receiver| receiver.recv().ok());
             let Some((index, entry, interested)) = next else { break };
+            if budget.is_cancelled() {
+                continue;
+            }
             results.extend(
                 catalog_one_file(filesystem, distro, &entry, &interested, &mut buffer)
                     .into_iter()
@@ -184,7 +194,8 @@ fn walk_and_catalog(
     let mut results: Vec<(usize, Result<Found, Diagnostic>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
         let mut index = 0;
-        let wanted = |path: &str| wanted_path(catalogers, path);
+        // Once cancelled, no file is wanted any more.
+        let wanted = |path: &str| !budget.is_cancelled() && wanted_path(catalogers, path);
         filesystem.walk_filtered(
             &wanted,
             &mut |entry| {
@@ -197,7 +208,7 @@ fn walk_and_catalog(
                     index += 1;
                 }
             },
-            &mut |error| walk_errors.push(Diagnostic { path: String::new(), message: error.to_string() }),
+            &mut |error| walk_errors.push(Diagnostic { path: error.path().to_owned(), message: error.to_string() }),
         );
         drop(sender);
         workers.into_iter().flat_map(|worker| worker.join().unwrap_or_default()).collect()

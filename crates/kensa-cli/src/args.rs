@@ -2,7 +2,6 @@
 //! them. No behaviour lives here beyond turning arguments into the library
 //! crates' option types.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -158,7 +157,7 @@ impl FeedSources {
             kev_url: (!self.no_kev).then_some(self.kev_url),
             epss_url: (!self.no_epss).then_some(self.epss_url),
             ca_file: self.ca_file,
-            progress: std::io::stderr().is_terminal(),
+            progress: crate::progress::terminal_progress(),
             ..kensa_update::UpdateOptions::default()
         }
     }

@@ -49,7 +49,6 @@ pub(crate) fn engine_environment() -> kensa_source::EngineEnvironment {
 /// The feeds a scan's first download reads: the same variables `kensa db
 /// update` takes through its options.
 pub(crate) fn first_download_options(ecosystems: Vec<String>) -> kensa_update::UpdateOptions {
-    use std::io::IsTerminal;
     kensa_update::UpdateOptions {
         osv_url: std::env::var("KENSA_OSV_URL").unwrap_or_else(|_| kensa_update::DEFAULT_OSV_URL.to_owned()),
         ecosystems,
@@ -57,7 +56,7 @@ pub(crate) fn first_download_options(ecosystems: Vec<String>) -> kensa_update::U
         kev_url: Some(std::env::var("KENSA_KEV_URL").unwrap_or_else(|_| kensa_update::DEFAULT_KEV_URL.to_owned())),
         epss_url: Some(std::env::var("KENSA_EPSS_URL").unwrap_or_else(|_| kensa_update::DEFAULT_EPSS_URL.to_owned())),
         ca_file: std::env::var_os("SSL_CERT_FILE").map(PathBuf::from),
-        progress: std::io::stderr().is_terminal(),
+        progress: crate::progress::terminal_progress(),
         ..kensa_update::UpdateOptions::default()
     }
 }

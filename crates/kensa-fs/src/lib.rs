@@ -14,11 +14,13 @@
 //! keeps (database, bundles, mirror, layer cache) is written beside its
 //! target and renamed over it.
 
+mod budget;
 mod directory;
 pub mod replace;
 
 use std::io::Read;
 
+pub use budget::ScanBudget;
 pub use directory::DirectoryFileSystem;
 
 /// A file visible in a [`FileSystem`].
@@ -85,6 +87,15 @@ pub enum FsError {
         /// The offending path.
         path: String,
     },
+}
+
+impl FsError {
+    /// The path the error is about, as the user would recognise it.
+    pub fn path(&self) -> &str {
+        match self {
+            FsError::Io { path, .. } | FsError::TooLarge { path, .. } | FsError::OutsideRoot { path } => path,
+        }
+    }
 }
 
 /// A read-only tree of files.

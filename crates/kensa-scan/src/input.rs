@@ -18,14 +18,20 @@ pub const INPUT_SIZE_LIMIT: u64 = 256 * 1024 * 1024;
 /// limit while being read is cut off at `limit + 1` bytes and refused.
 pub fn read_input_file(path: &Path, what: &'static str, limit: u64) -> Result<Vec<u8>, ScanError> {
     let io = |source: std::io::Error| ScanError::Io { what, path: path.display().to_string(), source };
+    // Asked before opening: opening a FIFO for reading blocks until a writer
+    // comes. Asked again of the open file, which is what is read.
+    let not_regular = || ScanError::Invalid {
+        what,
+        path: path.display().to_string(),
+        message: "not a regular file (a directory, FIFO or device is not read)".to_owned(),
+    };
+    if !std::fs::metadata(path).map_err(io)?.is_file() {
+        return Err(not_regular());
+    }
     let file = std::fs::File::open(path).map_err(io)?;
     let metadata = file.metadata().map_err(io)?;
     if !metadata.is_file() {
-        return Err(ScanError::Invalid {
-            what,
-            path: path.display().to_string(),
-            message: "not a regular file (a directory, FIFO or device is not read)".to_owned(),
-        });
+        return Err(not_regular());
     }
     if metadata.len() > limit {
         return Err(ScanError::TooLarge { what, path: path.display().to_string(), limit });

@@ -29,6 +29,7 @@ pub use target::{
     CatalogersWant, ImageLocation, ImageSourceKind, ImageTarget, ScanTarget, collect_image_inventory, collect_inventory,
 };
 
+pub use kensa_fs::ScanBudget;
 pub use kensa_model::Inventory;
 
 /// Errors running the pipeline; each names what was being scanned or read.
@@ -106,6 +107,12 @@ pub enum ScanError {
     /// A suppression policy file is malformed.
     #[error(transparent)]
     Policy(#[from] kensa_policy::PolicyError),
+    /// The scan was cancelled through its budget.
+    #[error("the scan of {resource} was cancelled")]
+    Cancelled {
+        /// What was being scanned.
+        resource: String,
+    },
     /// The advisory lookup failed (database I/O or corruption).
     #[error("cannot match {resource}: {message}")]
     Lookup {

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use kensa_catalog::Cataloger;
+use kensa_fs::ScanBudget;
 use kensa_model::{Inventory, Resource, ResourceKind};
 
 use crate::ScanError;
@@ -102,16 +103,25 @@ impl kensa_source::Wanted for CatalogersWant<'_> {
 }
 
 /// Collects the inventory of a target: reads it (keeping in memory only the
-/// files some cataloger could want, for images and bundles) and catalogs it.
-pub fn collect_inventory(target: &ScanTarget) -> Result<Inventory, ScanError> {
-    match target {
-        ScanTarget::Path(path) => collect_path_inventory(path),
-        ScanTarget::Image(image) => collect_image_inventory(image),
-        ScanTarget::Bundle(path) => collect_bundle_inventory(path),
+/// files some cataloger could want, for images and bundles) and catalogs it,
+/// on the budget's threads; a cancelled budget gives [`ScanError::Cancelled`].
+pub fn collect_inventory(target: &ScanTarget, budget: &ScanBudget) -> Result<Inventory, ScanError> {
+    let inventory = match target {
+        ScanTarget::Path(path) => collect_path_inventory(path, budget),
+        ScanTarget::Image(image) => collect_image_inventory(image, budget),
+        ScanTarget::Bundle(path) => collect_bundle_inventory(path, budget),
+    }?;
+    if budget.is_cancelled() {
+        return Err(ScanError::Cancelled { resource: inventory.resource.name });
     }
+    Ok(inventory)
 }
 
-fn collect_path_inventory(path: &Path) -> Result<Inventory, ScanError> {
+fn catalog_options(budget: &ScanBudget) -> kensa_catalog::CatalogOptions {
+    kensa_catalog::CatalogOptions { budget: budget.clone() }
+}
+
+fn collect_path_inventory(path: &Path, budget: &ScanBudget) -> Result<Inventory, ScanError> {
     let filesystem = kensa_fs::DirectoryFileSystem::new(path)
         .map_err(|source| ScanError::Filesystem { path: path.display().to_string(), source })?;
     let kind = if path.is_dir() { ResourceKind::Directory } else { ResourceKind::File };
@@ -120,11 +130,11 @@ fn collect_path_inventory(path: &Path) -> Result<Inventory, ScanError> {
         &filesystem,
         &catalogers,
         Resource { kind, name: path.display().to_string() },
-        &kensa_catalog::CatalogOptions::default(),
+        &catalog_options(budget),
     ))
 }
 
-fn collect_bundle_inventory(path: &Path) -> Result<Inventory, ScanError> {
+fn collect_bundle_inventory(path: &Path, budget: &ScanBudget) -> Result<Inventory, ScanError> {
     let catalogers = kensa_catalog::all_catalogers();
     let wanted = |entry: &kensa_fs::FileEntry| kensa_catalog::wanted_file(&catalogers, entry);
     let bundle = kensa_source::BundleFileSystem::from_archive(path, &wanted)
@@ -133,7 +143,7 @@ fn collect_bundle_inventory(path: &Path) -> Result<Inventory, ScanError> {
         &bundle,
         &catalogers,
         Resource { kind: ResourceKind::Archive, name: path.display().to_string() },
-        &kensa_catalog::CatalogOptions::default(),
+        &catalog_options(budget),
     );
     inventory.runtime = kensa_source::detect_runtime(&bundle).map(str::to_owned);
     Ok(inventory)
@@ -142,19 +152,25 @@ fn collect_bundle_inventory(path: &Path) -> Result<Inventory, ScanError> {
 /// Reads an image, keeping in memory only the files some cataloger could
 /// want, catalogs it like a directory, names the layer that introduced each
 /// package, and records the image's metadata.
-pub fn collect_image_inventory(target: &ImageTarget) -> Result<Inventory, ScanError> {
+pub fn collect_image_inventory(target: &ImageTarget, budget: &ScanBudget) -> Result<Inventory, ScanError> {
     let catalogers = kensa_catalog::all_catalogers();
     let wanted = CatalogersWant(&catalogers);
-    let read_options = kensa_source::ImageReadOptions { layer_cache: target.layer_cache.clone(), ..Default::default() };
+    let read_options = kensa_source::ImageReadOptions {
+        layer_cache: target.layer_cache.clone(),
+        limits: kensa_source::Limits { budget: budget.clone(), ..kensa_source::Limits::default() },
+    };
     let image = match &target.location {
-        ImageLocation::Archive(archive) => {
-            kensa_source::ImageFileSystem::from_docker_archive_for_platform(archive, target.platform.as_ref(), &wanted)
-                .map_err(|source| ScanError::Image {
-                    what: "image archive",
-                    name: archive.display().to_string(),
-                    source,
-                })?
-        }
+        ImageLocation::Archive(archive) => kensa_source::ImageFileSystem::from_docker_archive_with(
+            archive,
+            target.platform.as_ref(),
+            &wanted,
+            &read_options,
+        )
+        .map_err(|source| ScanError::Image {
+            what: "image archive",
+            name: archive.display().to_string(),
+            source,
+        })?,
         ImageLocation::OciLayout(directory) => kensa_source::ImageFileSystem::from_oci_layout_with(
             directory,
             target.platform.as_ref(),
@@ -175,7 +191,7 @@ pub fn collect_image_inventory(target: &ImageTarget) -> Result<Inventory, ScanEr
         &image,
         &catalogers,
         Resource { kind: ResourceKind::Image, name },
-        &kensa_catalog::CatalogOptions::default(),
+        &catalog_options(budget),
     );
     crate::layers::attribute_layers(&image, &catalogers, &mut inventory);
     let details = image.details();

@@ -518,6 +518,9 @@ fn read_entries<R: Read>(
     let mut archive = tar::Archive::new(stream);
     let entries = open_entries(&mut archive).map_err(|source| SourceError::corrupt(layer, source))?;
     for entry in entries {
+        if limits.budget.is_cancelled() {
+            return Err(SourceError::Cancelled { image: layer.to_owned() });
+        }
         let mut entry = entry.map_err(|source| SourceError::corrupt(layer, source))?;
         let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let path = match normalise_entry_path(&raw_path) {

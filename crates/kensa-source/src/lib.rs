@@ -67,18 +67,26 @@ impl<F: Fn(&FileEntry) -> bool + Sync> Wanted for F {
     }
 }
 
-/// Bounds on what an image may make this process hold in memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Bounds on what an image may make this process hold and use.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// A wanted file larger than this is skipped with a diagnostic.
     pub file_size: u64,
     /// Once the kept files of all layers together exceed this, the scan fails.
     pub total_kept_bytes: u64,
+    /// The threads layers are read on, and the scan's cancellation: a
+    /// cancelled read stops at the next layer entry with
+    /// [`SourceError::Cancelled`].
+    pub budget: kensa_fs::ScanBudget,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { file_size: 512 * 1024 * 1024, total_kept_bytes: 2 * 1024 * 1024 * 1024 }
+        Limits {
+            file_size: 512 * 1024 * 1024,
+            total_kept_bytes: 2 * 1024 * 1024 * 1024,
+            budget: kensa_fs::ScanBudget::default(),
+        }
     }
 }
 
@@ -196,6 +204,12 @@ pub enum SourceError {
         /// The archive.
         archive: String,
     },
+    /// The scan was cancelled through its [`kensa_fs::ScanBudget`].
+    #[error("reading {image} was cancelled")]
+    Cancelled {
+        /// The image or layer being read.
+        image: String,
+    },
     /// A manifest names a layer or blob the image does not contain.
     #[error("{image} names {blob}, which it does not contain")]
     MissingBlob {
@@ -311,6 +325,18 @@ impl ImageFileSystem {
         wanted: &dyn Wanted,
     ) -> Result<ImageFileSystem, SourceError> {
         archive::read_docker_archive(path, platform, wanted, &Limits::default())
+    }
+
+    /// Like [`ImageFileSystem::from_docker_archive_for_platform`] with
+    /// explicit limits and budget (an archive is read once, front to back: no
+    /// layer cache applies).
+    pub fn from_docker_archive_with(
+        path: &std::path::Path,
+        platform: Option<&Platform>,
+        wanted: &dyn Wanted,
+        options: &ImageReadOptions,
+    ) -> Result<ImageFileSystem, SourceError> {
+        archive::read_docker_archive(path, platform, wanted, &options.limits)
     }
 
     /// Like [`ImageFileSystem::from_docker_archive`] with explicit limits.

@@ -175,17 +175,20 @@ impl BlobStore for LayoutDirectory<'_> {
         kept_bytes: &std::sync::atomic::AtomicU64,
     ) -> Vec<Result<LayerChanges, SourceError>> {
         let this = &*self;
-        read_in_parallel(descriptors, |descriptor| this.read_layer_blob(descriptor, wanted, limits, kept_bytes))
+        read_in_parallel(descriptors, &limits.budget, |descriptor| {
+            this.read_layer_blob(descriptor, wanted, limits, kept_bytes)
+        })
     }
 }
 
-/// Reads every layer with `read`, on up to four threads (inflating is what
+/// Reads every layer with `read`, on the budget's threads (inflating is what
 /// an image scan waits on), returning the results in the layers' order.
 pub(crate) fn read_in_parallel(
     descriptors: &[OciDescriptor],
+    budget: &kensa_fs::ScanBudget,
     read: impl Fn(&OciDescriptor) -> Result<LayerChanges, SourceError> + Sync,
 ) -> Vec<Result<LayerChanges, SourceError>> {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).clamp(1, 4);
+    let threads = budget.threads();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let work = || {
         let mut done = Vec::new();

@@ -533,7 +533,9 @@ impl BlobStore for RegistryStore {
         kept_bytes: &std::sync::atomic::AtomicU64,
     ) -> Vec<Result<LayerChanges, SourceError>> {
         let client = &self.client;
-        read_in_parallel(descriptors, |descriptor| read_registry_layer(client, descriptor, wanted, limits, kept_bytes))
+        read_in_parallel(descriptors, &limits.budget, |descriptor| {
+            read_registry_layer(client, descriptor, wanted, limits, kept_bytes)
+        })
     }
 }
 

@@ -219,12 +219,12 @@ fn wanted_filter_and_limits() {
     ]);
     let archive = write_temp(&docker_archive(&[layer]));
     let not_docs = |entry: &kensa_fs::FileEntry| !entry.path.starts_with("usr/share/doc/");
-    let limits = Limits { file_size: 1000, total_kept_bytes: 10_000 };
+    let limits = Limits { file_size: 1000, total_kept_bytes: 10_000, ..Limits::default() };
     let image = ImageFileSystem::from_docker_archive_with_limits(archive.path(), &not_docs, &limits).unwrap();
     assert_eq!(paths(&image), ["big/other", "lib/apk/db/installed"]);
     let problems = problems(&image);
     assert!(problems.len() == 1 && problems[0].contains("big/blob is 2000 bytes"), "{problems:?}");
-    let limits = Limits { file_size: 1000, total_kept_bytes: 500 };
+    let limits = Limits { file_size: 1000, total_kept_bytes: 500, ..Limits::default() };
     let error = ImageFileSystem::from_docker_archive_with_limits(archive.path(), &not_docs, &limits).unwrap_err();
     assert!(matches!(error, SourceError::TooMuchKept { limit: 500, .. }), "{error}");
     assert!(error.to_string().contains("layer0/layer.tar"), "{error}");
@@ -640,7 +640,7 @@ fn gzip_bomb_stops_at_the_kept_bytes_limit() {
     let layer = builder.into_inner().unwrap().finish().unwrap();
     assert!((layer.len() as u64) < BOMB_SIZE / 500, "{} bytes is no bomb", layer.len());
     let archive = write_temp(&docker_archive(&[layer]));
-    let limits = Limits { file_size: u64::MAX, total_kept_bytes: 1024 * 1024 };
+    let limits = Limits { file_size: u64::MAX, total_kept_bytes: 1024 * 1024, ..Limits::default() };
     let error = ImageFileSystem::from_docker_archive_with_limits(archive.path(), &everything, &limits).unwrap_err();
     assert!(matches!(error, SourceError::TooMuchKept { limit: 1_048_576, .. }), "{error}");
     assert!(error.to_string().contains("layer0/layer.tar"), "{error}");

@@ -22,14 +22,28 @@ struct Resume {
     validator: Option<String>,
 }
 
-/// Downloads at least this large get a progress bar (when there is a terminal).
+/// Downloads at least this large are reported to the progress sink.
 const PROGRESS_THRESHOLD: u64 = 1024 * 1024;
+
+/// Reports what a reader yields to a progress sink.
+struct ProgressReader<'a, R> {
+    inner: R,
+    sink: &'a dyn crate::UpdateProgress,
+}
+
+impl<R: Read> Read for ProgressReader<'_, R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        self.sink.download_progressed(read as u64);
+        Ok(read)
+    }
+}
 
 /// One agent for a whole update (connections are reused).
 pub(crate) struct HttpClient {
     agent: ureq::Agent,
-    /// Draw progress bars on standard error (a terminal, not a log).
-    pub(crate) progress: bool,
+    /// Where large downloads report their progress (the CLI draws bars).
+    pub(crate) progress: Option<std::sync::Arc<dyn crate::UpdateProgress>>,
     /// Bytes of response bodies received.
     pub(crate) transferred: std::cell::Cell<u64>,
     /// Requests made (retries included).
@@ -68,7 +82,7 @@ impl HttpClient {
         let agent = kensa_http::agent(&options)?;
         Ok(HttpClient {
             agent,
-            progress: false,
+            progress: None,
             transferred: std::cell::Cell::new(0),
             requests: std::cell::Cell::new(0),
         })
@@ -152,30 +166,28 @@ impl HttpClient {
                     let mut body = std::mem::take(&mut resume.body);
                     let reader =
                         response.into_body().into_reader().take(limit.saturating_sub(already).saturating_add(1));
-                    let bar = (self.progress && total.is_some_and(|total| total >= PROGRESS_THRESHOLD)).then(|| {
-                        let bar = indicatif::ProgressBar::new(total.unwrap_or_default());
-                        bar.set_style(
-                            indicatif::ProgressStyle::with_template(
-                                "{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}",
-                            )
-                            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-                        );
-                        bar.set_message(
-                            url.rsplit('/').take(2).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("/"),
-                        );
-                        bar.set_position(already);
-                        bar
-                    });
-                    let read = match &bar {
-                        Some(bar) => bar.wrap_read(reader).read_to_end(&mut body),
+                    let sink =
+                        self.progress.as_deref().filter(|_| total.is_some_and(|total| total >= PROGRESS_THRESHOLD));
+                    let read = match sink {
+                        Some(sink) => {
+                            let label = url
+                                .rsplit('/')
+                                .take(2)
+                                .collect::<Vec<_>>()
+                                .into_iter()
+                                .rev()
+                                .collect::<Vec<_>>()
+                                .join("/");
+                            sink.download_started(&label, total.unwrap_or_default(), already);
+                            let read = ProgressReader { inner: reader, sink }.read_to_end(&mut body);
+                            sink.download_finished();
+                            read
+                        }
                         None => {
                             let mut reader = reader;
                             reader.read_to_end(&mut body)
                         }
                     };
-                    if let Some(bar) = bar {
-                        bar.finish_and_clear();
-                    }
                     self.transferred.set(self.transferred.get().saturating_add(body.len() as u64 - already));
                     if body.len() as u64 > limit {
                         return Err(failed(format!("the response is larger than the {limit}-byte limit")));

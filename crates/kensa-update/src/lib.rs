@@ -108,8 +108,9 @@ pub struct UpdateOptions {
     pub native_feeds: Vec<String>,
     /// A PEM bundle of CA certificates to trust instead of the built-in ones.
     pub ca_file: Option<std::path::PathBuf>,
-    /// Progress bars for large downloads on standard error (set it when that is a terminal).
-    pub progress: bool,
+    /// Where large downloads report their progress (the CLI draws bars on a
+    /// terminal; a server logs or ignores it). `None`: not reported.
+    pub progress: Option<std::sync::Arc<dyn UpdateProgress>>,
 }
 
 impl Default for UpdateOptions {
@@ -124,8 +125,27 @@ impl Default for UpdateOptions {
             nvd: None,
             native_feeds: Vec::new(),
             ca_file: None,
-            progress: false,
+            progress: None,
         }
+    }
+}
+
+/// Progress of large downloads, reported as they arrive. The library draws
+/// nothing: the CLI turns these calls into progress bars.
+pub trait UpdateProgress: Send + Sync {
+    /// A download of `total` bytes began (`already` of them arrived in an
+    /// earlier attempt that is being resumed); `label` names it
+    /// (`PyPI/all.zip`).
+    fn download_started(&self, label: &str, total: u64, already: u64);
+    /// `bytes` more arrived.
+    fn download_progressed(&self, bytes: u64);
+    /// The download ended, complete or not.
+    fn download_finished(&self);
+}
+
+impl std::fmt::Debug for dyn UpdateProgress {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("UpdateProgress")
     }
 }
 
@@ -734,7 +754,7 @@ pub fn update(database: &Path, options: &UpdateOptions) -> Result<UpdateReport, 
         })?;
     }
     let mut client = HttpClient::new(options.ca_file.as_deref())?;
-    client.progress = options.progress;
+    client.progress = options.progress.clone();
     let mut updater = Updater { client, options, report: UpdateReport::default() };
     // The stored database, read while downloading (for source states and the
     // modification times of held records); closed before it is replaced.

@@ -50,7 +50,7 @@ fn safe_name(name: &str) -> bool {
 pub fn mirror(directory: &Path, options: &UpdateOptions) -> Result<MirrorReport, UpdateError> {
     std::fs::create_dir_all(directory).map_err(io_error("create directory", directory))?;
     let mut client = HttpClient::new(options.ca_file.as_deref())?;
-    client.progress = options.progress;
+    client.progress = options.progress.clone();
     let mut report = MirrorReport::default();
     let fetch = |url: &str, limit: u64| -> Result<Vec<u8>, UpdateError> {
         match client.get(url, limit, &Validators::default())? {

@@ -16,14 +16,14 @@ use crate::args::{CacheCommand, Cli, Command, InventoryTarget, ScanTarget};
 pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Scan { target: ScanTarget::Fs { path, options } } => {
-            scan::scan(&options, || Ok(kensa_scan::collect_inventory(&kensa_scan::ScanTarget::Path(path))?))
+            scan::scan(&options, || Ok(kensa_scan::collect_inventory(&kensa_scan::ScanTarget::Path(path), &budget())?))
         }
         Command::Scan { target: ScanTarget::Image { image, options } } => {
-            scan::scan(&options, || Ok(kensa_scan::collect_image_inventory(&scan::image_target(&image)?)?))
+            scan::scan(&options, || Ok(kensa_scan::collect_image_inventory(&scan::image_target(&image)?, &budget())?))
         }
-        Command::Scan { target: ScanTarget::Archive { path, options } } => {
-            scan::scan(&options, || Ok(kensa_scan::collect_inventory(&kensa_scan::ScanTarget::Bundle(path))?))
-        }
+        Command::Scan { target: ScanTarget::Archive { path, options } } => scan::scan(&options, || {
+            Ok(kensa_scan::collect_inventory(&kensa_scan::ScanTarget::Bundle(path), &budget())?)
+        }),
         Command::Scan { target: ScanTarget::Sbom { file, options } } => scan::scan(&options, || {
             let contents = kensa_scan::read_input_file(&file, "SBOM", kensa_scan::INPUT_SIZE_LIMIT)?;
             Ok(kensa_scan::inventory_from_sbom(&file.display().to_string(), &contents)?)
@@ -35,12 +35,12 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Inventory { target, path, output } => {
             let inventory = match (target, path) {
                 (Some(InventoryTarget::Image { image }), _) => {
-                    kensa_scan::collect_image_inventory(&scan::image_target(&image)?)?
+                    kensa_scan::collect_image_inventory(&scan::image_target(&image)?, &budget())?
                 }
                 (Some(InventoryTarget::Archive { path }), _) => {
-                    kensa_scan::collect_inventory(&kensa_scan::ScanTarget::Bundle(path))?
+                    kensa_scan::collect_inventory(&kensa_scan::ScanTarget::Bundle(path), &budget())?
                 }
-                (None, Some(path)) => kensa_scan::collect_inventory(&kensa_scan::ScanTarget::Path(path))?,
+                (None, Some(path)) => kensa_scan::collect_inventory(&kensa_scan::ScanTarget::Path(path), &budget())?,
                 (None, None) => bail!("give a path, or `image REFERENCE` or `archive FILE`"),
             };
             let mut writer = open_output(output.as_deref())?;
@@ -53,6 +53,12 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Cache { command: CacheCommand::Status { location } } => cache::status(&location, false),
         Command::Cache { command: CacheCommand::Clean { location } } => cache::status(&location, true),
     }
+}
+
+/// The CLI's scans use the whole machine (cores, at most four per step) and
+/// are stopped by the user's Ctrl-C, not a flag.
+fn budget() -> kensa_scan::ScanBudget {
+    kensa_scan::ScanBudget::default()
 }
 
 /// Standard output, or the file `--output` names.
