@@ -67,7 +67,10 @@ fn validate_identifier(what: &str, identifier: &str) -> Result<(), String> {
     if identifier.is_empty() {
         return Err(format!("{what} is empty"));
     }
-    if identifier.chars().any(|character| character.is_whitespace() || character.is_control()) {
+    if identifier.chars().any(char::is_control) {
+        return Err(format!("{what} {identifier:?} contains a control character"));
+    }
+    if identifier.chars().any(char::is_whitespace) {
         return Err(format!("{what} {identifier:?} contains whitespace"));
     }
     Ok(())

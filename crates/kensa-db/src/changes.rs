@@ -112,8 +112,9 @@ pub(crate) fn index_keys(advisory: &Advisory) -> BTreeSet<PackageKey> {
 /// The change set between two database files of this format version: what
 /// replacing `old` by `new` changes. Records are compared as stored bytes
 /// (both tables in key order, side by side), so only differing records are
-/// decoded.
-pub(crate) fn diff_databases(old: &Path, new: &Path) -> Result<ChangeSet, DbError> {
+/// decoded. Builds and imports report it; a service can also compare two
+/// snapshots it kept.
+pub fn diff_databases(old: &Path, new: &Path) -> Result<ChangeSet, DbError> {
     let old_database = redb::ReadOnlyDatabase::open(old).map_err(|error| DbError::storage(old, error))?;
     let new_database = redb::ReadOnlyDatabase::open(new).map_err(|error| DbError::storage(new, error))?;
     let old_read = old_database.begin_read().map_err(|error| DbError::storage(old, error))?;

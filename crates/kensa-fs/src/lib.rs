@@ -87,13 +87,25 @@ pub enum FsError {
         /// The offending path.
         path: String,
     },
+    /// A name no file can have (a NUL byte, an empty component where the
+    /// format forbids one): refused, whatever it would point at.
+    #[error("refusing path {path:?}: {reason}")]
+    UnusableName {
+        /// The offending path.
+        path: String,
+        /// Why it cannot be used.
+        reason: &'static str,
+    },
 }
 
 impl FsError {
     /// The path the error is about, as the user would recognise it.
     pub fn path(&self) -> &str {
         match self {
-            FsError::Io { path, .. } | FsError::TooLarge { path, .. } | FsError::OutsideRoot { path } => path,
+            FsError::Io { path, .. }
+            | FsError::TooLarge { path, .. }
+            | FsError::OutsideRoot { path }
+            | FsError::UnusableName { path, .. } => path,
         }
     }
 }

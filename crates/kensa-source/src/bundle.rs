@@ -344,6 +344,11 @@ impl Reader<'_> {
     /// The path to keep an entry under, or `None` (with a diagnostic when the
     /// name was hostile) for one to skip.
     fn entry_path(&mut self, raw: &str) -> Option<String> {
+        if raw.contains('\0') {
+            let path = format!("{} (in {})", raw.replace('\0', "\\0"), self.archive);
+            self.bundle.problems.push(FsError::UnusableName { path, reason: "it contains a NUL byte" });
+            return None;
+        }
         match normalise_entry_name(raw) {
             Some(path) if !path.is_empty() => Some(path),
             Some(_) => None,
@@ -581,14 +586,17 @@ impl FileSystem for BundleFileSystem {
 fn copy_problem(problem: &FsError) -> FsError {
     match problem {
         FsError::OutsideRoot { path } => FsError::OutsideRoot { path: path.clone() },
+        FsError::UnusableName { path, reason } => FsError::UnusableName { path: path.clone(), reason },
         FsError::TooLarge { path, size, limit } => FsError::TooLarge { path: path.clone(), size: *size, limit: *limit },
         FsError::Io { operation, path, source } => FsError::Io {
             operation,
             path: path.clone(),
             source: std::io::Error::new(source.kind(), source.to_string()),
         },
-        other => {
-            FsError::Io { operation: "read", path: String::new(), source: std::io::Error::other(other.to_string()) }
-        }
+        other => FsError::Io {
+            operation: "read",
+            path: other.path().to_owned(),
+            source: std::io::Error::other(other.to_string()),
+        },
     }
 }
