@@ -81,7 +81,10 @@ fn advisory(id: &str, aliases: &[&str], summary: &str, references: &[&str], affe
     }
 }
 
-fn report_parts() -> (Inventory, Vec<kensa_model::Finding>, Vec<kensa_model::Finding>, Vec<(String, String)>) {
+/// The inventory, findings, warnings and match notes of the report.
+type ReportParts = (Inventory, Vec<kensa_model::Finding>, Vec<kensa_model::Finding>, Vec<(String, String)>);
+
+fn report_parts() -> ReportParts {
     let mut inventory = Inventory::new(Resource { kind: ResourceKind::Directory, name: "project".to_owned() });
     inventory.distro = Some(Distro { id: "debian".to_owned(), version: "12".to_owned(), ..Distro::default() });
     inventory.packages.push(Package::new(Ecosystem::Npm, "lodash", "4.17.20", "app/package-lock.json"));
