@@ -72,6 +72,14 @@ pub enum DbError {
         /// Version this build reads.
         expected: u32,
     },
+    /// The file is damaged or truncated (an interrupted copy, a full disk).
+    #[error(
+        "advisory database {path} is damaged or truncated; rebuild it (`kensa db build`, `kensa db update --full`) or import a bundle"
+    )]
+    Damaged {
+        /// The database file.
+        path: String,
+    },
     /// A stored record could not be decoded (corruption).
     #[error("advisory database {path}: record {key:?} is corrupt: {message}")]
     Corrupt {

@@ -67,7 +67,14 @@ impl Database {
         if !path.exists() {
             return Err(DbError::Missing { path: path.display().to_string() });
         }
-        let database = redb::ReadOnlyDatabase::open(path).map_err(|error| DbError::storage(path, error))?;
+        let database = redb::ReadOnlyDatabase::open(path).map_err(|error| match error {
+            // A read-only open cannot repair: what redb calls "repair aborted"
+            // is a file that was cut short or damaged, not a choice of ours.
+            redb::DatabaseError::RepairAborted | redb::DatabaseError::Storage(redb::StorageError::Corrupted(_)) => {
+                DbError::Damaged { path: path.display().to_string() }
+            }
+            other => DbError::storage(path, other),
+        })?;
         // One read transaction for the life of the scan: a consistent snapshot
         // and no per-lookup transaction cost.
         let transaction = database.begin_read().map_err(|error| DbError::storage(path, error))?;

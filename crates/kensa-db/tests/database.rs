@@ -159,3 +159,20 @@ fn same_id_for_two_releases_keeps_both() {
     releases.sort();
     assert_eq!(releases, vec![Some("v3.10".to_owned()), Some("v3.9".to_owned())]);
 }
+
+/// A database cut short (an interrupted copy) is named damaged, with what
+/// to do, instead of redb's "Database repair aborted."
+#[test]
+fn truncated_databases_are_named_damaged() {
+    let input = tempfile::tempdir().unwrap();
+    write(input.path(), "a.json", OSV_RECORD);
+    let output = tempfile::tempdir().unwrap();
+    let database = output.path().join("db.redb");
+    build_database(input.path(), &database).unwrap();
+    let bytes = std::fs::read(&database).unwrap();
+    let truncated = output.path().join("truncated.redb");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    let error = Database::open(&truncated).unwrap_err();
+    assert!(matches!(error, DbError::Damaged { .. }), "{error}");
+    assert!(error.to_string().contains("truncated.redb is damaged or truncated"), "{error}");
+}
