@@ -71,8 +71,9 @@ impl ChangeSet {
     }
 
     /// Records the change of one advisory id from `old` to `new` (`None`:
-    /// absent). Equal records change nothing.
-    pub(crate) fn record_advisory(&mut self, id: &str, old: Option<&Advisory>, new: Option<&Advisory>) {
+    /// absent). Equal records change nothing. `apply_changes` calls it for
+    /// every record it replaces; a caller holding records of its own can too.
+    pub fn record_advisory(&mut self, id: &str, old: Option<&Advisory>, new: Option<&Advisory>) {
         let (old_live, new_live) = (live(old), live(new));
         let old_keys = old_live.map(index_keys).unwrap_or_default();
         let new_keys = new_live.map(index_keys).unwrap_or_default();
