@@ -14,7 +14,14 @@
 //! - the Debian security tracker's JSON export and DSA/DLA lists, in
 //!   `debian_tracker_json` and `debian_advisory_list` (codenames, urgencies and
 //!   states shared in `debian_release`);
-//! - Ubuntu CVE Tracker entries (the text form), in `ubuntu_cve_tracker`.
+//! - Ubuntu CVE Tracker entries (the text form), in `ubuntu_cve_tracker`;
+//! - yum `updateinfo.xml` (plain or gzipped: Amazon Linux ALAS, Rocky and
+//!   Alma errata), read as a stream, in `yum_updateinfo`;
+//! - NVD CVE API 2.0 responses (CVSS enrichment) and FIRST EPSS CSVs.
+//!
+//! YAML and TOML go through `kensa-parse`, which refuses nesting and
+//! dotted-key bombs before the parsers see them; a record keeps at most
+//! [`MAXIMUM_ALIASES`] aliases.
 //!
 //! CISA's KEV catalog is enrichment, not advisories: [`parse_known_exploited`]
 //! reads it into `kensa_model::KnownExploited`, and [`parse_file`] reports it as
@@ -28,7 +35,8 @@
 //! both from a malformed advisory, which is rejected with the reason.
 //!
 //! This crate deliberately does no I/O (the database builder reads files and
-//! decides what to do with each outcome), does not decompress, does not score
+//! decides what to do with each outcome), decompresses only gzipped feeds
+//! (bounded), does not score
 //! CVSS vectors (that is `kensa-score`) and does not evaluate version ranges
 //! (that is `kensa-version`). It only checks that what it stores can later be
 //! evaluated: requirement strings parse, events are well formed.

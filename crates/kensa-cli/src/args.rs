@@ -157,6 +157,7 @@ impl FeedSources {
             kev_url: (!self.no_kev).then_some(self.kev_url),
             epss_url: (!self.no_epss).then_some(self.epss_url),
             ca_file: self.ca_file,
+            proxy: kensa_http::proxy_from_environment(),
             progress: crate::progress::terminal_progress(),
             ..kensa_update::UpdateOptions::default()
         }

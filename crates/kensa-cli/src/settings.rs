@@ -56,6 +56,7 @@ pub(crate) fn first_download_options(ecosystems: Vec<String>) -> kensa_update::U
         kev_url: Some(std::env::var("KENSA_KEV_URL").unwrap_or_else(|_| kensa_update::DEFAULT_KEV_URL.to_owned())),
         epss_url: Some(std::env::var("KENSA_EPSS_URL").unwrap_or_else(|_| kensa_update::DEFAULT_EPSS_URL.to_owned())),
         ca_file: std::env::var_os("SSL_CERT_FILE").map(PathBuf::from),
+        proxy: kensa_http::proxy_from_environment(),
         progress: crate::progress::terminal_progress(),
         ..kensa_update::UpdateOptions::default()
     }

@@ -1,10 +1,10 @@
 //! One read-only filesystem view that every cataloger reads through.
 //!
 //! A cataloger never touches `std::fs`: it sees a [`FileSystem`] whose paths are
-//! relative, `/`-separated and rooted at the scanned resource. Today the only
-//! implementation is [`DirectoryFileSystem`]; container image layers, disk images
-//! and zip bundles will implement the same trait, so catalogers work unchanged on
-//! all of them.
+//! relative, `/`-separated and rooted at the scanned resource: a directory
+//! ([`DirectoryFileSystem`]), an image's layers and a function bundle
+//! (`kensa-source`) all implement it, and disk images will, so catalogers work
+//! unchanged on all of them.
 //!
 //! Path safety lives here: no path handed out or accepted may leave the root
 //! (`..`, absolute paths and symlinks pointing outside are refused), and every

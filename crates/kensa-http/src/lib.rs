@@ -51,6 +51,17 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// Time to wait for a response, and for each read of a body.
     pub read_timeout: Duration,
+    /// The proxy to reach servers through, if any. Never taken from the
+    /// environment here: the binary asks [`proxy_from_environment`], a
+    /// service configures its own.
+    pub proxy: Option<ureq::Proxy>,
+}
+
+/// The proxy the process environment names (`HTTPS_PROXY`, `HTTP_PROXY`,
+/// `ALL_PROXY`, with `NO_PROXY`), for a command line to pass in
+/// [`ClientOptions::proxy`].
+pub fn proxy_from_environment() -> Option<ureq::Proxy> {
+    ureq::Proxy::try_from_env()
 }
 
 impl Default for ClientOptions {
@@ -60,6 +71,7 @@ impl Default for ClientOptions {
             user_agent: concat!("kensa/", env!("CARGO_PKG_VERSION")).to_owned(),
             connect_timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(60),
+            proxy: None,
         }
     }
 }
@@ -86,9 +98,9 @@ fn root_certificates(path: &Path) -> Result<ureq::tls::RootCerts, HttpConfigErro
 }
 
 /// An agent: HTTP errors are returned as responses (callers read the status
-/// and the registry's or server's error body), proxies come from the
-/// environment (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`), bodies have no
-/// overall deadline (layers are large) but every read has one.
+/// and the registry's or server's error body), the proxy is the options'
+/// (none unless given: the environment is not read), bodies have no overall
+/// deadline (layers are large) but every read has one.
 pub fn agent(options: &ClientOptions) -> Result<ureq::Agent, HttpConfigError> {
     let mut tls = ureq::tls::TlsConfig::builder();
     if let Some(path) = &options.ca_file {
@@ -96,6 +108,7 @@ pub fn agent(options: &ClientOptions) -> Result<ureq::Agent, HttpConfigError> {
     }
     Ok(ureq::Agent::config_builder()
         .tls_config(tls.build())
+        .proxy(options.proxy.clone())
         .http_status_as_error(false)
         .user_agent(options.user_agent.as_str())
         .timeout_connect(Some(options.connect_timeout))

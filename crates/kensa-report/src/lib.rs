@@ -1,6 +1,11 @@
 //! Output formats. This crate owns every wire format findings leave Kensa in:
-//! the JSON report (its serde types are private to [`json`], so the model can
-//! change without breaking users) and the human table.
+//! the JSON report (its serde types are private to `json`, so the model can
+//! change without breaking users), the table, CycloneDX 1.6, SPDX 2.3,
+//! SARIF 2.1.0, CSV, ASFF, OCSF 1.6.0 and a single-file HTML page, each
+//! snapshotted in `tests/snapshots.rs` and validated by the format's own
+//! tools in kensa-cli's tests. Text from scanned input is made safe where a
+//! format would act on it (`text`: terminal controls, spreadsheet formulas,
+//! non-web links).
 //!
 //! Writers take a `&mut dyn Write`; nothing here opens files or decides about
 //! terminals — the caller says whether colour is wanted.

@@ -1,8 +1,10 @@
 //! Severity: from published CVSS vectors and feed ratings to one [`Severity`].
 //!
 //! Pure and total: a vector that does not parse is ignored (and the next source
-//! of severity is tried), never an error. Later this crate will also compute the
-//! environment-adjusted Kensa score (exposure, known exploitation, EPSS).
+//! of severity is tried), never an error. It also computes the Kensa score:
+//! the CVSS base score adjusted for the resource's exposure, known
+//! exploitation (CISA KEV) and EPSS, each adjustment listed with its reason
+//! (docs/kensa-score.md).
 
 mod kensa_score;
 

@@ -1,15 +1,22 @@
 //! Scan targets that are not plain directories, presented to the catalogers
 //! as a [`kensa_fs::FileSystem`].
 //!
-//! Today that is a container image — a `docker save` archive or an OCI archive
-//! (plain or gzip), an OCI image layout directory, or an image in a registry
-//! (OCI distribution API, see `registry`) — with gzip, zstd or
-//! uncompressed layers, every blob checked against its sha256 digest (and
-//! each layer against its config `diff_id`). Its layers are streamed once, in order,
-//! and only regular files whose path the caller's `wanted` predicate accepts
-//! are kept, in memory; nothing is ever written to disk. Whiteouts and opaque
-//! directories are applied, and each kept file remembers the layer that last
-//! wrote it.
+//! Container images — a `docker save` archive or an OCI archive (plain or
+//! gzip), an OCI image layout directory, an image in a registry (OCI
+//! distribution API, see `registry`), or one held by the local Docker Engine
+//! or Podman (`daemon`) — with gzip, zstd or uncompressed layers, every blob
+//! checked against its sha256 digest (and legacy layers against the config's
+//! `diff_id`); and function bundles (zip, tar, tar.gz: `bundle`). Layers
+//! stream once, in order (those of a layout or a registry in parallel on the
+//! [`kensa_fs::ScanBudget`]'s threads), and only regular files the caller's
+//! [`Wanted`] rules keep are held, in memory. Nothing is written to disk but
+//! the optional layer cache (`layer_cache`, written through
+//! `kensa_fs::replace`). Whiteouts and opaque directories are applied, and
+//! each kept file remembers the layer that last wrote it.
+//!
+//! Credentials are the caller's ([`RegistryAuth`]: anonymous unless told),
+//! and so is where the engines listen ([`EngineEnvironment`]): this crate
+//! reads no environment variables.
 //!
 //! Deliberately not handled yet: following symlinks (a symlink is never a
 //! file here) and hard links whose target was not wanted.

@@ -53,6 +53,8 @@ pub struct RegistryOptions {
     /// (a registry behind an organisation's own CA). Given, it also means
     /// HTTPS for a registry on this machine.
     pub ca_file: Option<std::path::PathBuf>,
+    /// The proxy to reach the registry through (none unless given).
+    pub proxy: Option<ureq::Proxy>,
 }
 
 /// Which credentials a registry client presents.
@@ -113,6 +115,7 @@ impl RegistryClient {
         };
         let agent = kensa_http::agent(&kensa_http::ClientOptions {
             ca_file: options.ca_file.clone(),
+            proxy: options.proxy.clone(),
             read_timeout: Duration::from_secs(120),
             ..kensa_http::ClientOptions::default()
         })?;

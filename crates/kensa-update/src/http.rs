@@ -71,13 +71,17 @@ pub(crate) struct Validators {
 impl HttpClient {
     /// A client; `ca_file` (PEM) replaces the built-in root certificates, for
     /// mirrors behind a private CA.
-    pub(crate) fn new(ca_file: Option<&std::path::Path>) -> Result<HttpClient, UpdateError> {
+    pub(crate) fn new(
+        ca_file: Option<&std::path::Path>,
+        proxy: Option<ureq::Proxy>,
+    ) -> Result<HttpClient, UpdateError> {
         let options = kensa_http::ClientOptions {
             ca_file: ca_file.map(std::path::Path::to_path_buf),
             user_agent: concat!("kensa/", env!("CARGO_PKG_VERSION"), " (+https://github.com/kensa-security/kensa)")
                 .to_owned(),
             connect_timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(60),
+            proxy,
         };
         let agent = kensa_http::agent(&options)?;
         Ok(HttpClient {

@@ -7,7 +7,11 @@
 //!   update of an ecosystem downloads `all.zip`; later ones read
 //!   `modified_id.csv` and fetch only the records modified since the newest
 //!   timestamp the last update saw (kept in the database's meta table).
-//! - CISA's KEV catalog (JSON), replaced whole each time.
+//! - CISA's KEV catalog (JSON) and FIRST's EPSS scores (gzipped CSV),
+//!   replaced whole when they changed (conditional GETs);
+//! - optionally NVD's CVE API 2.0 (CVSS), paged, then by modification window;
+//! - native feeds by URL (Debian tracker JSON, Alpine/Wolfi secdb, yum
+//!   `updateinfo.xml.gz` found through `mirror.list` and `repomd.xml`).
 //!
 //! Nothing is written until everything needed has been downloaded and
 //! parsed; then the database is rebuilt (no database yet, or `--full`) or
@@ -15,9 +19,10 @@
 //! (`kensa_db`, which also serialises writers with a lock file), so a failed
 //! or killed update leaves the previous database as it was.
 //!
-//! Deliberately not handled yet: NVD, EPSS and the native distro feeds as
-//! update sources (they are read by `kensa db build` from files), HTTP Range
-//! resumption, and a custom CA bundle.
+//! Every update returns the database's [`kensa_db::ChangeSet`], so a service
+//! re-matches only what changed. Downloads retry by `kensa_http`'s one
+//! policy, resume cut-off bodies with HTTP Range, and report progress
+//! through [`UpdateProgress`] (the library draws nothing).
 
 mod http;
 mod mirror;
@@ -108,6 +113,9 @@ pub struct UpdateOptions {
     pub native_feeds: Vec<String>,
     /// A PEM bundle of CA certificates to trust instead of the built-in ones.
     pub ca_file: Option<std::path::PathBuf>,
+    /// The proxy to download through (none unless given; the CLI passes
+    /// `kensa_http::proxy_from_environment()`).
+    pub proxy: Option<ureq::Proxy>,
     /// Where large downloads report their progress (the CLI draws bars on a
     /// terminal; a server logs or ignores it). `None`: not reported.
     pub progress: Option<std::sync::Arc<dyn UpdateProgress>>,
@@ -125,6 +133,7 @@ impl Default for UpdateOptions {
             nvd: None,
             native_feeds: Vec::new(),
             ca_file: None,
+            proxy: None,
             progress: None,
         }
     }
@@ -753,7 +762,7 @@ pub fn update(database: &Path, options: &UpdateOptions) -> Result<UpdateReport, 
             source,
         })?;
     }
-    let mut client = HttpClient::new(options.ca_file.as_deref())?;
+    let mut client = HttpClient::new(options.ca_file.as_deref(), options.proxy.clone())?;
     client.progress = options.progress.clone();
     let mut updater = Updater { client, options, report: UpdateReport::default() };
     // The stored database, read while downloading (for source states and the

@@ -49,7 +49,7 @@ fn safe_name(name: &str) -> bool {
 /// copies the KEV and EPSS catalogs beside it under their URLs' file names.
 pub fn mirror(directory: &Path, options: &UpdateOptions) -> Result<MirrorReport, UpdateError> {
     std::fs::create_dir_all(directory).map_err(io_error("create directory", directory))?;
-    let mut client = HttpClient::new(options.ca_file.as_deref())?;
+    let mut client = HttpClient::new(options.ca_file.as_deref(), options.proxy.clone())?;
     client.progress = options.progress.clone();
     let mut report = MirrorReport::default();
     let fetch = |url: &str, limit: u64| -> Result<Vec<u8>, UpdateError> {

@@ -55,6 +55,7 @@ pub(crate) fn image_target(source: &ImageSource) -> Result<kensa_scan::ImageTarg
             auth,
             plain_http: source.plain_http,
             ca_file: source.ca_file.clone(),
+            proxy: kensa_http::proxy_from_environment(),
         },
         layer_cache: settings::layer_cache_directory(source),
     })
