@@ -118,9 +118,19 @@ pub(crate) fn layer_infos(config: &ImageConfig, fallback_names: &[String]) -> Ve
         .collect()
 }
 
+/// A manifest, index or config file of a layout, whole: one over the limit is
+/// refused as such (cut at the limit, it would read as JSON that ends early,
+/// "EOF while parsing", which names the wrong problem).
 pub(crate) fn read_small(path: &Path) -> Result<Vec<u8>, SourceError> {
     let file = std::fs::File::open(path).map_err(io_error("open", path))?;
     let mut bytes = Vec::new();
-    file.take(METADATA_SIZE_LIMIT).read_to_end(&mut bytes).map_err(io_error("read", path))?;
+    file.take(METADATA_SIZE_LIMIT + 1).read_to_end(&mut bytes).map_err(io_error("read", path))?;
+    if bytes.len() as u64 > METADATA_SIZE_LIMIT {
+        return Err(SourceError::Malformed {
+            path: path.display().to_string(),
+            what: "manifest, index or config",
+            message: format!("it is larger than the {METADATA_SIZE_LIMIT}-byte limit for one"),
+        });
+    }
     Ok(bytes)
 }

@@ -953,3 +953,17 @@ fn walk_files(root: &Path) -> Vec<std::path::PathBuf> {
     found.sort();
     found
 }
+
+/// An index over the metadata size limit is refused as too large, not read
+/// cut short (which showed as "EOF while parsing").
+#[test]
+fn oversized_layout_metadata_is_named_too_large() {
+    let directory = tempfile::tempdir().unwrap();
+    std::fs::write(directory.path().join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    let mut index = br#"{"schemaVersion":2,"manifests":[],"annotations":{"x":""#.to_vec();
+    index.resize(17 * 1024 * 1024, b'a');
+    index.extend_from_slice(br#""}}"#);
+    std::fs::write(directory.path().join("index.json"), index).unwrap();
+    let error = ImageFileSystem::from_oci_layout(directory.path(), &everything).unwrap_err();
+    assert!(error.to_string().contains("larger than the 16777216-byte limit"), "{error}");
+}
