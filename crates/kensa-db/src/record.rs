@@ -22,9 +22,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::DbError;
 
-/// A stored advisory.
+/// A stored advisory. The short tag strings (ecosystem, CVSS version, range
+/// kind, fix state, severity) are borrowed from the stored bytes when read,
+/// so decoding costs no allocation beyond the model's own.
 #[derive(Debug, Serialize, Deserialize)]
-struct AdvisoryRecord {
+struct AdvisoryRecord<'a> {
     id: String,
     aliases: Vec<String>,
     summary: String,
@@ -32,38 +34,43 @@ struct AdvisoryRecord {
     published: Option<String>,
     modified: Option<String>,
     withdrawn: Option<String>,
-    cvss: Vec<CvssRecord>,
-    database_severity: Option<String>,
+    #[serde(borrow)]
+    cvss: Vec<CvssRecord<'a>>,
+    #[serde(borrow)]
+    database_severity: Option<&'a str>,
     references: Vec<String>,
     informational: Option<String>,
-    affected: Vec<AffectedRecord>,
+    #[serde(borrow)]
+    affected: Vec<AffectedRecord<'a>>,
     source: String,
     notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-struct CvssRecord {
+struct CvssRecord<'a> {
     /// `2`, `3` or `4`.
-    version: String,
+    version: &'a str,
     vector: String,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-struct AffectedRecord {
-    ecosystem: String,
+struct AffectedRecord<'a> {
+    ecosystem: &'a str,
     release: Option<String>,
     name: String,
-    ranges: Vec<RangeRecord>,
+    #[serde(borrow)]
+    ranges: Vec<RangeRecord<'a>>,
     versions: Vec<String>,
     ecosystem_specific: Option<String>,
-    fix_state: Option<String>,
+    #[serde(borrow)]
+    fix_state: Option<&'a str>,
     distro_severity: Option<String>,
 }
 
 /// Variants are only ever appended (postcard stores their index).
 #[derive(Debug, Serialize, Deserialize)]
-enum RangeRecord {
-    Events { kind: String, events: Vec<EventRecord> },
+enum RangeRecord<'a> {
+    Events { kind: &'a str, events: Vec<EventRecord> },
     UnlessRequirements { patched: Vec<String>, unaffected: Vec<String> },
     IfRequirements { affected: Vec<String>, fixed: Vec<String> },
 }
@@ -92,13 +99,13 @@ struct EpssRecord {
     percentile: f64,
 }
 
-fn cvss_record(vector: &CvssVector) -> CvssRecord {
+fn cvss_record(vector: &CvssVector) -> CvssRecord<'static> {
     let version = match vector.version {
         CvssVersion::V2 => "2",
         CvssVersion::V3 => "3",
         CvssVersion::V4 => "4",
     };
-    CvssRecord { version: version.to_owned(), vector: vector.vector.clone() }
+    CvssRecord { version, vector: vector.vector.clone() }
 }
 
 fn range_kind_name(kind: RangeKind) -> &'static str {
@@ -109,7 +116,7 @@ fn range_kind_name(kind: RangeKind) -> &'static str {
     }
 }
 
-fn advisory_record(advisory: &Advisory) -> AdvisoryRecord {
+fn advisory_record(advisory: &Advisory) -> AdvisoryRecord<'static> {
     AdvisoryRecord {
         id: advisory.id.clone(),
         aliases: advisory.aliases.clone(),
@@ -119,14 +126,14 @@ fn advisory_record(advisory: &Advisory) -> AdvisoryRecord {
         modified: advisory.modified.clone(),
         withdrawn: advisory.withdrawn.clone(),
         cvss: advisory.cvss.iter().map(cvss_record).collect(),
-        database_severity: advisory.database_severity.map(|severity| severity.as_str().to_owned()),
+        database_severity: advisory.database_severity.map(Severity::as_str),
         references: advisory.references.clone(),
         informational: advisory.informational.clone(),
         affected: advisory
             .affected
             .iter()
             .map(|affected| AffectedRecord {
-                ecosystem: affected.ecosystem.as_str().to_owned(),
+                ecosystem: affected.ecosystem.as_str(),
                 release: affected.release.clone(),
                 name: affected.name.clone(),
                 ranges: affected
@@ -134,7 +141,7 @@ fn advisory_record(advisory: &Advisory) -> AdvisoryRecord {
                     .iter()
                     .map(|range| match range {
                         AffectedRange::Events { kind, events } => RangeRecord::Events {
-                            kind: range_kind_name(*kind).to_owned(),
+                            kind: range_kind_name(*kind),
                             events: events
                                 .iter()
                                 .map(|event| match event {
@@ -155,7 +162,7 @@ fn advisory_record(advisory: &Advisory) -> AdvisoryRecord {
                     .collect(),
                 versions: affected.versions.clone(),
                 ecosystem_specific: affected.ecosystem_specific.clone(),
-                fix_state: affected.fix_state.map(|state| state.as_str().to_owned()),
+                fix_state: affected.fix_state.map(FixState::as_str),
                 distro_severity: affected.distro_severity.clone(),
             })
             .collect(),
@@ -176,8 +183,8 @@ impl Reader<'_> {
         DbError::Corrupt { path: self.path.display().to_string(), key: self.key.to_owned(), message }
     }
 
-    fn cvss(&self, record: CvssRecord) -> Result<CvssVector, DbError> {
-        let version = match record.version.as_str() {
+    fn cvss(&self, record: CvssRecord<'_>) -> Result<CvssVector, DbError> {
+        let version = match record.version {
             "2" => CvssVersion::V2,
             "3" => CvssVersion::V3,
             "4" => CvssVersion::V4,
@@ -200,10 +207,10 @@ impl Reader<'_> {
         .ok_or_else(|| self.corrupt(format!("unknown fix state {text:?}")))
     }
 
-    fn range(&self, record: RangeRecord) -> Result<AffectedRange, DbError> {
+    fn range(&self, record: RangeRecord<'_>) -> Result<AffectedRange, DbError> {
         Ok(match record {
             RangeRecord::Events { kind, events } => AffectedRange::Events {
-                kind: match kind.as_str() {
+                kind: match kind {
                     "ecosystem" => RangeKind::Ecosystem,
                     "semver" => RangeKind::Semver,
                     "git" => RangeKind::Git,
@@ -226,7 +233,7 @@ impl Reader<'_> {
         })
     }
 
-    fn advisory(&self, record: AdvisoryRecord) -> Result<Advisory, DbError> {
+    fn advisory(&self, record: AdvisoryRecord<'_>) -> Result<Advisory, DbError> {
         let mut affected = Vec::with_capacity(record.affected.len());
         for entry in record.affected {
             affected.push(AffectedPackage {
@@ -239,11 +246,11 @@ impl Reader<'_> {
                 ranges: entry.ranges.into_iter().map(|range| self.range(range)).collect::<Result<_, _>>()?,
                 versions: entry.versions,
                 ecosystem_specific: entry.ecosystem_specific,
-                fix_state: entry.fix_state.as_deref().map(|state| self.fix_state(state)).transpose()?,
+                fix_state: entry.fix_state.map(|state| self.fix_state(state)).transpose()?,
                 distro_severity: entry.distro_severity,
             });
         }
-        let database_severity = match record.database_severity.as_deref() {
+        let database_severity = match record.database_severity {
             Some(label) => {
                 Some(Severity::from_label(label).ok_or_else(|| self.corrupt(format!("unknown severity {label:?}")))?)
             }
@@ -276,7 +283,7 @@ fn to_bytes<T: Serialize>(value: &T, path: &Path, key: &str) -> Result<Vec<u8>, 
     })
 }
 
-fn from_bytes<T: serde::de::DeserializeOwned>(bytes: &[u8], reader: &Reader<'_>) -> Result<T, DbError> {
+fn from_bytes<'a, T: Deserialize<'a>>(bytes: &'a [u8], reader: &Reader<'_>) -> Result<T, DbError> {
     postcard::from_bytes(bytes).map_err(|error| reader.corrupt(error.to_string()))
 }
 
@@ -324,7 +331,7 @@ pub(crate) fn encode_cvss(vectors: &[CvssVector], path: &Path, key: &str) -> Res
 /// NVD's vectors for a CVE from their stored bytes.
 pub(crate) fn decode_cvss(bytes: &[u8], path: &Path, key: &str) -> Result<Vec<CvssVector>, DbError> {
     let reader = Reader { path, key };
-    let records: Vec<CvssRecord> = from_bytes(bytes, &reader)?;
+    let records: Vec<CvssRecord<'_>> = from_bytes(bytes, &reader)?;
     records.into_iter().map(|record| reader.cvss(record)).collect()
 }
 
@@ -448,7 +455,7 @@ mod tests {
     fn unknown_values_are_corruption_not_guesses() {
         let path = Path::new("test.redb");
         let mut record = advisory_record(&full_advisory());
-        record.affected[0].ecosystem = "Plan9".into();
+        record.affected[0].ecosystem = "Plan9";
         let bytes = postcard::to_allocvec(&record).unwrap();
         let error = decode_advisory(&bytes, path, "GHSA-x").unwrap_err();
         assert!(error.to_string().contains("unknown ecosystem \"Plan9\""), "{error}");
