@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Oracles for the rpm database tests (crates/kensa-catalog/tests/os_rpm*.rs):
+# Oracles for the rpm database tests (crates/kensa-catalog/tests/catalog/os_rpm*.rs):
 # Debian's rpm (rpm, rpmdb, rpmbuild; reads SQLite and, read-only, Berkeley DB)
 # and db5.3_load to write Berkeley DB hash files the way rpm < 4.16 did.
 set -euo pipefail
