@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A real browser for crates/kensa-cli/tests/html_browser.rs: Debian's
+# A real browser for crates/kensa-cli/tests/end_to_end/html_browser.rs: Debian's
 # headless-capable Chromium, which opens the single-file HTML report offline
 # (network disabled) to prove it parses, renders and fetches nothing.
 # Installed only when no Chromium is on the PATH already (the test also

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A real container registry and the tools to fill it, for the registry tests
-# of kensa-cli (crates/kensa-cli/tests/registry.rs): Debian's docker-registry
+# of kensa-cli (crates/kensa-cli/tests/end_to_end/registry.rs): Debian's docker-registry
 # (distribution 2.8) and skopeo, htpasswd (apache2-utils) for Basic auth, and
 # (through report-validators.sh) Python's cryptography for the test token
 # service that signs ES256 tokens.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Independent validators for Kensa's output formats and the Python the tests
-# run (crates/kensa-cli/tests/{formats,registry,db_update}.rs), in a venv of
+# run (crates/kensa-cli/tests/end_to_end/{formats,registry,db_update}.rs), in a venv of
 # their own so Debian's externally-managed system Python is left alone:
 #   $KENSA_FIXTURES_DIR/python-tools/bin/python with cyclonedx-python-lib's
 #   JSON schema validation (CycloneDX 1.6, offline), spdx-tools, botocore
