@@ -354,8 +354,28 @@ fn write_database(
     let _lock = WriterLock::acquire(output)?;
     let replacement = replacement_for(output)?;
     write_tables(replacement.path(), tables, meta, report)?;
-    report.changes = changes_replacing(output, replacement.path())?;
+    report.changes = match crate::Database::open(output) {
+        Ok(previous) => {
+            drop(previous);
+            crate::changes::diff_databases(output, replacement.path())?
+        }
+        // Nothing readable to compare with: everything is new, known from
+        // the records in memory without reading the new file back.
+        Err(_) => everything_written(tables),
+    };
     commit_replacement(replacement, output)
+}
+
+/// The change set of a database written from nothing: every record of it.
+fn everything_written(tables: &Tables<'_>) -> crate::ChangeSet {
+    let mut changes = crate::ChangeSet::default();
+    for (id, advisory) in tables.advisories {
+        changes.record_advisory(id, None, Some(advisory));
+    }
+    changes.known_exploited = tables.known_exploited.keys().cloned().collect();
+    changes.cve_cvss = tables.cve_cvss.keys().cloned().collect();
+    changes.epss = tables.epss.is_some_and(|catalog| !catalog.scores.is_empty());
+    changes
 }
 
 /// What publishing `replacement` over `output` will change: a diff against
