@@ -18,6 +18,7 @@ mod bundle;
 mod changes;
 mod handle;
 mod record;
+mod record_read;
 mod state;
 mod store;
 mod update;

@@ -10,13 +10,15 @@
 //! [`crate::DB_SCHEMA_VERSION`]. A model change that the records do not
 //! cover fails to compile here, and `tests::encoding_is_pinned` fails when
 //! the bytes change, naming the version to bump: a file of another layout
-//! is then refused with "rebuild it", never misread.
+//! is then refused with "rebuild it", never misread. Advisories and CVSS
+//! vectors are read back by `record_read`, which follows this layout
+//! exactly while converting as it reads.
 
 use std::path::Path;
 
 use kensa_model::{
-    Advisory, AffectedPackage, AffectedRange, CvssVector, CvssVersion, EpssScore, FixState, KnownExploited, RangeEvent,
-    RangeKind, Severity,
+    Advisory, AffectedRange, CvssVector, CvssVersion, EpssScore, FixState, KnownExploited, RangeEvent, RangeKind,
+    Severity,
 };
 use serde::{Deserialize, Serialize};
 
@@ -25,7 +27,7 @@ use crate::DbError;
 /// A stored advisory. The short tag strings (ecosystem, CVSS version, range
 /// kind, fix state, severity) are borrowed from the stored bytes when read,
 /// so decoding costs no allocation beyond the model's own.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 struct AdvisoryRecord<'a> {
     id: String,
     aliases: Vec<String>,
@@ -46,14 +48,14 @@ struct AdvisoryRecord<'a> {
     notes: Vec<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 struct CvssRecord<'a> {
     /// `2`, `3` or `4`.
     version: &'a str,
     vector: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 struct AffectedRecord<'a> {
     ecosystem: &'a str,
     release: Option<String>,
@@ -68,7 +70,7 @@ struct AffectedRecord<'a> {
 }
 
 /// Variants are only ever appended (postcard stores their index).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 enum RangeRecord<'a> {
     Events { kind: &'a str, events: Vec<EventRecord> },
     UnlessRequirements { patched: Vec<String>, unaffected: Vec<String> },
@@ -76,7 +78,7 @@ enum RangeRecord<'a> {
 }
 
 /// Variants are only ever appended (postcard stores their index).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 enum EventRecord {
     Introduced(String),
     Fixed(String),
@@ -182,97 +184,6 @@ impl Reader<'_> {
     fn corrupt(&self, message: String) -> DbError {
         DbError::Corrupt { path: self.path.display().to_string(), key: self.key.to_owned(), message }
     }
-
-    fn cvss(&self, record: CvssRecord<'_>) -> Result<CvssVector, DbError> {
-        let version = match record.version {
-            "2" => CvssVersion::V2,
-            "3" => CvssVersion::V3,
-            "4" => CvssVersion::V4,
-            other => return Err(self.corrupt(format!("unknown CVSS version {other:?}"))),
-        };
-        Ok(CvssVector { version, vector: record.vector })
-    }
-
-    fn fix_state(&self, text: &str) -> Result<FixState, DbError> {
-        [
-            FixState::Fixed,
-            FixState::NotFixed,
-            FixState::WillNotFix,
-            FixState::FixDeferred,
-            FixState::EndOfLife,
-            FixState::NotAffected,
-        ]
-        .into_iter()
-        .find(|state| state.as_str() == text)
-        .ok_or_else(|| self.corrupt(format!("unknown fix state {text:?}")))
-    }
-
-    fn range(&self, record: RangeRecord<'_>) -> Result<AffectedRange, DbError> {
-        Ok(match record {
-            RangeRecord::Events { kind, events } => AffectedRange::Events {
-                kind: match kind {
-                    "ecosystem" => RangeKind::Ecosystem,
-                    "semver" => RangeKind::Semver,
-                    "git" => RangeKind::Git,
-                    other => return Err(self.corrupt(format!("unknown range kind {other:?}"))),
-                },
-                events: events
-                    .into_iter()
-                    .map(|event| match event {
-                        EventRecord::Introduced(version) => RangeEvent::Introduced(version),
-                        EventRecord::Fixed(version) => RangeEvent::Fixed(version),
-                        EventRecord::LastAffected(version) => RangeEvent::LastAffected(version),
-                        EventRecord::Limit(version) => RangeEvent::Limit(version),
-                    })
-                    .collect(),
-            },
-            RangeRecord::UnlessRequirements { patched, unaffected } => {
-                AffectedRange::UnlessRequirements { patched, unaffected }
-            }
-            RangeRecord::IfRequirements { affected, fixed } => AffectedRange::IfRequirements { affected, fixed },
-        })
-    }
-
-    fn advisory(&self, record: AdvisoryRecord<'_>) -> Result<Advisory, DbError> {
-        let mut affected = Vec::with_capacity(record.affected.len());
-        for entry in record.affected {
-            affected.push(AffectedPackage {
-                ecosystem: entry
-                    .ecosystem
-                    .parse()
-                    .map_err(|_| self.corrupt(format!("unknown ecosystem {:?}", entry.ecosystem)))?,
-                release: entry.release,
-                name: entry.name,
-                ranges: entry.ranges.into_iter().map(|range| self.range(range)).collect::<Result<_, _>>()?,
-                versions: entry.versions,
-                ecosystem_specific: entry.ecosystem_specific,
-                fix_state: entry.fix_state.map(|state| self.fix_state(state)).transpose()?,
-                distro_severity: entry.distro_severity,
-            });
-        }
-        let database_severity = match record.database_severity {
-            Some(label) => {
-                Some(Severity::from_label(label).ok_or_else(|| self.corrupt(format!("unknown severity {label:?}")))?)
-            }
-            None => None,
-        };
-        Ok(Advisory {
-            id: record.id,
-            aliases: record.aliases,
-            summary: record.summary,
-            details: record.details,
-            published: record.published,
-            modified: record.modified,
-            withdrawn: record.withdrawn,
-            cvss: record.cvss.into_iter().map(|vector| self.cvss(vector)).collect::<Result<_, _>>()?,
-            database_severity,
-            references: record.references,
-            informational: record.informational,
-            affected,
-            source: record.source,
-            notes: record.notes,
-        })
-    }
 }
 
 fn to_bytes<T: Serialize>(value: &T, path: &Path, key: &str) -> Result<Vec<u8>, DbError> {
@@ -292,10 +203,10 @@ pub(crate) fn encode_advisory(advisory: &Advisory, path: &Path) -> Result<Vec<u8
     to_bytes(&advisory_record(advisory), path, &advisory.id)
 }
 
-/// An advisory from its stored bytes.
+/// An advisory from its stored bytes (read straight into the model by
+/// `record_read`, in this module's layout).
 pub(crate) fn decode_advisory(bytes: &[u8], path: &Path, key: &str) -> Result<Advisory, DbError> {
-    let reader = Reader { path, key };
-    reader.advisory(from_bytes(bytes, &reader)?)
+    crate::record_read::read_advisory(bytes).map_err(|message| Reader { path, key }.corrupt(message))
 }
 
 /// The stored bytes of a CISA KEV entry.
@@ -330,9 +241,7 @@ pub(crate) fn encode_cvss(vectors: &[CvssVector], path: &Path, key: &str) -> Res
 
 /// NVD's vectors for a CVE from their stored bytes.
 pub(crate) fn decode_cvss(bytes: &[u8], path: &Path, key: &str) -> Result<Vec<CvssVector>, DbError> {
-    let reader = Reader { path, key };
-    let records: Vec<CvssRecord<'_>> = from_bytes(bytes, &reader)?;
-    records.into_iter().map(|record| reader.cvss(record)).collect()
+    crate::record_read::read_cvss(bytes).map_err(|message| Reader { path, key }.corrupt(message))
 }
 
 /// The stored bytes of an EPSS score.
@@ -364,7 +273,7 @@ pub(crate) fn decode_ids(bytes: &[u8], path: &Path, key: &str) -> Result<Vec<Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kensa_model::Ecosystem;
+    use kensa_model::{AffectedPackage, Ecosystem};
 
     /// Every field and variant set, so any change to the layout changes the bytes.
     fn full_advisory() -> Advisory {
