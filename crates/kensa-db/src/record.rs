@@ -24,66 +24,61 @@ use serde::{Deserialize, Serialize};
 
 use crate::DbError;
 
-/// A stored advisory. The short tag strings (ecosystem, CVSS version, range
-/// kind, fix state, severity) are borrowed from the stored bytes when read,
-/// so decoding costs no allocation beyond the model's own.
+/// A stored advisory, as written: it borrows everything from the model
+/// value (postcard encodes `&str` as `String` and `&[T]` as `Vec<T>`), so
+/// writing costs no copies. `record_read` reads the same layout back.
 #[derive(Debug, Serialize)]
 struct AdvisoryRecord<'a> {
-    id: String,
-    aliases: Vec<String>,
-    summary: String,
-    details: String,
-    published: Option<String>,
-    modified: Option<String>,
-    withdrawn: Option<String>,
-    #[serde(borrow)]
+    id: &'a str,
+    aliases: &'a [String],
+    summary: &'a str,
+    details: &'a str,
+    published: Option<&'a str>,
+    modified: Option<&'a str>,
+    withdrawn: Option<&'a str>,
     cvss: Vec<CvssRecord<'a>>,
-    #[serde(borrow)]
     database_severity: Option<&'a str>,
-    references: Vec<String>,
-    informational: Option<String>,
-    #[serde(borrow)]
+    references: &'a [String],
+    informational: Option<&'a str>,
     affected: Vec<AffectedRecord<'a>>,
-    source: String,
-    notes: Vec<String>,
+    source: &'a str,
+    notes: &'a [String],
 }
 
 #[derive(Debug, Serialize)]
 struct CvssRecord<'a> {
     /// `2`, `3` or `4`.
     version: &'a str,
-    vector: String,
+    vector: &'a str,
 }
 
 #[derive(Debug, Serialize)]
 struct AffectedRecord<'a> {
     ecosystem: &'a str,
-    release: Option<String>,
-    name: String,
-    #[serde(borrow)]
+    release: Option<&'a str>,
+    name: &'a str,
     ranges: Vec<RangeRecord<'a>>,
-    versions: Vec<String>,
-    ecosystem_specific: Option<String>,
-    #[serde(borrow)]
+    versions: &'a [String],
+    ecosystem_specific: Option<&'a str>,
     fix_state: Option<&'a str>,
-    distro_severity: Option<String>,
+    distro_severity: Option<&'a str>,
 }
 
 /// Variants are only ever appended (postcard stores their index).
 #[derive(Debug, Serialize)]
 enum RangeRecord<'a> {
-    Events { kind: &'a str, events: Vec<EventRecord> },
-    UnlessRequirements { patched: Vec<String>, unaffected: Vec<String> },
-    IfRequirements { affected: Vec<String>, fixed: Vec<String> },
+    Events { kind: &'a str, events: Vec<EventRecord<'a>> },
+    UnlessRequirements { patched: &'a [String], unaffected: &'a [String] },
+    IfRequirements { affected: &'a [String], fixed: &'a [String] },
 }
 
 /// Variants are only ever appended (postcard stores their index).
 #[derive(Debug, Serialize)]
-enum EventRecord {
-    Introduced(String),
-    Fixed(String),
-    LastAffected(String),
-    Limit(String),
+enum EventRecord<'a> {
+    Introduced(&'a str),
+    Fixed(&'a str),
+    LastAffected(&'a str),
+    Limit(&'a str),
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -101,13 +96,13 @@ struct EpssRecord {
     percentile: f64,
 }
 
-fn cvss_record(vector: &CvssVector) -> CvssRecord<'static> {
+fn cvss_record(vector: &CvssVector) -> CvssRecord<'_> {
     let version = match vector.version {
         CvssVersion::V2 => "2",
         CvssVersion::V3 => "3",
         CvssVersion::V4 => "4",
     };
-    CvssRecord { version, vector: vector.vector.clone() }
+    CvssRecord { version, vector: &vector.vector }
 }
 
 fn range_kind_name(kind: RangeKind) -> &'static str {
@@ -118,26 +113,26 @@ fn range_kind_name(kind: RangeKind) -> &'static str {
     }
 }
 
-fn advisory_record(advisory: &Advisory) -> AdvisoryRecord<'static> {
+fn advisory_record(advisory: &Advisory) -> AdvisoryRecord<'_> {
     AdvisoryRecord {
-        id: advisory.id.clone(),
-        aliases: advisory.aliases.clone(),
-        summary: advisory.summary.clone(),
-        details: advisory.details.clone(),
-        published: advisory.published.clone(),
-        modified: advisory.modified.clone(),
-        withdrawn: advisory.withdrawn.clone(),
+        id: &advisory.id,
+        aliases: &advisory.aliases,
+        summary: &advisory.summary,
+        details: &advisory.details,
+        published: advisory.published.as_deref(),
+        modified: advisory.modified.as_deref(),
+        withdrawn: advisory.withdrawn.as_deref(),
         cvss: advisory.cvss.iter().map(cvss_record).collect(),
         database_severity: advisory.database_severity.map(Severity::as_str),
-        references: advisory.references.clone(),
-        informational: advisory.informational.clone(),
+        references: &advisory.references,
+        informational: advisory.informational.as_deref(),
         affected: advisory
             .affected
             .iter()
             .map(|affected| AffectedRecord {
                 ecosystem: affected.ecosystem.as_str(),
-                release: affected.release.clone(),
-                name: affected.name.clone(),
+                release: affected.release.as_deref(),
+                name: &affected.name,
                 ranges: affected
                     .ranges
                     .iter()
@@ -147,29 +142,29 @@ fn advisory_record(advisory: &Advisory) -> AdvisoryRecord<'static> {
                             events: events
                                 .iter()
                                 .map(|event| match event {
-                                    RangeEvent::Introduced(version) => EventRecord::Introduced(version.clone()),
-                                    RangeEvent::Fixed(version) => EventRecord::Fixed(version.clone()),
-                                    RangeEvent::LastAffected(version) => EventRecord::LastAffected(version.clone()),
-                                    RangeEvent::Limit(version) => EventRecord::Limit(version.clone()),
+                                    RangeEvent::Introduced(version) => EventRecord::Introduced(version),
+                                    RangeEvent::Fixed(version) => EventRecord::Fixed(version),
+                                    RangeEvent::LastAffected(version) => EventRecord::LastAffected(version),
+                                    RangeEvent::Limit(version) => EventRecord::Limit(version),
                                 })
                                 .collect(),
                         },
                         AffectedRange::UnlessRequirements { patched, unaffected } => {
-                            RangeRecord::UnlessRequirements { patched: patched.clone(), unaffected: unaffected.clone() }
+                            RangeRecord::UnlessRequirements { patched, unaffected }
                         }
                         AffectedRange::IfRequirements { affected, fixed } => {
-                            RangeRecord::IfRequirements { affected: affected.clone(), fixed: fixed.clone() }
+                            RangeRecord::IfRequirements { affected, fixed }
                         }
                     })
                     .collect(),
-                versions: affected.versions.clone(),
-                ecosystem_specific: affected.ecosystem_specific.clone(),
+                versions: &affected.versions,
+                ecosystem_specific: affected.ecosystem_specific.as_deref(),
                 fix_state: affected.fix_state.map(FixState::as_str),
-                distro_severity: affected.distro_severity.clone(),
+                distro_severity: affected.distro_severity.as_deref(),
             })
             .collect(),
-        source: advisory.source.clone(),
-        notes: advisory.notes.clone(),
+        source: &advisory.source,
+        notes: &advisory.notes,
     }
 }
 
@@ -363,7 +358,8 @@ mod tests {
     #[test]
     fn unknown_values_are_corruption_not_guesses() {
         let path = Path::new("test.redb");
-        let mut record = advisory_record(&full_advisory());
+        let advisory = full_advisory();
+        let mut record = advisory_record(&advisory);
         record.affected[0].ecosystem = "Plan9";
         let bytes = postcard::to_allocvec(&record).unwrap();
         let error = decode_advisory(&bytes, path, "GHSA-x").unwrap_err();
