@@ -104,14 +104,69 @@ pub struct KensaScore {
     pub adjustments: Vec<ScoreAdjustment>,
 }
 
+/// What kind of decision suppressed a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuppressionSource {
+    /// A rule of an ignore file (`.kensa-ignore.yaml`).
+    IgnoreFile,
+    /// A VEX statement.
+    Vex,
+}
+
+impl SuppressionSource {
+    /// The snake_case label reports use (`ignore_file`, `vex`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionSource::IgnoreFile => "ignore_file",
+            SuppressionSource::Vex => "vex",
+        }
+    }
+}
+
+impl std::fmt::Display for SuppressionSource {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+/// What the decision says about the finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuppressionStatus {
+    /// VEX: the product is not affected.
+    NotAffected,
+    /// VEX: the product is fixed.
+    Fixed,
+    /// An ignore rule accepted it.
+    Ignored,
+}
+
+impl SuppressionStatus {
+    /// The snake_case label reports use (`not_affected`, `fixed`, `ignored`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionStatus::NotAffected => "not_affected",
+            SuppressionStatus::Fixed => "fixed",
+            SuppressionStatus::Ignored => "ignored",
+        }
+    }
+}
+
+impl std::fmt::Display for SuppressionStatus {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
 /// Why a finding is suppressed: it stays in machine-readable reports, marked,
 /// and leaves the table and the exit status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Suppression {
-    /// `ignore_file` or `vex`.
-    pub source: String,
+    /// An ignore file's rule or a VEX statement.
+    pub source: SuppressionSource,
     /// The VEX status (`not_affected`, `fixed`) or `ignored`.
-    pub status: String,
+    pub status: SuppressionStatus,
     /// The justification or reason given.
     pub reason: String,
     /// Who decided, when the rule says.

@@ -28,7 +28,7 @@ pub use advisory::{
 pub use ecosystem::{Ecosystem, UnknownEcosystem};
 pub use finding::{
     CveCvss, EpssScore, Exposure, Finding, KensaScore, KnownExploited, MatchEvidence, PackageRef, ScoreAdjustment,
-    Suppression,
+    Suppression, SuppressionSource, SuppressionStatus,
 };
 pub use identity::finding_identity;
 pub use inventory::{

@@ -24,7 +24,7 @@ mod filters;
 pub use filters::{FindingFilters, fails_at};
 
 use globset::{Glob, GlobMatcher};
-use kensa_model::{Finding, Suppression};
+use kensa_model::{Finding, Suppression, SuppressionSource, SuppressionStatus};
 use serde::Deserialize;
 
 /// Errors reading a policy file.
@@ -197,9 +197,12 @@ impl Policy {
                     VexStatus::NotAffected | VexStatus::Fixed => {
                         if finding.suppressed.is_none() {
                             finding.suppressed = Some(Suppression {
-                                source: "vex".to_owned(),
-                                status: if statement.status == VexStatus::Fixed { "fixed" } else { "not_affected" }
-                                    .to_owned(),
+                                source: SuppressionSource::Vex,
+                                status: if statement.status == VexStatus::Fixed {
+                                    SuppressionStatus::Fixed
+                                } else {
+                                    SuppressionStatus::NotAffected
+                                },
                                 reason: statement.reason.clone(),
                                 by: None,
                                 expires: None,
@@ -220,8 +223,8 @@ impl Policy {
                 let active = rule.expires.as_deref().is_none_or(|expires| expires >= today);
                 if active && rule_matches(rule, finding, &ids) {
                     finding.suppressed = Some(Suppression {
-                        source: "ignore_file".to_owned(),
-                        status: "ignored".to_owned(),
+                        source: SuppressionSource::IgnoreFile,
+                        status: SuppressionStatus::Ignored,
                         reason: rule.reason.clone(),
                         by: rule.by.clone(),
                         expires: rule.expires.clone(),

@@ -93,8 +93,8 @@ fn filters_and_the_gate() {
     assert_eq!(kept.iter().map(|finding| finding.id.as_str()).collect::<Vec<_>>(), ["GHSA-babel"]);
     assert!(fails_at(&findings, Severity::Critical));
     findings[2].suppressed = Some(kensa_model::Suppression {
-        source: "vex".to_owned(),
-        status: "not_affected".to_owned(),
+        source: kensa_model::SuppressionSource::Vex,
+        status: kensa_model::SuppressionStatus::NotAffected,
         file: "vex.json".to_owned(),
         reason: "not affected".to_owned(),
         by: None,

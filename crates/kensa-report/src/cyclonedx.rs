@@ -127,7 +127,8 @@ fn vulnerability(finding: &Finding) -> Value {
         set(&mut value, "recommendation", json!(recommendation));
     }
     if let Some(suppression) = &finding.suppressed {
-        let state = if suppression.status == "fixed" { "resolved" } else { "not_affected" };
+        let state =
+            if suppression.status == kensa_model::SuppressionStatus::Fixed { "resolved" } else { "not_affected" };
         set(
             &mut value,
             "analysis",

@@ -79,7 +79,12 @@ fn row(finding: &Finding) -> String {
         let _ = write!(flags, "EPSS {:.1} % ", epss.probability * 100.0);
     }
     if let Some(suppression) = &finding.suppressed {
-        let _ = write!(flags, "<em>suppressed ({}): {}</em>", escape(&suppression.source), escape(&suppression.reason));
+        let _ = write!(
+            flags,
+            "<em>suppressed ({}): {}</em>",
+            escape(suppression.source.as_str()),
+            escape(&suppression.reason)
+        );
     }
     // Only web links become links: a `javascript:` or `data:` URL in advisory
     // data would otherwise run in the page when clicked.

@@ -129,8 +129,8 @@ fn report_parts() -> ReportParts {
     for finding in &mut outcome.findings {
         if finding.id == "CVE-2024-0727" {
             finding.suppressed = Some(Suppression {
-                source: "ignore-file".to_owned(),
-                status: "not_affected".to_owned(),
+                source: kensa_model::SuppressionSource::IgnoreFile,
+                status: kensa_model::SuppressionStatus::Ignored,
                 reason: "PKCS12 files are never parsed".to_owned(),
                 by: Some("security@example.org".to_owned()),
                 expires: Some("2027-01-01".to_owned()),
