@@ -60,6 +60,7 @@ pub(crate) fn read_docker_archive_stream(
     let stream = decompressed(reader, &archive_name)?;
     let mut outer = tar::Archive::new(stream);
     let mut members: HashMap<String, Member> = HashMap::new();
+    let mut oversized: Vec<String> = Vec::new();
     let mut problems = Vec::new();
     let kept_bytes = std::sync::atomic::AtomicU64::new(0);
     let entries = outer.entries().map_err(|source| SourceError::corrupt(&archive_name, source))?;
@@ -98,11 +99,23 @@ pub(crate) fn read_docker_archive_stream(
                 .read_to_end(&mut bytes)
                 .map_err(|source| SourceError::corrupt(&layer_name, source))?;
             members.insert(name, Member::Small(bytes));
+        } else {
+            // Too large to be metadata: not kept. Remembered, so a manifest
+            // or config of that size is named as such, not as missing.
+            oversized.push(name);
         }
     }
+    let too_large = |name: &str| SourceError::Malformed {
+        path: format!("{name} in {archive_name}"),
+        what: "manifest, index or config",
+        message: format!("it is larger than the {METADATA_SIZE_LIMIT}-byte limit for one"),
+    };
     let Some(Member::Small(manifest)) = members.remove("manifest.json") else {
         if matches!(members.get("index.json"), Some(Member::Small(_))) {
             return crate::oci::read_oci_archive(members, platform, archive_name, problems);
+        }
+        if let Some(name) = oversized.iter().find(|name| matches!(name.as_str(), "manifest.json" | "index.json")) {
+            return Err(too_large(name));
         }
         return Err(SourceError::NotAnImage { archive: archive_name });
     };
@@ -141,6 +154,9 @@ pub(crate) fn read_docker_archive_stream(
                 verify(&config_name, &format!("sha256:{hex}"), &sha256_of(bytes))?;
             }
             parse_json(bytes, &config_name, "image config")?
+        }
+        _ if config_member.as_ref().is_some_and(|name| oversized.contains(name)) => {
+            return Err(too_large(&image.config));
         }
         _ => return Err(SourceError::MissingBlob { image: archive_name, blob: image.config }),
     };

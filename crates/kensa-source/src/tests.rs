@@ -967,3 +967,16 @@ fn oversized_layout_metadata_is_named_too_large() {
     let error = ImageFileSystem::from_oci_layout(directory.path(), &everything).unwrap_err();
     assert!(error.to_string().contains("larger than the 16777216-byte limit"), "{error}");
 }
+
+/// A docker save manifest over the metadata limit is named too large, not
+/// "no image archive".
+#[test]
+fn oversized_archive_manifests_are_named_too_large() {
+    let mut manifest = br#"[{"Config":"c.json","Layers":[],"RepoTags":[""#.to_vec();
+    manifest.resize(17 * 1024 * 1024, b'a');
+    manifest.extend_from_slice(br#""]}]"#);
+    let archive = layer_tar(&[Item::File("c.json", b"{}", 0o644), Item::File("manifest.json", &manifest, 0o644)]);
+    let error = open_archive(&archive).unwrap_err();
+    assert!(error.to_string().contains("manifest.json in"), "{error}");
+    assert!(error.to_string().contains("larger than the 16777216-byte limit"), "{error}");
+}
