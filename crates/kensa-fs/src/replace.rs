@@ -40,7 +40,16 @@ impl ReplacementFile {
         let mut name = target.file_name().unwrap_or_default().to_os_string();
         name.push(format!(".{marker}-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
         let temporary = target.with_file_name(name);
-        let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temporary)?;
+        let create = || std::fs::OpenOptions::new().write(true).create_new(true).open(&temporary);
+        let file = match create() {
+            // Only a dead process with this process's id can have left a file
+            // of this name (the counter keeps this process's own apart).
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                std::fs::remove_file(&temporary)?;
+                create()?
+            }
+            other => other?,
+        };
         Ok(ReplacementFile { target: target.to_path_buf(), temporary, file: Some(file), durability })
     }
 
@@ -136,6 +145,19 @@ mod tests {
         replace_file(&target, b"new", "building", Durability::Synced).unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"new");
         assert_eq!(std::fs::read_dir(directory.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_dead_writers_file_of_the_same_name_is_replaced() {
+        let directory = tempfile::tempdir().unwrap();
+        let target = directory.path().join("entry");
+        // What a killed process of this id would have left at the next counter value.
+        for counter in 0..64 {
+            let stale = directory.path().join(format!("entry.partial-{}-{counter}", std::process::id()));
+            std::fs::write(stale, b"stale").unwrap();
+        }
+        replace_file(&target, b"fresh", "partial", Durability::Unsynced).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"fresh");
     }
 
     #[test]
