@@ -11,8 +11,8 @@ use crate::{Cataloger, FileInput, FileProbe, Found};
 #[derive(Debug, Clone, Default)]
 pub struct CatalogOptions {
     /// The worker threads it may run, and its cancellation: once cancelled,
-    /// no more files are examined or read (the walk finishes listing
-    /// directories, which costs no reads), and the caller, seeing
+    /// no more files are examined or read (a `DirectoryFileSystem` given the
+    /// same budget also stops walking), and the caller, seeing
     /// [`kensa_fs::ScanBudget::is_cancelled`], discards the result.
     pub budget: kensa_fs::ScanBudget,
 }

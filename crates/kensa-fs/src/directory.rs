@@ -31,6 +31,8 @@ pub struct DirectoryFileSystem {
     /// any further check (each check is a `stat`, and a root filesystem scan
     /// opens hundreds of files).
     walked_files: RwLock<HashMap<String, FileEntry>>,
+    /// Once cancelled, the walk enters no more directories.
+    budget: crate::ScanBudget,
 }
 
 impl DirectoryFileSystem {
@@ -57,6 +59,7 @@ impl DirectoryFileSystem {
                 single_file: Some(file_name),
                 real_directories: RwLock::default(),
                 walked_files: RwLock::default(),
+                budget: crate::ScanBudget::default(),
             });
         }
         let canonical_root = canonicalize(path)?;
@@ -67,7 +70,15 @@ impl DirectoryFileSystem {
             single_file: None,
             real_directories: RwLock::default(),
             walked_files: RwLock::default(),
+            budget: crate::ScanBudget::default(),
         })
+    }
+
+    /// The same view, whose walk stops entering directories once `budget` is
+    /// cancelled (a scan of `/` that was cancelled ends at once).
+    pub fn with_budget(mut self, budget: &crate::ScanBudget) -> DirectoryFileSystem {
+        self.budget = budget.clone();
+        self
     }
 
     fn full_path(&self, path: &str) -> Result<PathBuf, FsError> {
@@ -152,6 +163,9 @@ impl FileSystem for DirectoryFileSystem {
         // (no recursion limit to hit), entries sorted by name, links not followed.
         let mut directories: Vec<(PathBuf, String)> = vec![(self.root.clone(), String::new())];
         while let Some((directory, relative_directory)) = directories.pop() {
+            if self.budget.is_cancelled() {
+                return;
+            }
             if let Ok(mut real_directories) = self.real_directories.write() {
                 real_directories.insert(relative_directory.clone());
             }

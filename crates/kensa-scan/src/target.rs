@@ -123,7 +123,8 @@ fn catalog_options(budget: &ScanBudget) -> kensa_catalog::CatalogOptions {
 
 fn collect_path_inventory(path: &Path, budget: &ScanBudget) -> Result<Inventory, ScanError> {
     let filesystem = kensa_fs::DirectoryFileSystem::new(path)
-        .map_err(|source| ScanError::Filesystem { path: path.display().to_string(), source })?;
+        .map_err(|source| ScanError::Filesystem { path: path.display().to_string(), source })?
+        .with_budget(budget);
     let kind = if path.is_dir() { ResourceKind::Directory } else { ResourceKind::File };
     let catalogers = kensa_catalog::all_catalogers();
     Ok(kensa_catalog::catalog_filesystem(
