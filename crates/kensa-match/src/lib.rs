@@ -129,7 +129,7 @@ pub fn match_inventory_with_exposure<L: AdvisoryLookup>(
                 let assessed = kensa_score::assess(&vectors, None);
                 if assessed.severity != kensa_model::Severity::Unknown {
                     finding.severity = assessed.severity;
-                    finding.severity_source = format!("nvd_{}", assessed.source);
+                    finding.severity_source = assessed.source.from_nvd();
                     finding.cvss = vectors;
                     break;
                 }
@@ -404,7 +404,7 @@ fn build_finding(
     // The distribution's rating comes first for its own packages: it judges the
     // build it ships (a backported fix, a disabled feature), CVSS judges upstream.
     let (severity, severity_source) = match distro_severity.as_deref().and_then(Severity::from_label) {
-        Some(rating) if rating != Severity::Unknown => (rating, "distro"),
+        Some(rating) if rating != Severity::Unknown => (rating, kensa_model::SeveritySource::Distro),
         _ => (strongest.severity, strongest.source),
     };
     let fix_state = if !fixed_versions.is_empty() {
@@ -459,7 +459,7 @@ fn build_finding(
         suppressed: None,
         under_investigation: None,
         severity,
-        severity_source: severity_source.to_owned(),
+        severity_source,
         cvss,
         summary,
         references,

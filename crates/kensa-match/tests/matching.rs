@@ -418,7 +418,7 @@ fn distro_fix_states_and_severity() {
     assert_eq!(finding.fix_state, kensa_model::FixState::WillNotFix);
     assert_eq!(finding.distro_severity.as_deref(), Some("low"));
     assert_eq!(finding.severity, Severity::Low);
-    assert_eq!(finding.severity_source, "distro");
+    assert_eq!(finding.severity_source, kensa_model::SeveritySource::Distro);
 }
 
 /// Upstream records (here a PyPI one for a same-named project) never apply to

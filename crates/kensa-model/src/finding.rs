@@ -202,7 +202,7 @@ pub struct Finding {
     /// Qualitative severity.
     pub severity: Severity,
     /// Where the severity came from (`cvss_v3`, `database`, …).
-    pub severity_source: String,
+    pub severity_source: crate::SeveritySource,
     /// CVSS vectors as published by the matched advisories.
     pub cvss: Vec<CvssVector>,
     /// One-line summary.

@@ -39,4 +39,4 @@ pub use location::{Location, NESTING_SEPARATOR, nested_location, outermost_path}
 pub use lookup::AdvisoryLookup;
 pub use package::{Package, SourcePackage};
 pub use purl::{Purl, percent_decode, percent_encode};
-pub use severity::Severity;
+pub use severity::{Severity, SeveritySource};

@@ -66,6 +66,64 @@ impl Severity {
     }
 }
 
+/// Which input decided a finding's severity, in the order they are preferred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SeveritySource {
+    /// The distribution's own rating of its package.
+    Distro,
+    /// A CVSS v3.x vector of the advisory.
+    CvssV3,
+    /// A CVSS v4.0 vector of the advisory.
+    CvssV4,
+    /// The feed's own qualitative rating.
+    Database,
+    /// A CVSS v2 vector of the advisory.
+    CvssV2,
+    /// NVD's CVSS v3.x vector of the CVE (the advisory gave none).
+    NvdCvssV3,
+    /// NVD's CVSS v4.0 vector of the CVE.
+    NvdCvssV4,
+    /// NVD's CVSS v2 vector of the CVE.
+    NvdCvssV2,
+    /// Nothing: the severity is unknown.
+    #[default]
+    None,
+}
+
+impl SeveritySource {
+    /// The snake_case label reports use (`cvss_v3`, `nvd_cvss_v3`, `distro`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SeveritySource::Distro => "distro",
+            SeveritySource::CvssV3 => "cvss_v3",
+            SeveritySource::CvssV4 => "cvss_v4",
+            SeveritySource::Database => "database",
+            SeveritySource::CvssV2 => "cvss_v2",
+            SeveritySource::NvdCvssV3 => "nvd_cvss_v3",
+            SeveritySource::NvdCvssV4 => "nvd_cvss_v4",
+            SeveritySource::NvdCvssV2 => "nvd_cvss_v2",
+            SeveritySource::None => "none",
+        }
+    }
+
+    /// The same source, read from NVD's data for the CVE instead of the advisory.
+    pub fn from_nvd(self) -> SeveritySource {
+        match self {
+            SeveritySource::CvssV3 => SeveritySource::NvdCvssV3,
+            SeveritySource::CvssV4 => SeveritySource::NvdCvssV4,
+            SeveritySource::CvssV2 => SeveritySource::NvdCvssV2,
+            other => other,
+        }
+    }
+}
+
+impl fmt::Display for SeveritySource {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
 impl fmt::Display for Severity {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter.write_str(self.as_str())

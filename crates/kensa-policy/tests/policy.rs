@@ -25,7 +25,7 @@ fn finding(id: &str, name: &str, purl: &str, severity: Severity, fix_state: FixS
         known_exploited: None,
         epss: None,
         severity,
-        severity_source: String::new(),
+        severity_source: kensa_model::SeveritySource::None,
         cvss: Vec::new(),
         summary: String::new(),
         references: Vec::new(),

@@ -40,7 +40,7 @@ pub fn write_csv(report: &Report<'_>, output: &mut dyn Write) -> std::io::Result
             finding.id.clone(),
             finding.aliases.join(";"),
             finding.severity.as_str().to_owned(),
-            finding.severity_source.clone(),
+            finding.severity_source.as_str().to_owned(),
             finding.kensa_score.as_ref().map(|score| format!("{:.1}", score.score)).unwrap_or_default(),
             finding.fix_state.as_str().to_owned(),
             finding.fixed_versions.join(";"),

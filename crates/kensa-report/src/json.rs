@@ -189,7 +189,7 @@ fn json_finding(finding: &Finding) -> JsonFinding<'_> {
             known_ransomware_use: entry.known_ransomware_use,
         }),
         severity: finding.severity,
-        severity_source: &finding.severity_source,
+        severity_source: finding.severity_source.as_str(),
         cvss: finding
             .cvss
             .iter()

@@ -55,14 +55,14 @@ pub fn kensa_score(finding: &Finding, exposure: Exposure) -> KensaScore {
     let assessed = crate::assess(&finding.cvss, None);
     let base = match assessed.score {
         Some(score) => {
-            let reason = format!("CVSS base score {score:.1} ({})", assessed.source.replace('_', " "));
+            let reason = format!("CVSS base score {score:.1} ({})", assessed.source.as_str().replace('_', " "));
             adjustments.push(ScoreAdjustment { factor: "cvss".to_owned(), effect: score, reason });
             score
         }
         None => {
             let base = severity_midpoint(finding.severity);
             let reason = match finding.severity_source.as_str() {
-                "none" | "" => {
+                "none" => {
                     format!("no CVSS vector and no rating: the middle of the {} band", finding.severity.as_str())
                 }
                 source => format!(

@@ -18,8 +18,8 @@ use kensa_model::{CvssVector, CvssVersion, Severity};
 pub struct SeverityAssessment {
     /// The qualitative severity.
     pub severity: Severity,
-    /// Which input decided it: `cvss_v3`, `cvss_v4`, `database`, `cvss_v2` or `none`.
-    pub source: &'static str,
+    /// Which input decided it: a CVSS v3, v4 or v2 vector, the feed's rating, or nothing.
+    pub source: kensa_model::SeveritySource,
     /// The CVSS base score, when a vector decided.
     pub score: Option<f64>,
 }
@@ -74,25 +74,25 @@ pub fn assess(vectors: &[CvssVector], database_severity: Option<Severity>) -> Se
     if let Some(score) = best_of(CvssVersion::V3) {
         return SeverityAssessment {
             severity: Severity::from_cvss_score(score),
-            source: "cvss_v3",
+            source: kensa_model::SeveritySource::CvssV3,
             score: Some(score),
         };
     }
     if let Some(score) = best_of(CvssVersion::V4) {
         return SeverityAssessment {
             severity: Severity::from_cvss_score(score),
-            source: "cvss_v4",
+            source: kensa_model::SeveritySource::CvssV4,
             score: Some(score),
         };
     }
     if let Some(severity) = database_severity.filter(|severity| *severity != Severity::Unknown) {
-        return SeverityAssessment { severity, source: "database", score: None };
+        return SeverityAssessment { severity, source: kensa_model::SeveritySource::Database, score: None };
     }
     if let Some(score) = best_of(CvssVersion::V2) {
         let severity = Severity::from_cvss_v2_score(score);
-        return SeverityAssessment { severity, source: "cvss_v2", score: Some(score) };
+        return SeverityAssessment { severity, source: kensa_model::SeveritySource::CvssV2, score: Some(score) };
     }
-    SeverityAssessment { severity: Severity::Unknown, source: "none", score: None }
+    SeverityAssessment { severity: Severity::Unknown, source: kensa_model::SeveritySource::None, score: None }
 }
 
 #[cfg(test)]
@@ -109,7 +109,7 @@ mod tests {
         let assessment =
             assess(&[vector(CvssVersion::V3, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H")], Some(Severity::Low));
         assert_eq!(assessment.severity, Severity::Critical);
-        assert_eq!(assessment.source, "cvss_v3");
+        assert_eq!(assessment.source.as_str(), "cvss_v3");
         assert_eq!(assessment.score, Some(10.0));
     }
 
@@ -119,7 +119,7 @@ mod tests {
         let assessment =
             assess(&[vector(CvssVersion::V4, "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N")], None);
         assert_eq!(assessment.severity, Severity::Critical);
-        assert_eq!(assessment.source, "cvss_v4");
+        assert_eq!(assessment.source.as_str(), "cvss_v4");
     }
 
     /// A garbage vector is skipped and the feed rating is used.
@@ -127,7 +127,7 @@ mod tests {
     fn unparseable_vector_falls_back_to_database_rating() {
         let assessment = assess(&[vector(CvssVersion::V3, "CVSS:3.1/garbage")], Some(Severity::Medium));
         assert_eq!(assessment.severity, Severity::Medium);
-        assert_eq!(assessment.source, "database");
+        assert_eq!(assessment.source.as_str(), "database");
     }
 
     /// CVSS v2 has no critical band: 10.0 is high.
