@@ -354,15 +354,9 @@ fn write_database(
     let _lock = WriterLock::acquire(output)?;
     let replacement = replacement_for(output)?;
     write_tables(replacement.path(), tables, meta, report)?;
-    report.changes = match crate::Database::open(output) {
-        Ok(previous) => {
-            drop(previous);
-            crate::changes::diff_databases(output, replacement.path())?
-        }
-        // Nothing readable to compare with: everything is new, known from
-        // the records in memory without reading the new file back.
-        Err(_) => everything_written(tables),
-    };
+    // With nothing readable to compare with, everything is new: known from
+    // the records in memory, without reading the new file back.
+    report.changes = changes_replacing(output, replacement.path(), || Ok(everything_written(tables)))?;
     commit_replacement(replacement, output)
 }
 
@@ -379,15 +373,20 @@ fn everything_written(tables: &Tables<'_>) -> crate::ChangeSet {
 }
 
 /// What publishing `replacement` over `output` will change: a diff against
-/// the database there, or everything when there is none readable by this
-/// version (a "rebuild needed" database is replaced whole).
-pub(crate) fn changes_replacing(output: &Path, replacement: &Path) -> Result<crate::ChangeSet, DbError> {
+/// the database there, or, when there is none readable by this version (a
+/// "rebuild needed" database is replaced whole), `everything`: the whole of
+/// the replacement.
+pub(crate) fn changes_replacing(
+    output: &Path,
+    replacement: &Path,
+    everything: impl FnOnce() -> Result<crate::ChangeSet, DbError>,
+) -> Result<crate::ChangeSet, DbError> {
     match crate::Database::open(output) {
         Ok(previous) => {
             drop(previous);
             crate::changes::diff_databases(output, replacement)
         }
-        Err(_) => crate::changes::everything_in(replacement),
+        Err(_) => everything(),
     }
 }
 
@@ -518,8 +517,9 @@ fn write_tables(
     transaction.commit().map_err(|error| DbError::storage(path, error))?;
     report.advisories = advisories.len() as u64;
     compact(&mut database, path)?;
+    // Synced once, by the replacement's commit.
     drop(database);
-    sync_file(path)
+    Ok(())
 }
 
 /// Replaces the EPSS table with one day's scores, and records the day.
@@ -546,14 +546,4 @@ pub(crate) fn write_epss(
 pub(crate) fn compact(database: &mut redb::Database, path: &Path) -> Result<(), DbError> {
     database.compact().map_err(|error| DbError::storage(path, error))?;
     Ok(())
-}
-
-/// redb commits durably; fsync the file once more so the rename that follows
-/// publishes complete data even on filesystems that reorder metadata.
-pub(crate) fn sync_file(path: &Path) -> Result<(), DbError> {
-    std::fs::File::open(path).and_then(|file| file.sync_all()).map_err(|source| DbError::Io {
-        operation: "sync",
-        path: path.display().to_string(),
-        source,
-    })
 }

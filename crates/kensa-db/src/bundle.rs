@@ -135,7 +135,9 @@ pub fn import_bundle(bundle: &Path, database: &Path) -> Result<ImportReport, DbE
     let info = unpack(bundle, replacement.path())?;
     // The format version inside must be one this kensa reads.
     drop(crate::Database::open(replacement.path())?);
-    let changes = crate::build::changes_replacing(database, replacement.path())?;
+    let changes = crate::build::changes_replacing(database, replacement.path(), || {
+        crate::changes::everything_in(replacement.path())
+    })?;
     commit_replacement(replacement, database)?;
     Ok(ImportReport { bundle: info, changes })
 }

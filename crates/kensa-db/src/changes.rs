@@ -117,13 +117,26 @@ pub(crate) fn index_keys(advisory: &Advisory) -> BTreeSet<PackageKey> {
 /// snapshots it kept.
 pub fn diff_databases(old: &Path, new: &Path) -> Result<ChangeSet, DbError> {
     let old_database = redb::ReadOnlyDatabase::open(old).map_err(|error| DbError::storage(old, error))?;
-    let new_database = redb::ReadOnlyDatabase::open(new).map_err(|error| DbError::storage(new, error))?;
     let old_read = old_database.begin_read().map_err(|error| DbError::storage(old, error))?;
+    compare(Some((old, &old_read)), new)
+}
+
+/// Everything in `new` as a change from nothing: what a database replacing
+/// one of another format version (or none) changes. The same comparison,
+/// against no old side.
+pub(crate) fn everything_in(new: &Path) -> Result<ChangeSet, DbError> {
+    compare(None, new)
+}
+
+/// The change set from `old` (a path and a read snapshot, or nothing) to `new`.
+fn compare(old: Option<(&Path, &redb::ReadTransaction)>, new: &Path) -> Result<ChangeSet, DbError> {
+    let new_database = redb::ReadOnlyDatabase::open(new).map_err(|error| DbError::storage(new, error))?;
     let new_read = new_database.begin_read().map_err(|error| DbError::storage(new, error))?;
     let mut changes = ChangeSet::default();
-    let sides = Sides { old, new, old_read: &old_read, new_read: &new_read };
+    let sides = Sides { old, new, new_read: &new_read };
+    let old_path = old.map_or(new, |(path, _)| path);
     sides.merge(ADVISORIES, &mut |key, old_bytes, new_bytes| {
-        let old_record = old_bytes.map(|bytes| decode_advisory(bytes, old, key)).transpose()?;
+        let old_record = old_bytes.map(|bytes| decode_advisory(bytes, old_path, key)).transpose()?;
         let new_record = new_bytes.map(|bytes| decode_advisory(bytes, new, key)).transpose()?;
         changes.record_advisory(key, old_record.as_ref(), new_record.as_ref());
         Ok(true)
@@ -147,43 +160,11 @@ pub fn diff_databases(old: &Path, new: &Path) -> Result<ChangeSet, DbError> {
     Ok(changes)
 }
 
-/// Everything in `new` as a change from nothing: what a database replacing
-/// one of another format version (or none) changes.
-pub(crate) fn everything_in(new: &Path) -> Result<ChangeSet, DbError> {
-    let database = redb::ReadOnlyDatabase::open(new).map_err(|error| DbError::storage(new, error))?;
-    let read = database.begin_read().map_err(|error| DbError::storage(new, error))?;
-    let mut changes = ChangeSet::default();
-    let table = read.open_table(ADVISORIES).map_err(|error| DbError::storage(new, error))?;
-    for item in table.iter().map_err(|error| DbError::storage(new, error))? {
-        let (key, value) = item.map_err(|error| DbError::storage(new, error))?;
-        let advisory = decode_advisory(value.value(), new, key.value())?;
-        changes.record_advisory(key.value(), None, Some(&advisory));
-    }
-    for (definition, target) in [(KNOWN_EXPLOITED, &mut changes.known_exploited), (NVD_CVSS, &mut changes.cve_cvss)] {
-        match read.open_table(definition) {
-            Ok(table) => {
-                for item in table.iter().map_err(|error| DbError::storage(new, error))? {
-                    let (key, _) = item.map_err(|error| DbError::storage(new, error))?;
-                    target.insert(key.value().to_owned());
-                }
-            }
-            Err(redb::TableError::TableDoesNotExist(_)) => {}
-            Err(error) => return Err(DbError::storage(new, error)),
-        }
-    }
-    changes.epss = match read.open_table(EPSS) {
-        Ok(table) => !redb::ReadableTableMetadata::is_empty(&table).map_err(|error| DbError::storage(new, error))?,
-        Err(redb::TableError::TableDoesNotExist(_)) => false,
-        Err(error) => return Err(DbError::storage(new, error)),
-    };
-    Ok(changes)
-}
-
-/// Two read snapshots compared table by table.
+/// Two read snapshots compared table by table; without an old side, every
+/// table there is empty.
 struct Sides<'a> {
-    old: &'a Path,
+    old: Option<(&'a Path, &'a redb::ReadTransaction)>,
     new: &'a Path,
-    old_read: &'a redb::ReadTransaction,
     new_read: &'a redb::ReadTransaction,
 }
 
@@ -199,9 +180,13 @@ impl Sides<'_> {
             Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
             Err(error) => Err(DbError::storage(path, error)),
         };
-        let old_table = open(self.old_read, self.old)?;
+        let old_path = self.old.map_or(self.new, |(path, _)| path);
+        let old_table = match self.old {
+            Some((path, read)) => open(read, path)?,
+            None => None,
+        };
         let new_table = open(self.new_read, self.new)?;
-        let mut old_items = iterate(old_table.as_ref(), self.old)?.into_iter().flatten().peekable();
+        let mut old_items = iterate(old_table.as_ref(), old_path)?.into_iter().flatten().peekable();
         let mut new_items = iterate(new_table.as_ref(), self.new)?.into_iter().flatten().peekable();
         loop {
             let order = match (old_items.peek(), new_items.peek()) {
@@ -213,7 +198,7 @@ impl Sides<'_> {
             };
             let go_on = match order {
                 std::cmp::Ordering::Less => {
-                    let (key, value) = next(&mut old_items, self.old)?;
+                    let (key, value) = next(&mut old_items, old_path)?;
                     visit(key.value(), Some(value.value()), None)?
                 }
                 std::cmp::Ordering::Greater => {
@@ -221,7 +206,7 @@ impl Sides<'_> {
                     visit(key.value(), None, Some(value.value()))?
                 }
                 std::cmp::Ordering::Equal => {
-                    let (key, old_value) = next(&mut old_items, self.old)?;
+                    let (key, old_value) = next(&mut old_items, old_path)?;
                     let (_, new_value) = next(&mut new_items, self.new)?;
                     if old_value.value() == new_value.value() {
                         true

@@ -153,6 +153,10 @@ fn rebuilds_and_imports_diff_against_the_database_they_replace() {
     kensa_db::export_bundle(&database, &bundle).unwrap();
     write_feed(input.path(), &base_records());
     build_database(input.path(), &database).unwrap();
+    // Into a place holding no database: everything the bundle holds is new.
+    let fresh = kensa_db::import_bundle(&bundle, &output.path().join("fresh.redb")).unwrap();
+    assert_eq!(fresh.changes.packages.len(), 3, "{:?}", fresh.changes);
+    assert!(fresh.changes.packages.values().all(|changes| changes.changed.is_empty() && changes.withdrawn.is_empty()));
     let imported = kensa_db::import_bundle(&bundle, &database).unwrap();
     assert_eq!(ids(&imported.changes.packages[&key(Ecosystem::Go, "example.com/x")].withdrawn), ["GO-2024-0001"]);
     assert_eq!(ids(&imported.changes.packages[&key(Ecosystem::PyPI, "requests")].changed), ["GHSA-aaaa-0001"]);
