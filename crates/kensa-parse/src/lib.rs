@@ -74,17 +74,46 @@ pub fn yaml_from_str<T: DeserializeOwned>(text: &str) -> Result<T, ParseError> {
     Ok(serde_yaml_ng::from_str(text)?)
 }
 
-/// Parses a YAML document (UTF-8 bytes) after checking its nesting. Bytes
-/// that are not UTF-8 are left to the parser, which names the problem.
+/// Parses a YAML document after checking its nesting. libyaml reads UTF-8
+/// and, after a byte-order mark, UTF-16: the text is checked in whichever
+/// of them the parser will read (invalid sequences replaced), so no
+/// encoding gets past the bound.
 pub fn yaml_from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ParseError> {
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        check_yaml(text)?;
-    }
+    check_yaml(&yaml_text(bytes))?;
     Ok(serde_yaml_ng::from_slice(bytes)?)
+}
+
+/// The text libyaml will read from `bytes`.
+fn yaml_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    let utf16 = |rest: &[u8], from: fn([u8; 2]) -> u16| {
+        let units: Vec<u16> =
+            rest.chunks_exact(2).filter_map(|pair| <[u8; 2]>::try_from(pair).ok()).map(from).collect();
+        std::borrow::Cow::Owned(String::from_utf16_lossy(&units))
+    };
+    match bytes {
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
+        _ => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// Parses a TOML document after checking its nesting and dotted keys.
 pub fn toml_from_str<T: DeserializeOwned>(text: &str) -> Result<T, ParseError> {
     check_toml(text)?;
     Ok(toml::from_str(text)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// UTF-16 (which libyaml reads, by its byte-order mark) is bounded too.
+    #[test]
+    fn utf16_documents_are_checked_as_well() {
+        let text = format!("a: {}\n", "[".repeat(1000));
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let error = yaml_from_slice::<serde_yaml_ng::Value>(&bytes).unwrap_err();
+        assert!(matches!(error, ParseError::TooDeep { .. }), "{error}");
+    }
 }

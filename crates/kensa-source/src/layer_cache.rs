@@ -74,17 +74,19 @@ pub fn layer_cache_usage(root: &Path) -> LayerCacheUsage {
 }
 
 /// Removes every entry of the layer cache under `root` (only its `layers`
-/// directory, never what sits beside it), returning what it held.
-pub fn clear_layer_cache(root: &Path) -> Result<LayerCacheUsage, SourceError> {
+/// directory, never what sits beside it), returning what it held; `None`
+/// when there was no cache there.
+pub fn clear_layer_cache(root: &Path) -> Result<Option<LayerCacheUsage>, SourceError> {
     let usage = layer_cache_usage(root);
-    if usage.directory.exists() {
-        std::fs::remove_dir_all(&usage.directory).map_err(|source| SourceError::Io {
-            operation: "remove",
-            path: usage.directory.display().to_string(),
-            source,
-        })?;
+    if !usage.directory.exists() {
+        return Ok(None);
     }
-    Ok(usage)
+    std::fs::remove_dir_all(&usage.directory).map_err(|source| SourceError::Io {
+        operation: "remove",
+        path: usage.directory.display().to_string(),
+        source,
+    })?;
+    Ok(Some(usage))
 }
 
 /// A layer cache directory for one set of `Wanted` rules and limits.

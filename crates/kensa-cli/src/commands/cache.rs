@@ -16,14 +16,13 @@ pub(crate) fn status(location: &CacheLocation, clean: bool) -> Result<ExitCode> 
         .clone()
         .or_else(crate::settings::user_cache_directory)
         .context("cannot find a cache directory (set --cache-dir, KENSA_CACHE_DIR, XDG_CACHE_HOME or HOME)")?;
-    let mut usage = kensa_source::layer_cache_usage(&root);
-    let clean = clean && usage.directory.exists();
-    if clean {
-        usage = kensa_source::clear_layer_cache(&root)?;
-    }
+    // Cleaning with no cache there reports the (empty) status instead.
+    let cleared = if clean { kensa_source::clear_layer_cache(&root)? } else { None };
+    let removed = cleared.is_some();
+    let usage = cleared.unwrap_or_else(|| kensa_source::layer_cache_usage(&root));
     let size = format!("{:.1} MiB", usage.bytes as f64 / (1024.0 * 1024.0));
     let mut stdout = std::io::stdout().lock();
-    if clean {
+    if removed {
         writeln!(
             stdout,
             "removed {} cached layers and {} image configs ({size}) from {}",
