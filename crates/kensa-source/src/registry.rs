@@ -174,7 +174,8 @@ impl RegistryClient {
                         message: format!("not found ({detail})"),
                     });
                 }
-                status if kensa_http::RetryPolicy::is_retryable_status(status) && attempt < RETRY.attempts => {
+                // The policy decides when the attempts are spent.
+                status if kensa_http::RetryPolicy::is_retryable_status(status) => {
                     match RETRY.after_failure(attempt, header(&response, "retry-after").as_deref()) {
                         kensa_http::RetryDecision::RetryAfter(wait) => std::thread::sleep(wait),
                         kensa_http::RetryDecision::WaitTooLong(wait) => {
@@ -186,16 +187,10 @@ impl RegistryClient {
                                 ),
                             });
                         }
-                        kensa_http::RetryDecision::GiveUp => {}
+                        kensa_http::RetryDecision::GiveUp => return Err(http_failure(url, status, &mut response)),
                     }
                 }
-                _ => {
-                    let detail = error_detail(&mut response);
-                    return Err(SourceError::Registry {
-                        url: url.to_owned(),
-                        message: format!("HTTP {status} ({detail})"),
-                    });
-                }
+                _ => return Err(http_failure(url, status, &mut response)),
             }
         }
     }
@@ -441,6 +436,12 @@ fn percent_encode(text: &str) -> String {
 
 fn header(response: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
     response.headers().get(name).and_then(|value| value.to_str().ok()).map(str::to_owned)
+}
+
+/// A request the registry refused with `status`, in its own words.
+fn http_failure(url: &str, status: u16, response: &mut ureq::http::Response<ureq::Body>) -> SourceError {
+    let detail = error_detail(response);
+    SourceError::Registry { url: url.to_owned(), message: format!("HTTP {status} ({detail})") }
 }
 
 /// The registry's own words for an error (`{"errors":[{"code","message"}]}`),

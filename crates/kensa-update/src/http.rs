@@ -218,10 +218,8 @@ impl HttpClient {
                 }
                 304 => return Ok(Fetched::NotModified),
                 404 => return Ok(Fetched::NotFound),
-                status
-                    if attempt < ATTEMPTS
-                        && (kensa_http::RetryPolicy::is_retryable_status(status) || also_retry.contains(&status)) =>
-                {
+                // The policy decides when the attempts are spent.
+                status if kensa_http::RetryPolicy::is_retryable_status(status) || also_retry.contains(&status) => {
                     let retry_after = response.headers().get("retry-after").and_then(|value| value.to_str().ok());
                     match RETRY.after_failure(attempt, retry_after) {
                         kensa_http::RetryDecision::RetryAfter(wait) => std::thread::sleep(wait),
