@@ -96,22 +96,34 @@ struct EpssRecord {
     percentile: f64,
 }
 
-fn cvss_record(vector: &CvssVector) -> CvssRecord<'_> {
-    let version = match vector.version {
+/// The stored tag of a CVSS version; `record_read` reads tags back through
+/// this same function, so each tag is spelled in one place.
+pub(crate) fn cvss_version_tag(version: CvssVersion) -> &'static str {
+    match version {
         CvssVersion::V2 => "2",
         CvssVersion::V3 => "3",
         CvssVersion::V4 => "4",
-    };
-    CvssRecord { version, vector: &vector.vector }
+    }
 }
 
-fn range_kind_name(kind: RangeKind) -> &'static str {
+/// Every CVSS version, for reading tags back.
+pub(crate) const CVSS_VERSIONS: [CvssVersion; 3] = [CvssVersion::V2, CvssVersion::V3, CvssVersion::V4];
+
+fn cvss_record(vector: &CvssVector) -> CvssRecord<'_> {
+    CvssRecord { version: cvss_version_tag(vector.version), vector: &vector.vector }
+}
+
+/// The stored tag of a range kind (read back through it, as above).
+pub(crate) fn range_kind_name(kind: RangeKind) -> &'static str {
     match kind {
         RangeKind::Ecosystem => "ecosystem",
         RangeKind::Semver => "semver",
         RangeKind::Git => "git",
     }
 }
+
+/// Every range kind, for reading tags back.
+pub(crate) const RANGE_KINDS: [RangeKind; 3] = [RangeKind::Ecosystem, RangeKind::Semver, RangeKind::Git];
 
 fn advisory_record(advisory: &Advisory) -> AdvisoryRecord<'_> {
     AdvisoryRecord {

@@ -9,9 +9,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use kensa_model::{
-    Advisory, AffectedPackage, AffectedRange, CvssVector, CvssVersion, FixState, RangeEvent, RangeKind, Severity,
-};
+use kensa_model::{Advisory, AffectedPackage, AffectedRange, CvssVector, FixState, RangeEvent, Severity};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
@@ -73,12 +71,10 @@ struct StoredCvss<'a> {
 impl<'de> FromStored<'de> for CvssVector {
     type Stored = StoredCvss<'de>;
     fn from_stored<E: de::Error>(stored: StoredCvss<'de>) -> Result<CvssVector, E> {
-        let version = match stored.version {
-            "2" => CvssVersion::V2,
-            "3" => CvssVersion::V3,
-            "4" => CvssVersion::V4,
-            other => return Err(refused(format!("unknown CVSS version {other:?}"))),
-        };
+        let version = crate::record::CVSS_VERSIONS
+            .into_iter()
+            .find(|version| crate::record::cvss_version_tag(*version) == stored.version)
+            .ok_or_else(|| refused(format!("unknown CVSS version {:?}", stored.version)))?;
         Ok(CvssVector { version, vector: stored.vector })
     }
 }
@@ -127,12 +123,10 @@ impl<'de> FromStored<'de> for AffectedRange {
     fn from_stored<E: de::Error>(stored: StoredRange<'de>) -> Result<AffectedRange, E> {
         Ok(match stored {
             StoredRange::Events { kind, events } => AffectedRange::Events {
-                kind: match kind {
-                    "ecosystem" => RangeKind::Ecosystem,
-                    "semver" => RangeKind::Semver,
-                    "git" => RangeKind::Git,
-                    other => return Err(refused(format!("unknown range kind {other:?}"))),
-                },
+                kind: crate::record::RANGE_KINDS
+                    .into_iter()
+                    .find(|known| crate::record::range_kind_name(*known) == kind)
+                    .ok_or_else(|| refused(format!("unknown range kind {kind:?}")))?,
                 events,
             },
             StoredRange::UnlessRequirements { patched, unaffected } => {
