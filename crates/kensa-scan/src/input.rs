@@ -44,12 +44,19 @@ pub fn read_input_file(path: &Path, what: &'static str, limit: u64) -> Result<Ve
     Ok(contents)
 }
 
+/// Refuses bytes handed over in memory (an upload) past [`INPUT_SIZE_LIMIT`],
+/// as [`read_input_file`] refuses a file.
+fn within_limit(what: &'static str, name: &str, contents: &[u8]) -> Result<(), ScanError> {
+    if contents.len() as u64 > INPUT_SIZE_LIMIT {
+        return Err(ScanError::TooLarge { what, path: name.to_owned(), limit: INPUT_SIZE_LIMIT });
+    }
+    Ok(())
+}
+
 /// A stored inventory (`kensa inventory`'s JSON, an agent's upload) of
 /// this version of the format.
 pub fn inventory_from_json(name: &str, contents: &[u8]) -> Result<Inventory, ScanError> {
-    if contents.len() as u64 > INPUT_SIZE_LIMIT {
-        return Err(ScanError::TooLarge { what: "inventory", path: name.to_owned(), limit: INPUT_SIZE_LIMIT });
-    }
+    within_limit("inventory", name, contents)?;
     let inventory: Inventory = serde_json::from_slice(contents).map_err(|error| ScanError::Invalid {
         what: "Kensa inventory",
         path: name.to_owned(),
@@ -71,9 +78,7 @@ pub fn inventory_from_json(name: &str, contents: &[u8]) -> Result<Inventory, Sca
 
 /// An SBOM (CycloneDX JSON/XML, SPDX JSON/tag-value) as an inventory of its purls.
 pub fn inventory_from_sbom(name: &str, contents: &[u8]) -> Result<Inventory, ScanError> {
-    if contents.len() as u64 > INPUT_SIZE_LIMIT {
-        return Err(ScanError::TooLarge { what: "SBOM", path: name.to_owned(), limit: INPUT_SIZE_LIMIT });
-    }
+    within_limit("SBOM", name, contents)?;
     kensa_catalog::inventory_from_sbom(name, contents).map_err(|message| ScanError::Invalid {
         what: "SBOM",
         path: name.to_owned(),
