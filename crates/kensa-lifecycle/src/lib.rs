@@ -240,7 +240,7 @@ mod tests {
         let changed = [observation("a", "2")];
         assert_eq!(step(&mut stored, &changed, 300), [Transition::Updated]);
         assert_eq!(step(&mut stored, &[], 400), [Transition::Closed]);
-        assert!(reconcile(&stored, &[], 500, &rules).is_empty(), "a closed finding stays as it is");
+        assert!(reconcile(&stored, &[], 500, &LifecycleRules::default()).is_empty(), "a closed finding stays as it is");
         assert_eq!(step(&mut stored, &changed, 400 + 7 * DAY), [Transition::Reopened]);
         assert_eq!((stored[0].first_observed_at, stored[0].lifetime), (100, 0));
         step(&mut stored, &[], 1_000_000);
