@@ -44,6 +44,123 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: CacheCommand,
     },
+    /// Run the Kensa service: stored inventories, findings kept current, accounts.
+    Server {
+        #[command(subcommand)]
+        command: ServerCommand,
+    },
+    /// Send inventories written by `kensa inventory` to a server, which matches them.
+    Push {
+        #[command(flatten)]
+        server: ServerConnection,
+        /// The resource's id [default: the name the inventory gives its resource].
+        #[arg(long, value_name = "ID")]
+        resource_id: Option<String>,
+        /// Inspector's resource type (AWS_EC2_INSTANCE, AWS_ECR_CONTAINER_IMAGE, AWS_LAMBDA_FUNCTION, CODE_REPOSITORY) [default: from the inventory].
+        #[arg(long, value_name = "TYPE")]
+        resource_type: Option<String>,
+        /// A tag on the resource (repeatable).
+        #[arg(long = "tag", value_name = "KEY=VALUE")]
+        tags: Vec<String>,
+        /// Wait until the server has matched what was pushed.
+        #[arg(long)]
+        wait: bool,
+        /// Inventory files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Administer a running server: accounts and keys.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ServerCommand {
+    /// Create the store and the administrator account; prints its credentials as JSON.
+    Init {
+        #[command(flatten)]
+        store: ServerStore,
+    },
+    /// Serve.
+    Run {
+        #[command(flatten)]
+        store: ServerStore,
+        /// The address to listen on (port 0: any free port, printed on start).
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+        listen: String,
+        /// The region finding ARNs name.
+        #[arg(long, env = "KENSA_REGION", default_value = "us-east-1")]
+        region: String,
+        /// Matching workers [default: the number of cores].
+        #[arg(long)]
+        workers: Option<usize>,
+        /// Log as JSON lines instead of text.
+        #[arg(long)]
+        log_json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServerStore {
+    /// The data directory: server key, advisory database (advisories.redb), SQLite store.
+    #[arg(long, env = "KENSA_DATA_DIR", value_name = "DIR")]
+    pub(crate) data_dir: PathBuf,
+    /// Keep the state in PostgreSQL instead of the SQLite file in the data directory.
+    #[arg(long, env = "KENSA_DATABASE_URL", value_name = "postgres://…")]
+    pub(crate) database: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServerConnection {
+    /// The server's URL.
+    #[arg(long, env = "KENSA_SERVER", value_name = "URL")]
+    pub(crate) server: String,
+    /// The AWS-style profile to read credentials from when AWS_ACCESS_KEY_ID is not set.
+    #[arg(long, env = "AWS_PROFILE", value_name = "NAME")]
+    pub(crate) profile: Option<String>,
+    /// A PEM bundle of CA certificates to trust for the server.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AdminCommand {
+    /// Accounts.
+    Account {
+        #[command(subcommand)]
+        command: AdminAccountCommand,
+    },
+    /// Access keys.
+    Key {
+        #[command(subcommand)]
+        command: AdminKeyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AdminAccountCommand {
+    /// Create a member account of the caller's (administrator) account; prints its administrator key as JSON.
+    Create {
+        #[command(flatten)]
+        server: ServerConnection,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AdminKeyCommand {
+    /// Create an access key; prints it as JSON.
+    Create {
+        #[command(flatten)]
+        server: ServerConnection,
+        /// The account [default: the caller's].
+        #[arg(long, value_name = "ID")]
+        account: Option<String>,
+        /// administrator, read-only or ingest.
+        #[arg(long)]
+        role: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

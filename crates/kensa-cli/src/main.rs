@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod logging;
 mod progress;
 mod settings;
 

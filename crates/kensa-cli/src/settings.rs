@@ -78,3 +78,53 @@ pub(crate) fn report_time_milliseconds() -> u64 {
 pub(crate) fn colour_allowed() -> bool {
     std::env::var_os("NO_COLOR").is_none()
 }
+
+/// Credentials for a Kensa server, read as AWS tools read them:
+/// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`, else the profile (given,
+/// `AWS_PROFILE`, or `default`) of `AWS_SHARED_CREDENTIALS_FILE` or
+/// `~/.aws/credentials`.
+pub(crate) fn server_credentials(profile: Option<&str>) -> anyhow::Result<(String, String)> {
+    if profile.is_none()
+        && let (Ok(id), Ok(secret)) = (std::env::var("AWS_ACCESS_KEY_ID"), std::env::var("AWS_SECRET_ACCESS_KEY"))
+        && !id.is_empty()
+    {
+        return Ok((id, secret));
+    }
+    let profile = profile.unwrap_or("default");
+    let path = match std::env::var_os("AWS_SHARED_CREDENTIALS_FILE") {
+        Some(path) => PathBuf::from(path),
+        None => std::env::var_os("HOME")
+            .map(|home| PathBuf::from(home).join(".aws").join("credentials"))
+            .ok_or_else(|| anyhow::anyhow!("no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"))?,
+    };
+    let text = std::fs::read_to_string(&path).map_err(|error| {
+        anyhow::anyhow!("no credentials: AWS_ACCESS_KEY_ID is not set and {} cannot be read: {error}", path.display())
+    })?;
+    let (mut id, mut secret, mut inside) = (None, None, false);
+    for line in text.lines().map(str::trim) {
+        if let Some(section) = line.strip_prefix('[').and_then(|rest| rest.strip_suffix(']')) {
+            inside = section.trim() == profile;
+        } else if inside && let Some((key, value)) = line.split_once('=') {
+            match key.trim() {
+                "aws_access_key_id" => id = Some(value.trim().to_string()),
+                "aws_secret_access_key" => secret = Some(value.trim().to_string()),
+                _ => {}
+            }
+        }
+    }
+    match (id, secret) {
+        (Some(id), Some(secret)) => Ok((id, secret)),
+        _ => anyhow::bail!(
+            "profile '{profile}' in {} has no aws_access_key_id and aws_secret_access_key",
+            path.display()
+        ),
+    }
+}
+
+/// The region requests are signed for: `AWS_REGION`, `AWS_DEFAULT_REGION`, else `us-east-1`.
+pub(crate) fn server_region() -> String {
+    ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
+        .unwrap_or_else(|| "us-east-1".to_string())
+}

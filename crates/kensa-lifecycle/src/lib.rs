@@ -136,12 +136,7 @@ pub fn arn_suffix(identity: &str, lifetime: u32) -> String {
 /// identity) with what a match of its current inventory observed, at `now`.
 /// Returns only the findings that changed; unchanged closed findings are left
 /// alone. Output is sorted by identity.
-pub fn reconcile(
-    stored: &[StoredFinding],
-    observed: &[Observation],
-    now: i64,
-    rules: &LifecycleRules,
-) -> Vec<Change> {
+pub fn reconcile(stored: &[StoredFinding], observed: &[Observation], now: i64, rules: &LifecycleRules) -> Vec<Change> {
     let stored_by_identity: BTreeMap<&str, &StoredFinding> =
         stored.iter().map(|finding| (finding.identity.as_str(), finding)).collect();
     let observed_by_identity: BTreeMap<&str, &Observation> =
@@ -176,7 +171,10 @@ pub fn reconcile(
                 };
                 changes.push(Change { finding, transition: Transition::Reopened });
             } else {
-                changes.push(Change { finding: fresh(previous.lifetime.saturating_add(1)), transition: Transition::Opened });
+                changes.push(Change {
+                    finding: fresh(previous.lifetime.saturating_add(1)),
+                    transition: Transition::Opened,
+                });
             }
             continue;
         }

@@ -319,9 +319,7 @@ pub fn canonical_request(request: &Request<'_>, signed_headers: &[String]) -> Re
     if let Some(declared) = request.header("x-amz-content-sha256")
         && declared != body_hash
     {
-        return Err(SignatureError::Malformed(
-            "x-amz-content-sha256 does not match the body's SHA-256".to_string(),
-        ));
+        return Err(SignatureError::Malformed("x-amz-content-sha256 does not match the body's SHA-256".to_string()));
     }
     canonical.push_str(&body_hash);
     Ok(canonical)
@@ -421,8 +419,7 @@ pub fn verify(
     let amz_date = request
         .header("x-amz-date")
         .ok_or_else(|| SignatureError::Malformed("the request has no X-Amz-Date header".to_string()))?;
-    if request.header("x-amz-date").is_some() && !authorization.signed_headers.iter().any(|name| name == "x-amz-date")
-    {
+    if request.header("x-amz-date").is_some() && !authorization.signed_headers.iter().any(|name| name == "x-amz-date") {
         return Err(SignatureError::Malformed("the x-amz-date header must be signed".to_string()));
     }
     let request_time = parse_amz_date(amz_date)

@@ -1,1 +1,656 @@
-//! placeholder
+//! The server's state, behind one interface over two backends: one SQLite
+//! file (WAL, the embedded default) and PostgreSQL (several replicas side by
+//! side). Queries are written once, with `$N` placeholders both accept, and
+//! run through sqlx's `Any` driver; where the dialects differ (column types
+//! in migrations, `FOR UPDATE SKIP LOCKED`) [`Dialect`] says which to use.
+//!
+//! What lives here: accounts and access keys (secrets sealed by the caller),
+//! resources with their latest inventory and the package index re-matching
+//! reads, findings with their lifecycle timestamps, and the durable job queue
+//! (rows claimed under a lease, so a worker that dies loses nothing: its jobs
+//! are claimed again once the lease runs out).
+//!
+//! Dynamic SQL (`sqlx::AssertSqlSafe`) is only ever built from constants
+//! and placeholder counts, never from input: values are always bound.
+//!
+//! What does not: the Inspector wire shapes (finding documents are stored as
+//! the server serialised them), matching, signatures.
+
+mod migrations;
+mod queue;
+
+use std::sync::Arc;
+
+use sqlx::Row;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+
+pub use queue::{Job, JobKind};
+
+/// Errors of the store, naming the operation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database could not be reached or refused a statement.
+    #[error("{operation}: {source}")]
+    Database {
+        /// What was being done.
+        operation: &'static str,
+        /// The driver's error.
+        source: sqlx::Error,
+    },
+    /// The URL names no supported backend.
+    #[error("unsupported database URL '{0}': use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+    /// The database was written by a newer Kensa.
+    #[error("the database is at schema version {found}, newer than this Kensa's {supported}: upgrade Kensa")]
+    NewerSchema {
+        /// The version found.
+        found: i64,
+        /// The newest this build knows.
+        supported: i64,
+    },
+    /// A stored value is not what this build writes.
+    #[error("stored {what} is damaged: {detail}")]
+    Damaged {
+        /// Which value.
+        what: &'static str,
+        /// What is wrong with it.
+        detail: String,
+    },
+}
+
+pub(crate) fn database_error(operation: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |source| StoreError::Database { operation, source }
+}
+
+/// Which SQL dialect the store speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// One SQLite file.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// An open store.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: sqlx::AnyPool,
+    dialect: Dialect,
+    /// SQLite allows one writer: write transactions of this process queue
+    /// here instead of failing with `SQLITE_BUSY` when a deferred
+    /// transaction tries to upgrade.
+    sqlite_writer: Option<Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// An account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// 12 digits.
+    pub account_id: String,
+    /// The administrator account this one is a member of; `None` for an
+    /// administrator.
+    pub administrator_account_id: Option<String>,
+    /// When it was created (seconds).
+    pub created_at: i64,
+}
+
+/// An access key as stored: the secret sealed by the server key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessKey {
+    /// `KENSA…` id.
+    pub access_key_id: String,
+    /// The account it acts for.
+    pub account_id: String,
+    /// `administrator`, `read-only` or `ingest`.
+    pub role: String,
+    /// The secret, sealed (nonce + ciphertext).
+    pub sealed_secret: Vec<u8>,
+    /// When it was created (seconds).
+    pub created_at: i64,
+}
+
+/// An inventory to store, with what indexes it.
+#[derive(Debug, Clone)]
+pub struct NewInventory {
+    /// Owner.
+    pub account_id: String,
+    /// The resource's id within the account.
+    pub resource_id: String,
+    /// Inspector's resource type (`AWS_EC2_INSTANCE`, …).
+    pub resource_type: String,
+    /// The resource's tags, JSON object.
+    pub tags_json: String,
+    /// The inventory document (Kensa inventory JSON).
+    pub document: Vec<u8>,
+    /// SHA-256 of the document.
+    pub digest: String,
+    /// Normalised package keys (`ecosystem:name`), de-duplicated: the index
+    /// re-matching uses to find the resources a database change touches.
+    pub package_keys: Vec<String>,
+    /// Receipt time (seconds).
+    pub received_at: i64,
+}
+
+/// A resource as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResource {
+    /// Owner.
+    pub account_id: String,
+    /// Id within the account.
+    pub resource_id: String,
+    /// Inspector's resource type.
+    pub resource_type: String,
+    /// Tags, JSON object.
+    pub tags_json: String,
+    /// The sequence number of the latest inventory (1, 2, …).
+    pub inventory_sequence: i64,
+    /// The inventory sequence the findings were last matched from (0: never).
+    pub matched_sequence: i64,
+    /// When the latest inventory arrived.
+    pub last_inventory_at: i64,
+    /// When the findings were last matched.
+    pub last_matched_at: Option<i64>,
+}
+
+/// A finding as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFinding {
+    /// The full ARN.
+    pub arn: String,
+    /// Owner.
+    pub account_id: String,
+    /// The resource it is on.
+    pub resource_id: String,
+    /// The engine's identity.
+    pub identity: String,
+    /// Which life of the identity.
+    pub lifetime: i64,
+    /// `ACTIVE`, `SUPPRESSED`, `CLOSED`.
+    pub status: String,
+    /// Severity label (`CRITICAL`…).
+    pub severity: String,
+    /// Seconds.
+    pub first_observed_at: i64,
+    /// Seconds.
+    pub last_observed_at: i64,
+    /// Seconds.
+    pub updated_at: i64,
+    /// Seconds, while closed.
+    pub closed_at: Option<i64>,
+    /// Digest of the content, for the lifecycle.
+    pub content_digest: String,
+    /// The finding as the server serialised it.
+    pub document: String,
+}
+
+/// Which findings to list.
+#[derive(Debug, Clone, Default)]
+pub struct FindingQuery {
+    /// The accounts whose findings the caller may see (never empty in use).
+    pub account_ids: Vec<String>,
+    /// Only these statuses, when not empty.
+    pub statuses: Vec<String>,
+    /// Only these severities, when not empty.
+    pub severities: Vec<String>,
+    /// Only this resource.
+    pub resource_id: Option<String>,
+    /// Keyset position: findings strictly after this (updated_at, arn) in
+    /// the listing order (updated_at descending, arn descending).
+    pub after: Option<(i64, String)>,
+    /// At most this many.
+    pub limit: i64,
+}
+
+const SCHEMA_VERSION: i64 = migrations::MIGRATIONS.len() as i64;
+
+fn finding_from_row(row: &AnyRow) -> Result<StoredFinding, sqlx::Error> {
+    Ok(StoredFinding {
+        arn: row.try_get("arn")?,
+        account_id: row.try_get("account_id")?,
+        resource_id: row.try_get("resource_id")?,
+        identity: row.try_get("identity")?,
+        lifetime: row.try_get("lifetime")?,
+        status: row.try_get("status")?,
+        severity: row.try_get("severity")?,
+        first_observed_at: row.try_get("first_observed_at")?,
+        last_observed_at: row.try_get("last_observed_at")?,
+        updated_at: row.try_get("updated_at")?,
+        closed_at: row.try_get("closed_at")?,
+        content_digest: row.try_get("content_digest")?,
+        document: row.try_get("document")?,
+    })
+}
+
+const FINDING_COLUMNS: &str = "arn, account_id, resource_id, identity, lifetime, status, severity, first_observed_at, \
+     last_observed_at, updated_at, closed_at, content_digest, document";
+
+fn placeholders(start: usize, count: usize) -> String {
+    (start..start + count).map(|index| format!("${index}")).collect::<Vec<_>>().join(", ")
+}
+
+impl Store {
+    /// Opens (creating a SQLite file if needed) and migrates the store at
+    /// `url`: `sqlite://PATH` or `postgres://…`.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let dialect = if url.starts_with("sqlite:") {
+            Dialect::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Dialect::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        };
+        let options = AnyPoolOptions::new().max_connections(match dialect {
+            Dialect::Sqlite => 4,
+            Dialect::Postgres => 8,
+        });
+        let options = if dialect == Dialect::Sqlite {
+            options.after_connect(|connection, _| {
+                Box::pin(async move {
+                    // WAL: readers never wait for the writer. FULL: a commit
+                    // is on disk before the server acknowledges it, so what
+                    // was acknowledged survives a SIGKILL and a power cut.
+                    sqlx::raw_sql(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; \
+                         PRAGMA foreign_keys = ON;",
+                    )
+                    .execute(connection)
+                    .await?;
+                    Ok(())
+                })
+            })
+        } else {
+            options
+        };
+        let url =
+            if dialect == Dialect::Sqlite && !url.contains('?') { format!("{url}?mode=rwc") } else { url.to_string() };
+        let pool = options.connect(&url).await.map_err(database_error("connect to the store"))?;
+        let store = Store {
+            pool,
+            dialect,
+            sqlite_writer: (dialect == Dialect::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(()))),
+        };
+        migrations::run(&store).await?;
+        Ok(store)
+    }
+
+    /// The dialect in use.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The schema version this build writes.
+    pub fn schema_version() -> i64 {
+        SCHEMA_VERSION
+    }
+
+    pub(crate) async fn begin_write(
+        &self,
+        operation: &'static str,
+    ) -> Result<(Option<tokio::sync::OwnedMutexGuard<()>>, sqlx::Transaction<'static, sqlx::Any>), StoreError> {
+        let guard = match &self.sqlite_writer {
+            Some(lock) => Some(Arc::clone(lock).lock_owned().await),
+            None => None,
+        };
+        let transaction = self.pool.begin().await.map_err(database_error(operation))?;
+        Ok((guard, transaction))
+    }
+
+    /// Closes the pool, waiting for connections to return.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Whether any account exists (`server init` was run).
+    pub async fn has_accounts(&self) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS count FROM accounts")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(database_error("count accounts"))?;
+        let count: i64 = row.try_get("count").map_err(database_error("count accounts"))?;
+        Ok(count > 0)
+    }
+
+    /// Creates an account and its first access key in one transaction.
+    pub async fn create_account(&self, account: &Account, key: &AccessKey) -> Result<(), StoreError> {
+        let (_guard, mut transaction) = self.begin_write("create an account").await?;
+        sqlx::query("INSERT INTO accounts (account_id, administrator_account_id, created_at) VALUES ($1, $2, $3)")
+            .bind(&account.account_id)
+            .bind(account.administrator_account_id.clone())
+            .bind(account.created_at)
+            .execute(&mut *transaction)
+            .await
+            .map_err(database_error("create an account"))?;
+        insert_key(&mut transaction, key).await?;
+        transaction.commit().await.map_err(database_error("create an account"))
+    }
+
+    /// Adds an access key to an existing account.
+    pub async fn create_access_key(&self, key: &AccessKey) -> Result<(), StoreError> {
+        let (_guard, mut transaction) = self.begin_write("create an access key").await?;
+        insert_key(&mut transaction, key).await?;
+        transaction.commit().await.map_err(database_error("create an access key"))
+    }
+
+    /// An account by id.
+    pub async fn account(&self, account_id: &str) -> Result<Option<Account>, StoreError> {
+        let row =
+            sqlx::query("SELECT account_id, administrator_account_id, created_at FROM accounts WHERE account_id = $1")
+                .bind(account_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(database_error("read an account"))?;
+        row.map(|row| {
+            Ok(Account {
+                account_id: row.try_get("account_id")?,
+                administrator_account_id: row.try_get("administrator_account_id")?,
+                created_at: row.try_get("created_at")?,
+            })
+        })
+        .transpose()
+        .map_err(database_error("read an account"))
+    }
+
+    /// The member accounts of an administrator.
+    pub async fn member_accounts(&self, administrator_account_id: &str) -> Result<Vec<String>, StoreError> {
+        let rows =
+            sqlx::query("SELECT account_id FROM accounts WHERE administrator_account_id = $1 ORDER BY account_id")
+                .bind(administrator_account_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(database_error("list member accounts"))?;
+        rows.iter()
+            .map(|row| row.try_get("account_id"))
+            .collect::<Result<_, _>>()
+            .map_err(database_error("list member accounts"))
+    }
+
+    /// An access key by id.
+    pub async fn access_key(&self, access_key_id: &str) -> Result<Option<AccessKey>, StoreError> {
+        let row = sqlx::query(
+            "SELECT access_key_id, account_id, role, sealed_secret, created_at FROM access_keys \
+             WHERE access_key_id = $1 AND disabled = 0",
+        )
+        .bind(access_key_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(database_error("read an access key"))?;
+        row.map(|row| {
+            Ok(AccessKey {
+                access_key_id: row.try_get("access_key_id")?,
+                account_id: row.try_get("account_id")?,
+                role: row.try_get("role")?,
+                sealed_secret: row.try_get("sealed_secret")?,
+                created_at: row.try_get("created_at")?,
+            })
+        })
+        .transpose()
+        .map_err(database_error("read an access key"))
+    }
+
+    /// Stores a resource's new inventory, replaces its package index and
+    /// queues its re-match, in one transaction: once this returns, the
+    /// inventory is durable and will be matched even if the process dies.
+    /// Returns the inventory's sequence number.
+    pub async fn store_inventory(&self, inventory: &NewInventory) -> Result<i64, StoreError> {
+        const OPERATION: &str = "store an inventory";
+        let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
+        let row = sqlx::query(
+            "INSERT INTO resources (account_id, resource_id, resource_type, tags_json, inventory_sequence, \
+             matched_sequence, last_inventory_at, created_at) VALUES ($1, $2, $3, $4, 1, 0, $5, $5) \
+             ON CONFLICT (account_id, resource_id) DO UPDATE SET resource_type = excluded.resource_type, \
+             tags_json = excluded.tags_json, inventory_sequence = resources.inventory_sequence + 1, \
+             last_inventory_at = excluded.last_inventory_at, deleted_at = NULL \
+             RETURNING inventory_sequence",
+        )
+        .bind(&inventory.account_id)
+        .bind(&inventory.resource_id)
+        .bind(&inventory.resource_type)
+        .bind(&inventory.tags_json)
+        .bind(inventory.received_at)
+        .fetch_one(&mut *transaction)
+        .await
+        .map_err(database_error(OPERATION))?;
+        let sequence: i64 = row.try_get("inventory_sequence").map_err(database_error(OPERATION))?;
+        sqlx::query(
+            "INSERT INTO inventories (account_id, resource_id, sequence, digest, document, received_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, resource_id) DO UPDATE SET \
+             sequence = excluded.sequence, digest = excluded.digest, document = excluded.document, \
+             received_at = excluded.received_at",
+        )
+        .bind(&inventory.account_id)
+        .bind(&inventory.resource_id)
+        .bind(sequence)
+        .bind(&inventory.digest)
+        .bind(inventory.document.clone())
+        .bind(inventory.received_at)
+        .execute(&mut *transaction)
+        .await
+        .map_err(database_error(OPERATION))?;
+        sqlx::query("DELETE FROM resource_packages WHERE account_id = $1 AND resource_id = $2")
+            .bind(&inventory.account_id)
+            .bind(&inventory.resource_id)
+            .execute(&mut *transaction)
+            .await
+            .map_err(database_error(OPERATION))?;
+        // Many rows per statement: one round trip per 300 keys, not per key.
+        for chunk in inventory.package_keys.chunks(300) {
+            let values =
+                (0..chunk.len()).map(|index| format!("($1, $2, ${})", index + 3)).collect::<Vec<_>>().join(", ");
+            let sql = format!(
+                "INSERT INTO resource_packages (account_id, resource_id, package_key) VALUES {values} \
+                 ON CONFLICT DO NOTHING"
+            );
+            let mut query =
+                sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(&inventory.account_id).bind(&inventory.resource_id);
+            for key in chunk {
+                query = query.bind(key);
+            }
+            query.execute(&mut *transaction).await.map_err(database_error(OPERATION))?;
+        }
+        queue::enqueue_in(
+            &mut transaction,
+            JobKind::MatchResource,
+            &format!("{}/{}", inventory.account_id, inventory.resource_id),
+            inventory.received_at,
+        )
+        .await?;
+        transaction.commit().await.map_err(database_error(OPERATION))?;
+        Ok(sequence)
+    }
+
+    /// A resource by account and id.
+    pub async fn resource(&self, account_id: &str, resource_id: &str) -> Result<Option<StoredResource>, StoreError> {
+        let row = sqlx::query(
+            "SELECT account_id, resource_id, resource_type, tags_json, inventory_sequence, matched_sequence, \
+             last_inventory_at, last_matched_at FROM resources WHERE account_id = $1 AND resource_id = $2 \
+             AND deleted_at IS NULL",
+        )
+        .bind(account_id)
+        .bind(resource_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(database_error("read a resource"))?;
+        row.map(|row| {
+            Ok(StoredResource {
+                account_id: row.try_get("account_id")?,
+                resource_id: row.try_get("resource_id")?,
+                resource_type: row.try_get("resource_type")?,
+                tags_json: row.try_get("tags_json")?,
+                inventory_sequence: row.try_get("inventory_sequence")?,
+                matched_sequence: row.try_get("matched_sequence")?,
+                last_inventory_at: row.try_get("last_inventory_at")?,
+                last_matched_at: row.try_get("last_matched_at")?,
+            })
+        })
+        .transpose()
+        .map_err(database_error("read a resource"))
+    }
+
+    /// The latest inventory of a resource: (sequence, document).
+    pub async fn latest_inventory(
+        &self,
+        account_id: &str,
+        resource_id: &str,
+    ) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
+        let row = sqlx::query("SELECT sequence, document FROM inventories WHERE account_id = $1 AND resource_id = $2")
+            .bind(account_id)
+            .bind(resource_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(database_error("read an inventory"))?;
+        row.map(|row| Ok((row.try_get("sequence")?, row.try_get("document")?)))
+            .transpose()
+            .map_err(database_error("read an inventory"))
+    }
+
+    /// The latest life of every finding of a resource.
+    pub async fn findings_of_resource(
+        &self,
+        account_id: &str,
+        resource_id: &str,
+    ) -> Result<Vec<StoredFinding>, StoreError> {
+        let sql = format!(
+            "SELECT {FINDING_COLUMNS} FROM findings f WHERE account_id = $1 AND resource_id = $2 AND lifetime = \
+             (SELECT MAX(lifetime) FROM findings g WHERE g.account_id = f.account_id AND g.identity = f.identity \
+             AND g.resource_id = f.resource_id) ORDER BY identity"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(account_id)
+            .bind(resource_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(database_error("read a resource's findings"))?;
+        rows.iter()
+            .map(finding_from_row)
+            .collect::<Result<_, _>>()
+            .map_err(database_error("read a resource's findings"))
+    }
+
+    /// Writes a match's outcome: the changed findings, and the inventory
+    /// sequence they were matched from.
+    pub async fn record_match(
+        &self,
+        account_id: &str,
+        resource_id: &str,
+        matched_sequence: i64,
+        matched_at: i64,
+        findings: &[StoredFinding],
+    ) -> Result<(), StoreError> {
+        const OPERATION: &str = "record a match";
+        let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
+        let sql = format!(
+            "INSERT INTO findings ({FINDING_COLUMNS}) VALUES ({}) ON CONFLICT (arn) DO UPDATE SET \
+             status = excluded.status, severity = excluded.severity, last_observed_at = excluded.last_observed_at, \
+             updated_at = excluded.updated_at, closed_at = excluded.closed_at, \
+             content_digest = excluded.content_digest, document = excluded.document",
+            placeholders(1, 13)
+        );
+        for finding in findings {
+            sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(&finding.arn)
+                .bind(&finding.account_id)
+                .bind(&finding.resource_id)
+                .bind(&finding.identity)
+                .bind(finding.lifetime)
+                .bind(&finding.status)
+                .bind(&finding.severity)
+                .bind(finding.first_observed_at)
+                .bind(finding.last_observed_at)
+                .bind(finding.updated_at)
+                .bind(finding.closed_at)
+                .bind(&finding.content_digest)
+                .bind(&finding.document)
+                .execute(&mut *transaction)
+                .await
+                .map_err(database_error(OPERATION))?;
+        }
+        sqlx::query(
+            "UPDATE resources SET matched_sequence = $3, last_matched_at = $4 WHERE account_id = $1 \
+             AND resource_id = $2 AND matched_sequence < $3",
+        )
+        .bind(account_id)
+        .bind(resource_id)
+        .bind(matched_sequence)
+        .bind(matched_at)
+        .execute(&mut *transaction)
+        .await
+        .map_err(database_error(OPERATION))?;
+        transaction.commit().await.map_err(database_error(OPERATION))
+    }
+
+    /// Findings visible to `query.account_ids`, newest change first,
+    /// keyset-paginated.
+    pub async fn list_findings(&self, query: &FindingQuery) -> Result<Vec<StoredFinding>, StoreError> {
+        const OPERATION: &str = "list findings";
+        if query.account_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = format!(
+            "SELECT {FINDING_COLUMNS} FROM findings WHERE account_id IN ({})",
+            placeholders(1, query.account_ids.len())
+        );
+        let mut next = query.account_ids.len() + 1;
+        if !query.statuses.is_empty() {
+            sql.push_str(&format!(" AND status IN ({})", placeholders(next, query.statuses.len())));
+            next += query.statuses.len();
+        }
+        if !query.severities.is_empty() {
+            sql.push_str(&format!(" AND severity IN ({})", placeholders(next, query.severities.len())));
+            next += query.severities.len();
+        }
+        if query.resource_id.is_some() {
+            sql.push_str(&format!(" AND resource_id = ${next}"));
+            next += 1;
+        }
+        if query.after.is_some() {
+            sql.push_str(&format!(" AND (updated_at < ${next} OR (updated_at = ${next} AND arn < ${}))", next + 1));
+            next += 2;
+        }
+        sql.push_str(&format!(" ORDER BY updated_at DESC, arn DESC LIMIT ${next}"));
+        let mut statement = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for account in &query.account_ids {
+            statement = statement.bind(account);
+        }
+        for status in &query.statuses {
+            statement = statement.bind(status);
+        }
+        for severity in &query.severities {
+            statement = statement.bind(severity);
+        }
+        if let Some(resource) = &query.resource_id {
+            statement = statement.bind(resource);
+        }
+        if let Some((updated_at, arn)) = &query.after {
+            statement = statement.bind(*updated_at).bind(arn);
+        }
+        statement = statement.bind(query.limit);
+        let rows = statement.fetch_all(&self.pool).await.map_err(database_error(OPERATION))?;
+        rows.iter().map(finding_from_row).collect::<Result<_, _>>().map_err(database_error(OPERATION))
+    }
+
+    /// The pool, for the queue module.
+    pub(crate) fn pool(&self) -> &sqlx::AnyPool {
+        &self.pool
+    }
+}
+
+async fn insert_key(
+    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
+    key: &AccessKey,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO access_keys (access_key_id, account_id, role, sealed_secret, created_at, disabled) \
+         VALUES ($1, $2, $3, $4, $5, 0)",
+    )
+    .bind(&key.access_key_id)
+    .bind(&key.account_id)
+    .bind(&key.role)
+    .bind(key.sealed_secret.clone())
+    .bind(key.created_at)
+    .execute(&mut **transaction)
+    .await
+    .map_err(database_error("create an access key"))?;
+    Ok(())
+}

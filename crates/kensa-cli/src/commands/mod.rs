@@ -2,8 +2,10 @@
 //! prints the outcome. The pipeline itself is `kensa-scan`'s.
 
 mod cache;
+mod client;
 mod db;
 mod scan;
+mod server;
 
 use std::io::Write;
 use std::path::Path;
@@ -11,7 +13,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 
-use crate::args::{CacheCommand, Cli, Command, InventoryTarget, ScanTarget};
+use crate::args::{
+    AdminAccountCommand, AdminCommand, AdminKeyCommand, CacheCommand, Cli, Command, InventoryTarget, ScanTarget,
+};
 
 pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -52,6 +56,16 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Db { command } => db::run(command),
         Command::Cache { command: CacheCommand::Status { location } } => cache::status(&location, false),
         Command::Cache { command: CacheCommand::Clean { location } } => cache::status(&location, true),
+        Command::Server { command } => server::run(command),
+        Command::Push { server, resource_id, resource_type, tags, wait, files } => {
+            client::push(&server, resource_id.as_deref(), resource_type.as_deref(), &tags, wait, &files)
+        }
+        Command::Admin { command: AdminCommand::Account { command: AdminAccountCommand::Create { server } } } => {
+            client::create_account(&server)
+        }
+        Command::Admin {
+            command: AdminCommand::Key { command: AdminKeyCommand::Create { server, account, role } },
+        } => client::create_key(&server, account, &role),
     }
 }
 

@@ -1,0 +1,83 @@
+//! Kensa's own endpoints, signed with SigV4 under the service name
+//! [`NATIVE_SERVICE`].
+
+use serde::{Deserialize, Serialize};
+
+/// The SigV4 service name of Kensa's native endpoints.
+pub const NATIVE_SERVICE: &str = "kensa";
+
+/// The path inventories are pushed to (`POST`, body: a Kensa inventory
+/// document; query: `resourceId`, `tag=KEY=VALUE`…).
+pub const PUSH_INVENTORY_PATH: &str = "/kensa/v1/inventories";
+
+/// The path a resource's state is read from (`GET`, query `resourceId`).
+pub const RESOURCE_PATH: &str = "/kensa/v1/resource";
+
+/// The path new access keys are created at (`POST`).
+pub const CREATE_KEY_PATH: &str = "/kensa/v1/access-keys";
+
+/// The path new accounts are created at (`POST`).
+pub const CREATE_ACCOUNT_PATH: &str = "/kensa/v1/accounts";
+
+/// Credentials as `server init`, `admin account create` and `admin key
+/// create` print them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedCredentials {
+    /// 12 digits.
+    pub account_id: String,
+    /// The access key id.
+    pub access_key_id: String,
+    /// The secret, shown once.
+    pub secret_access_key: String,
+    /// The key's role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+}
+
+/// `POST /kensa/v1/access-keys`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateAccessKeyRequest {
+    /// The account (the caller's own when absent).
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// `administrator`, `read-only` or `ingest`.
+    pub role: String,
+}
+
+/// The answer to a push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushResponse {
+    /// The account it was stored under.
+    pub account_id: String,
+    /// The resource id it was stored under.
+    pub resource_id: String,
+    /// Inspector's resource type.
+    pub resource_type: String,
+    /// The inventory's sequence number for that resource.
+    pub inventory_sequence: i64,
+    /// SHA-256 of the document as stored.
+    pub digest: String,
+    /// How many packages it holds.
+    pub package_count: usize,
+}
+
+/// A resource's state (`GET /kensa/v1/resource`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceState {
+    /// Owner.
+    pub account_id: String,
+    /// Id.
+    pub resource_id: String,
+    /// Inspector's resource type.
+    pub resource_type: String,
+    /// Latest inventory's sequence number.
+    pub inventory_sequence: i64,
+    /// The sequence the findings are matched from (equal once current).
+    pub matched_sequence: i64,
+    /// When the findings were last matched (epoch seconds).
+    #[serde(default)]
+    pub last_scanned_at: Option<i64>,
+}

@@ -1,0 +1,181 @@
+//! Matching workers: claim a resource's re-match from the queue, match its
+//! latest stored inventory against the advisory database on a blocking
+//! thread, reconcile with the stored findings and write the outcome.
+//!
+//! A job is idempotent (it recomputes from what is stored), so a worker that
+//! dies mid-way costs only the lease: another claims the job again.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kensa_lifecycle::{FindingStatus, LifecycleRules, Observation};
+use kensa_store::{Job, JobKind, StoredFinding};
+
+use crate::Shared;
+
+/// How long a claim lasts before another worker may take the job.
+const LEASE_SECONDS: i64 = 300;
+
+/// How long an idle worker waits before looking again (other replicas queue
+/// work this process is not told about).
+const IDLE_POLL: Duration = Duration::from_millis(250);
+
+/// Tags that exclude a resource from scanning (any value), as Inspector's.
+pub(crate) const EXCLUSION_TAGS: &[&str] = &["KensaExclusion", "InspectorEc2Exclusion"];
+
+pub(crate) async fn run(shared: Arc<Shared>, worker_id: String) {
+    let mut stop = shared.shutting_down.subscribe();
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let claimed = if shared.advisory_handle().is_some() {
+            shared.store.claim_jobs(&worker_id, crate::now_seconds(), LEASE_SECONDS, 1).await
+        } else {
+            Ok(Vec::new())
+        };
+        match claimed {
+            Ok(jobs) if !jobs.is_empty() => {
+                for job in jobs {
+                    run_job(&shared, &job).await;
+                }
+                continue;
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "claiming jobs failed"),
+        }
+        tokio::select! {
+            () = shared.work_arrived.notified() => {}
+            () = tokio::time::sleep(IDLE_POLL) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+async fn run_job(shared: &Arc<Shared>, job: &Job) {
+    let outcome = match job.kind {
+        JobKind::MatchResource => match_resource(shared, &job.key).await,
+        _ => Err(format!("this build cannot run {:?} jobs", job.kind)),
+    };
+    let finished = match outcome {
+        Ok(()) => shared.store.complete_job(job).await,
+        Err(message) => {
+            tracing::warn!(job = job.job_id, key = %job.key, attempts = job.attempts, %message, "job failed");
+            // Exponential back-off, at most ten minutes.
+            let delay = 2_i64.saturating_pow(u32::try_from(job.attempts.clamp(0, 10)).unwrap_or(10)).min(600);
+            shared.store.fail_job(job, &message, crate::now_seconds() + delay).await
+        }
+    };
+    if let Err(error) = finished {
+        tracing::warn!(job = job.job_id, %error, "could not record the job's end; its lease will run out");
+    }
+}
+
+/// The resource's key in the queue: `account/resource`.
+pub(crate) fn job_key(account_id: &str, resource_id: &str) -> String {
+    format!("{account_id}/{resource_id}")
+}
+
+pub(crate) fn arn(region: &str, account_id: &str, identity: &str, lifetime: u32) -> String {
+    format!("arn:aws:inspector2:{region}:{account_id}:finding/{}", kensa_lifecycle::arn_suffix(identity, lifetime))
+}
+
+async fn match_resource(shared: &Arc<Shared>, key: &str) -> Result<(), String> {
+    let (account_id, resource_id) = key.split_once('/').ok_or_else(|| format!("malformed job key '{key}'"))?;
+    let Some(resource) = shared.store.resource(account_id, resource_id).await.map_err(|error| error.to_string())?
+    else {
+        return Ok(());
+    };
+    let Some((sequence, document)) =
+        shared.store.latest_inventory(account_id, resource_id).await.map_err(|error| error.to_string())?
+    else {
+        return Ok(());
+    };
+    let handle = shared.advisory_handle().ok_or("no advisory database yet")?;
+    let tags: BTreeMap<String, String> = serde_json::from_str(&resource.tags_json).unwrap_or_default();
+    let excluded = EXCLUSION_TAGS.iter().any(|tag| tags.contains_key(*tag));
+    let resource_key = format!("{account_id}/{resource_id}");
+    // The engine is synchronous: it runs on a blocking thread.
+    let matched = tokio::task::spawn_blocking(move || -> Result<Vec<kensa_model::Finding>, String> {
+        if excluded {
+            return Ok(Vec::new());
+        }
+        let inventory = kensa_scan::inventory_from_json(&resource_key, &document).map_err(|error| error.to_string())?;
+        let snapshot = handle.snapshot().unwrap_or_else(|_| handle.held());
+        let options = kensa_scan::AssessOptions {
+            today: kensa_model::time::date_utc(kensa_model::time::now_seconds()),
+            ..kensa_scan::AssessOptions::default()
+        };
+        let assessment =
+            kensa_scan::assess(&inventory, snapshot.as_ref(), &options).map_err(|error| error.to_string())?;
+        Ok(assessment.findings)
+    })
+    .await
+    .map_err(|error| format!("matching stopped: {error}"))??;
+
+    let resource_key = job_key(account_id, resource_id);
+    let mut documents = BTreeMap::new();
+    let mut observations = Vec::with_capacity(matched.len());
+    for finding in matched {
+        let identity = kensa_model::finding_identity(&resource_key, &finding);
+        let document = serde_json::to_string(&finding).map_err(|error| error.to_string())?;
+        observations.push(Observation {
+            identity: identity.clone(),
+            suppressed: finding.suppressed.is_some(),
+            content_digest: kensa_sigv4::sha256_hex(document.as_bytes()),
+        });
+        documents.insert(identity, (kensa_api::inspector::severity_label(finding.severity), document));
+    }
+    let stored = shared.store.findings_of_resource(account_id, resource_id).await.map_err(|error| error.to_string())?;
+    let mut stored_documents: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let lifecycle_view: Vec<kensa_lifecycle::StoredFinding> = stored
+        .into_iter()
+        .map(|finding| {
+            stored_documents.insert(finding.identity.clone(), (finding.severity.clone(), finding.document.clone()));
+            kensa_lifecycle::StoredFinding {
+                identity: finding.identity,
+                lifetime: u32::try_from(finding.lifetime).unwrap_or(0),
+                status: FindingStatus::parse(&finding.status).unwrap_or(FindingStatus::Active),
+                first_observed_at: finding.first_observed_at,
+                last_observed_at: finding.last_observed_at,
+                updated_at: finding.updated_at,
+                closed_at: finding.closed_at,
+                content_digest: finding.content_digest,
+            }
+        })
+        .collect();
+    let now = crate::now_seconds();
+    let changes = kensa_lifecycle::reconcile(&lifecycle_view, &observations, now, &LifecycleRules::default());
+    let mut writes = Vec::with_capacity(changes.len());
+    for change in changes {
+        let finding = change.finding;
+        let (severity, document) = match documents.get(&finding.identity) {
+            Some((severity, document)) => ((*severity).to_string(), document.clone()),
+            // Closed: it keeps what it last said.
+            None => stored_documents.get(&finding.identity).cloned().unwrap_or_default(),
+        };
+        writes.push(StoredFinding {
+            arn: arn(&shared.config.region, account_id, &finding.identity, finding.lifetime),
+            account_id: account_id.to_string(),
+            resource_id: resource_id.to_string(),
+            identity: finding.identity,
+            lifetime: i64::from(finding.lifetime),
+            status: finding.status.as_str().to_string(),
+            severity,
+            first_observed_at: finding.first_observed_at,
+            last_observed_at: finding.last_observed_at,
+            updated_at: finding.updated_at,
+            closed_at: finding.closed_at,
+            content_digest: finding.content_digest,
+            document,
+        });
+    }
+    shared
+        .store
+        .record_match(account_id, resource_id, sequence, now, &writes)
+        .await
+        .map_err(|error| error.to_string())?;
+    tracing::debug!(account_id, resource_id, sequence, changed = writes.len(), "matched");
+    Ok(())
+}

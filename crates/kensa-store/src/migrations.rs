@@ -1,0 +1,140 @@
+//! Versioned migrations, run on every start. Each is written once with
+//! `{BIGINT}`, `{BLOB}` and `{SERIAL}` standing for the dialect's types; the
+//! applied versions are recorded in `kensa_migrations`. On PostgreSQL an
+//! advisory lock makes replicas starting together migrate one at a time.
+
+use sqlx::Row;
+
+use crate::{Dialect, Store, StoreError, database_error};
+
+/// (version, name, SQL). Never edit a released entry: add one.
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "accounts, resources, inventories, findings, jobs",
+    "CREATE TABLE accounts (
+        account_id TEXT PRIMARY KEY,
+        administrator_account_id TEXT REFERENCES accounts (account_id),
+        created_at {BIGINT} NOT NULL
+    );
+    CREATE TABLE access_keys (
+        access_key_id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES accounts (account_id),
+        role TEXT NOT NULL,
+        sealed_secret {BLOB} NOT NULL,
+        created_at {BIGINT} NOT NULL,
+        disabled {BIGINT} NOT NULL DEFAULT 0
+    );
+    CREATE TABLE resources (
+        account_id TEXT NOT NULL REFERENCES accounts (account_id),
+        resource_id TEXT NOT NULL,
+        resource_type TEXT NOT NULL,
+        tags_json TEXT NOT NULL,
+        inventory_sequence {BIGINT} NOT NULL,
+        matched_sequence {BIGINT} NOT NULL,
+        last_inventory_at {BIGINT} NOT NULL,
+        last_matched_at {BIGINT},
+        created_at {BIGINT} NOT NULL,
+        deleted_at {BIGINT},
+        PRIMARY KEY (account_id, resource_id)
+    );
+    CREATE TABLE inventories (
+        account_id TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        sequence {BIGINT} NOT NULL,
+        digest TEXT NOT NULL,
+        document {BLOB} NOT NULL,
+        received_at {BIGINT} NOT NULL,
+        PRIMARY KEY (account_id, resource_id)
+    );
+    CREATE TABLE resource_packages (
+        package_key TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        PRIMARY KEY (package_key, account_id, resource_id)
+    );
+    CREATE INDEX resource_packages_by_resource ON resource_packages (account_id, resource_id);
+    CREATE TABLE findings (
+        arn TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        identity TEXT NOT NULL,
+        lifetime {BIGINT} NOT NULL,
+        status TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        first_observed_at {BIGINT} NOT NULL,
+        last_observed_at {BIGINT} NOT NULL,
+        updated_at {BIGINT} NOT NULL,
+        closed_at {BIGINT},
+        content_digest TEXT NOT NULL,
+        document TEXT NOT NULL
+    );
+    CREATE INDEX findings_by_update ON findings (account_id, updated_at, arn);
+    CREATE INDEX findings_by_resource ON findings (account_id, resource_id, identity, lifetime);
+    CREATE TABLE jobs (
+        job_id {SERIAL},
+        kind TEXT NOT NULL,
+        dedup_key TEXT NOT NULL UNIQUE,
+        generation {BIGINT} NOT NULL DEFAULT 0,
+        run_after {BIGINT} NOT NULL,
+        attempts {BIGINT} NOT NULL DEFAULT 0,
+        claimed_by TEXT,
+        claimed_until {BIGINT},
+        last_error TEXT,
+        created_at {BIGINT} NOT NULL
+    );
+    CREATE INDEX jobs_by_due ON jobs (run_after, job_id);",
+)];
+
+fn render(sql: &str, dialect: Dialect) -> String {
+    let (bigint, blob, serial) = match dialect {
+        Dialect::Sqlite => ("INTEGER", "BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT"),
+        Dialect::Postgres => ("BIGINT", "BYTEA", "BIGSERIAL PRIMARY KEY"),
+    };
+    sql.replace("{BIGINT}", bigint).replace("{BLOB}", blob).replace("{SERIAL}", serial)
+}
+
+pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
+    const OPERATION: &str = "migrate the store";
+    let (_guard, mut transaction) = store.begin_write(OPERATION).await?;
+    if store.dialect == Dialect::Postgres {
+        // Any constant: every replica takes the same lock.
+        sqlx::query("SELECT pg_advisory_xact_lock(4_712_345_001)")
+            .execute(&mut *transaction)
+            .await
+            .map_err(database_error(OPERATION))?;
+    }
+    sqlx::raw_sql(sqlx::AssertSqlSafe(render(
+        "CREATE TABLE IF NOT EXISTS kensa_migrations (version {BIGINT} PRIMARY KEY, name TEXT NOT NULL, \
+         applied_at {BIGINT} NOT NULL)",
+        store.dialect,
+    )))
+    .execute(&mut *transaction)
+    .await
+    .map_err(database_error(OPERATION))?;
+    let row = sqlx::query("SELECT COALESCE(MAX(version), 0) AS version FROM kensa_migrations")
+        .fetch_one(&mut *transaction)
+        .await
+        .map_err(database_error(OPERATION))?;
+    let current: i64 = row.try_get("version").map_err(database_error(OPERATION))?;
+    let supported = crate::SCHEMA_VERSION;
+    if current > supported {
+        return Err(StoreError::NewerSchema { found: current, supported });
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX));
+    for (version, name, sql) in MIGRATIONS.iter().filter(|(version, _, _)| *version > current) {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(render(sql, store.dialect)))
+            .execute(&mut *transaction)
+            .await
+            .map_err(database_error(OPERATION))?;
+        sqlx::query("INSERT INTO kensa_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(*version)
+            .bind(*name)
+            .bind(now)
+            .execute(&mut *transaction)
+            .await
+            .map_err(database_error(OPERATION))?;
+    }
+    transaction.commit().await.map_err(database_error(OPERATION))
+}
