@@ -17,3 +17,4 @@ mod html_browser;
 mod image_scan;
 mod os_scan;
 mod registry;
+mod server;
