@@ -16,7 +16,8 @@
 //! with its own list of headers it refuses to sign, and a verifier must sign
 //! exactly what the client listed.
 //!
-//! Pure: no clock (the caller passes the time), no I/O.
+//! Pure: no clock (the caller passes the time), no I/O. Dates go through
+//! `kensa_model::time`, the project's one date module.
 
 use hmac::{KeyInit, Mac};
 use sha2::{Digest, Sha256};
@@ -332,51 +333,28 @@ fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> Strin
 /// `YYYYMMDDTHHMMSSZ` → seconds since the Unix epoch.
 pub fn parse_amz_date(text: &str) -> Option<i64> {
     let bytes = text.as_bytes();
-    if bytes.len() != 16 || bytes.get(8) != Some(&b'T') || bytes.get(15) != Some(&b'Z') {
+    let digits_where_due =
+        bytes.iter().enumerate().all(|(index, byte)| matches!(index, 8 | 15) || byte.is_ascii_digit());
+    if bytes.len() != 16 || bytes.get(8) != Some(&b'T') || bytes.get(15) != Some(&b'Z') || !digits_where_due {
         return None;
     }
-    let number = |range: std::ops::Range<usize>| -> Option<i64> {
-        let part = text.get(range)?;
-        if !part.bytes().all(|byte| byte.is_ascii_digit()) {
-            return None;
-        }
-        part.parse().ok()
-    };
-    let (year, month, day) = (number(0..4)?, number(4..6)?, number(6..8)?);
-    let (hour, minute, second) = (number(9..11)?, number(11..13)?, number(13..15)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    // Days from civil (Howard Hinnant's algorithm).
-    let shifted_year = if month <= 2 { year - 1 } else { year };
-    let era = shifted_year.div_euclid(400);
-    let year_of_era = shifted_year - era * 400;
-    let month_index = (month + 9) % 12;
-    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    let days = era * 146_097 + day_of_era - 719_468;
-    Some(days * 86_400 + hour * 3_600 + minute * 60 + second)
+    // The basic ISO 8601 form, read by the project's one date parser.
+    let extended = format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        text.get(0..4)?,
+        text.get(4..6)?,
+        text.get(6..8)?,
+        text.get(9..11)?,
+        text.get(11..13)?,
+        text.get(13..15)?
+    );
+    let nanoseconds = kensa_model::time::parse_rfc3339_nanoseconds(&extended)?;
+    i64::try_from(nanoseconds.div_euclid(1_000_000_000)).ok()
 }
 
 /// Seconds since the Unix epoch → `YYYYMMDDTHHMMSSZ`.
 pub fn format_amz_date(seconds: i64) -> String {
-    let days = seconds.div_euclid(86_400);
-    let second_of_day = seconds.rem_euclid(86_400);
-    let shifted = days + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-        second_of_day / 3600,
-        second_of_day % 3600 / 60,
-        second_of_day % 60
-    )
+    kensa_model::time::rfc3339_utc(seconds).replace(['-', ':'], "")
 }
 
 /// A verified request's identity: who signed it, for which region.

@@ -24,18 +24,6 @@ struct Client {
     region: String,
 }
 
-fn percent_encode_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 impl Client {
     fn new(connection: &ServerConnection) -> Result<Client> {
         let (access_key_id, secret_access_key) = crate::settings::server_credentials(connection.profile.as_deref())?;
@@ -121,16 +109,16 @@ pub(crate) fn push(
     let client = Client::new(connection)?;
     let mut query = Vec::new();
     if let Some(id) = resource_id {
-        query.push(format!("resourceId={}", percent_encode_component(id)));
+        query.push(format!("resourceId={}", kensa_model::percent_encode(id)));
     }
     if let Some(kind) = resource_type {
-        query.push(format!("resourceType={}", percent_encode_component(kind)));
+        query.push(format!("resourceType={}", kensa_model::percent_encode(kind)));
     }
     for tag in tags {
         if !tag.contains('=') {
             bail!("--tag '{tag}' is not KEY=VALUE");
         }
-        query.push(format!("tag={}", percent_encode_component(tag)));
+        query.push(format!("tag={}", kensa_model::percent_encode(tag)));
     }
     let query = query.join("&");
     let mut stdout = std::io::stdout().lock();
@@ -153,7 +141,7 @@ pub(crate) fn push(
 }
 
 fn wait_for_match(client: &Client, pushed: &PushResponse) -> Result<()> {
-    let query = format!("resourceId={}", percent_encode_component(&pushed.resource_id));
+    let query = format!("resourceId={}", kensa_model::percent_encode(&pushed.resource_id));
     let started = Instant::now();
     loop {
         let answer = client.send("GET", native::RESOURCE_PATH, &query, b"")?;
