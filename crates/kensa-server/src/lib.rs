@@ -80,6 +80,9 @@ pub struct ServerConfig {
     pub workers: usize,
     /// The largest inventory a push may send, in bytes.
     pub maximum_push_bytes: usize,
+    /// How long a claim on a job lasts unless renewed; workers renew every
+    /// third of it, so this is how soon a dead replica's work is taken over.
+    pub job_lease_seconds: i64,
 }
 
 impl ServerConfig {
@@ -91,6 +94,7 @@ impl ServerConfig {
             region: "us-east-1".to_string(),
             workers: std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
             maximum_push_bytes: 64 * 1024 * 1024,
+            job_lease_seconds: 60,
         }
     }
 

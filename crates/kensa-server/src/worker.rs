@@ -14,9 +14,6 @@ use kensa_store::{Job, JobKind, StoredFinding};
 
 use crate::Shared;
 
-/// How long a claim lasts before another worker may take the job.
-const LEASE_SECONDS: i64 = 300;
-
 /// How long an idle worker waits before looking again (other replicas queue
 /// work this process is not told about).
 const IDLE_POLL: Duration = Duration::from_millis(250);
@@ -31,14 +28,14 @@ pub(crate) async fn run(shared: Arc<Shared>, worker_id: String) {
             return;
         }
         let claimed = if shared.advisory_handle().is_some() {
-            shared.store.claim_jobs(&worker_id, crate::now_seconds(), LEASE_SECONDS, 1).await
+            shared.store.claim_jobs(&worker_id, crate::now_seconds(), shared.config.job_lease_seconds, 1).await
         } else {
             Ok(Vec::new())
         };
         match claimed {
             Ok(jobs) if !jobs.is_empty() => {
                 for job in jobs {
-                    run_job(&shared, &job).await;
+                    run_job(&shared, &job, &worker_id).await;
                 }
                 continue;
             }
@@ -53,11 +50,14 @@ pub(crate) async fn run(shared: Arc<Shared>, worker_id: String) {
     }
 }
 
-async fn run_job(shared: &Arc<Shared>, job: &Job) {
-    let outcome = match job.kind {
-        JobKind::MatchResource => match_resource(shared, &job.key).await,
-        _ => Err(format!("this build cannot run {:?} jobs", job.kind)),
+async fn run_job(shared: &Arc<Shared>, job: &Job, worker_id: &str) {
+    let work = async {
+        match job.kind {
+            JobKind::MatchResource => match_resource(shared, &job.key).await,
+            _ => Err(format!("this build cannot run {:?} jobs", job.kind)),
+        }
     };
+    let outcome = with_renewed_lease(shared, job, worker_id, work).await;
     let finished = match outcome {
         Ok(()) => shared.store.complete_job(job).await,
         Err(message) => {
@@ -69,6 +69,34 @@ async fn run_job(shared: &Arc<Shared>, job: &Job) {
     };
     if let Err(error) = finished {
         tracing::warn!(job = job.job_id, %error, "could not record the job's end; its lease will run out");
+    }
+}
+
+/// Runs `work` while renewing the job's lease every third of its length,
+/// so a long job is not taken over while its worker lives, and a dead
+/// worker's job is taken over soon.
+async fn with_renewed_lease<T>(
+    shared: &Arc<Shared>,
+    job: &Job,
+    worker_id: &str,
+    work: impl std::future::Future<Output = T>,
+) -> T {
+    let lease = shared.config.job_lease_seconds.max(3);
+    let period = Duration::from_secs(u64::try_from(lease / 3).unwrap_or(1).max(1));
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            outcome = &mut work => return outcome,
+            () = tokio::time::sleep(period) => {
+                match shared.store.renew_job(job, worker_id, crate::now_seconds() + lease).await {
+                    Ok(true) => {}
+                    // Another worker took it over: this one's outcome is still
+                    // written (the job is idempotent), but it no longer owns it.
+                    Ok(false) => tracing::warn!(job = job.job_id, "lost the claim on a job; finishing anyway"),
+                    Err(error) => tracing::warn!(job = job.job_id, %error, "could not renew a job's lease"),
+                }
+            }
+        }
     }
 }
 

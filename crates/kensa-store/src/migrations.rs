@@ -98,7 +98,7 @@ pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
     let (_guard, mut transaction) = store.begin_write(OPERATION).await?;
     if store.dialect == Dialect::Postgres {
         // Any constant: every replica takes the same lock.
-        sqlx::query("SELECT pg_advisory_xact_lock(4_712_345_001)")
+        sqlx::query("SELECT pg_advisory_xact_lock(4712345001)")
             .execute(&mut *transaction)
             .await
             .map_err(database_error(OPERATION))?;

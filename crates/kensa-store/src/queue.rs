@@ -137,6 +137,22 @@ impl Store {
         transaction.commit().await.map_err(database_error(OPERATION))
     }
 
+    /// Extends `worker`'s claim on a job it is still working on; false when
+    /// the claim was lost (the lease ran out and another worker took it).
+    pub async fn renew_job(&self, job: &Job, worker: &str, claimed_until: i64) -> Result<bool, StoreError> {
+        const OPERATION: &str = "renew a job's lease";
+        let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
+        let renewed = sqlx::query("UPDATE jobs SET claimed_until = $3 WHERE job_id = $1 AND claimed_by = $2")
+            .bind(job.job_id)
+            .bind(worker)
+            .bind(claimed_until)
+            .execute(&mut *transaction)
+            .await
+            .map_err(database_error(OPERATION))?;
+        transaction.commit().await.map_err(database_error(OPERATION))?;
+        Ok(renewed.rows_affected() > 0)
+    }
+
     /// Gives a failed job back, to run again after `retry_at`.
     pub async fn fail_job(&self, job: &Job, error: &str, retry_at: i64) -> Result<(), StoreError> {
         const OPERATION: &str = "release a failed job";

@@ -16,8 +16,12 @@
 // Test support: a failure here is a test failure, with the reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr)]
 
+mod postgres;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+pub use postgres::{PostgresDatabase, postgres_database};
 
 /// A path under `../shared/data` (see its MANIFEST.md), read in place.
 pub fn shared_data(relative: &str) -> PathBuf {

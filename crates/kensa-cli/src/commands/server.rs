@@ -29,10 +29,11 @@ pub(crate) fn run(command: ServerCommand) -> Result<ExitCode> {
             writeln!(stdout).context("cannot write the credentials")?;
             Ok(ExitCode::SUCCESS)
         }
-        ServerCommand::Run { store, listen, region, workers, log_json } => {
+        ServerCommand::Run { store, listen, region, workers, job_lease_seconds, log_json } => {
             crate::logging::install(log_json);
             let mut config = config(&store);
             config.region = region;
+            config.job_lease_seconds = i64::from(job_lease_seconds.max(3));
             if let Some(workers) = workers {
                 config.workers = workers.max(1);
             }

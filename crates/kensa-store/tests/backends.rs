@@ -1,0 +1,174 @@
+//! The store's contract, run against both backends: SQLite (a file in a
+//! temporary directory) and a real PostgreSQL (kensa-test-support starts
+//! one on 127.0.0.1). Proves: migrations run and re-run; inventories are
+//! stored with their sequence; one queued job per resource whose generation
+//! tracks pushes that arrive while it runs; leases keep a job from a second
+//! worker until they run out; concurrent claimers never get the same job;
+//! findings list in keyset pages without repeats or gaps, and only for the
+//! accounts asked for.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeSet;
+
+use kensa_store::{AccessKey, Account, FindingQuery, NewInventory, Store, StoredFinding};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+fn inventory(account: &str, resource: &str, received_at: i64) -> NewInventory {
+    NewInventory {
+        account_id: account.to_string(),
+        resource_id: resource.to_string(),
+        resource_type: "AWS_EC2_INSTANCE".to_string(),
+        tags_json: "{}".to_string(),
+        document: b"{}".to_vec(),
+        digest: "0".repeat(64),
+        package_keys: vec!["npm:lodash".to_string(), "deb:openssl".to_string()],
+        received_at,
+    }
+}
+
+fn finding(account: &str, resource: &str, index: i64, updated_at: i64) -> StoredFinding {
+    StoredFinding {
+        arn: format!("arn:aws:inspector2:us-east-1:{account}:finding/{index:032x}"),
+        account_id: account.to_string(),
+        resource_id: resource.to_string(),
+        identity: format!("{index:064x}"),
+        lifetime: 0,
+        status: "ACTIVE".to_string(),
+        severity: "HIGH".to_string(),
+        first_observed_at: updated_at,
+        last_observed_at: updated_at,
+        updated_at,
+        closed_at: None,
+        content_digest: String::new(),
+        document: "{}".to_string(),
+    }
+}
+
+async fn exercise(url: &str) {
+    let store = Store::open(url).await.unwrap();
+    drop(Store::open(url).await.unwrap()); // migrations are idempotent
+    assert!(!store.has_accounts().await.unwrap());
+    let key = |id: &str, account: &str| AccessKey {
+        access_key_id: id.to_string(),
+        account_id: account.to_string(),
+        role: "administrator".to_string(),
+        sealed_secret: vec![1, 2, 3],
+        created_at: 1,
+    };
+    let administrator =
+        Account { account_id: "111111111111".to_string(), administrator_account_id: None, created_at: 1 };
+    let member = Account {
+        account_id: "222222222222".to_string(),
+        administrator_account_id: Some(administrator.account_id.clone()),
+        created_at: 2,
+    };
+    store.create_account(&administrator, &key("KENSAADMIN", "111111111111")).await.unwrap();
+    store.create_account(&member, &key("KENSAMEMBER", "222222222222")).await.unwrap();
+    assert_eq!(store.member_accounts("111111111111").await.unwrap(), vec!["222222222222".to_string()]);
+    assert_eq!(store.access_key("KENSAMEMBER").await.unwrap().unwrap().sealed_secret, vec![1, 2, 3]);
+    assert!(store.access_key("KENSANONE").await.unwrap().is_none());
+
+    // One job per resource; a push while it runs bumps its generation.
+    assert_eq!(store.store_inventory(&inventory("111111111111", "host-1", 100)).await.unwrap(), 1);
+    assert_eq!(store.store_inventory(&inventory("111111111111", "host-1", 101)).await.unwrap(), 2);
+    assert_eq!(store.queue_depth().await.unwrap(), 1);
+    let claimed = store.claim_jobs("worker-a", 200, 30, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].key, "111111111111/host-1");
+    assert!(store.claim_jobs("worker-b", 200, 30, 10).await.unwrap().is_empty(), "leased to worker-a");
+    store.store_inventory(&inventory("111111111111", "host-1", 205)).await.unwrap();
+    store.complete_job(&claimed[0]).await.unwrap();
+    assert_eq!(store.queue_depth().await.unwrap(), 1, "the push that arrived mid-run is matched too");
+    let again = store.claim_jobs("worker-b", 210, 30, 10).await.unwrap();
+    assert_eq!(again.len(), 1);
+    // worker-b dies; once its lease runs out, worker-c takes the job over.
+    assert!(store.claim_jobs("worker-c", 239, 30, 10).await.unwrap().is_empty());
+    let taken_over = store.claim_jobs("worker-c", 241, 30, 10).await.unwrap();
+    assert_eq!(taken_over.len(), 1);
+    assert_eq!(taken_over[0].attempts, 2);
+    store.complete_job(&taken_over[0]).await.unwrap();
+    assert_eq!(store.queue_depth().await.unwrap(), 0);
+    let (sequence, _) = store.latest_inventory("111111111111", "host-1").await.unwrap().unwrap();
+    assert_eq!(sequence, 3);
+
+    // Concurrent claimers never share a job.
+    for index in 0..40 {
+        store.store_inventory(&inventory("222222222222", &format!("image-{index}"), 300)).await.unwrap();
+    }
+    let mut claimers = Vec::new();
+    for worker in 0..4 {
+        let store = store.clone();
+        claimers.push(tokio::spawn(async move {
+            let mut keys = Vec::new();
+            loop {
+                let jobs = store.claim_jobs(&format!("worker-{worker}"), 400, 60, 1).await.unwrap();
+                let Some(job) = jobs.into_iter().next() else { return keys };
+                keys.push(job.key.clone());
+                store.complete_job(&job).await.unwrap();
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for claimer in claimers {
+        all.extend(claimer.await.unwrap());
+    }
+    let distinct: BTreeSet<&String> = all.iter().collect();
+    assert_eq!((all.len(), distinct.len()), (40, 40), "every job claimed exactly once");
+
+    // Keyset pages: newest change first, no repeats, no gaps, per account.
+    let findings: Vec<StoredFinding> =
+        (0..25).map(|index| finding("111111111111", "host-1", index, 1_000 + index / 3)).collect();
+    store.record_match("111111111111", "host-1", 3, 1_100, &findings).await.unwrap();
+    store
+        .record_match("222222222222", "image-0", 1, 1_100, &[finding("222222222222", "image-0", 99, 5_000)])
+        .await
+        .unwrap();
+    let mut listed = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .list_findings(&FindingQuery {
+                account_ids: vec!["111111111111".to_string()],
+                after: after.clone(),
+                limit: 4,
+                ..FindingQuery::default()
+            })
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some((last.updated_at, last.arn.clone()));
+        listed.extend(page);
+    }
+    let mut expected = findings.clone();
+    expected.sort_by(|a, b| (b.updated_at, &b.arn).cmp(&(a.updated_at, &a.arn)));
+    assert_eq!(listed.iter().map(|f| &f.arn).collect::<Vec<_>>(), expected.iter().map(|f| &f.arn).collect::<Vec<_>>());
+    let resource = store.resource("111111111111", "host-1").await.unwrap().unwrap();
+    assert_eq!((resource.inventory_sequence, resource.matched_sequence), (3, 3));
+    let both = store
+        .list_findings(&FindingQuery {
+            account_ids: vec!["222222222222".to_string()],
+            limit: 100,
+            ..FindingQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(both.len(), 1, "another account's findings are not listed");
+    store.close().await;
+}
+
+#[test]
+fn the_store_keeps_its_contract_on_sqlite() {
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", directory.path().join("kensa.sqlite3").display());
+    runtime().block_on(exercise(&url));
+}
+
+#[test]
+fn the_store_keeps_its_contract_on_postgresql() {
+    let Some(database) = kensa_test_support::postgres_database("store_contract") else { return };
+    runtime().block_on(exercise(&database.url));
+}
