@@ -9,6 +9,7 @@
 mod common;
 
 mod archive_scan;
+mod aws_clients;
 mod cli;
 mod daemon_scan;
 mod db_update;

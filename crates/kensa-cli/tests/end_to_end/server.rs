@@ -12,9 +12,9 @@ use std::process::{Child, Command, Stdio};
 
 use crate::common;
 
-struct Server {
-    child: Child,
-    url: String,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) url: String,
 }
 
 impl Drop for Server {
@@ -33,14 +33,14 @@ fn store_arguments(data_dir: &Path, database: Option<&str>) -> Vec<String> {
     arguments
 }
 
-fn init(data_dir: &Path, database: Option<&str>) -> std::process::Output {
+pub(crate) fn init(data_dir: &Path, database: Option<&str>) -> std::process::Output {
     let mut arguments = vec!["server".to_string(), "init".to_string()];
     arguments.extend(store_arguments(data_dir, database));
     let arguments: Vec<&str> = arguments.iter().map(String::as_str).collect();
     common::kensa(&arguments)
 }
 
-fn start(data_dir: &Path, database: Option<&str>) -> Server {
+pub(crate) fn start(data_dir: &Path, database: Option<&str>) -> Server {
     start_with(data_dir, database, &[])
 }
 
@@ -66,12 +66,12 @@ fn start_with(data_dir: &Path, database: Option<&str>, extra: &[&str]) -> Server
     Server { child, url }
 }
 
-fn credentials(output: &std::process::Output) -> serde_json::Value {
+pub(crate) fn credentials(output: &std::process::Output) -> serde_json::Value {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
-fn kensa_as(key: &serde_json::Value, arguments: &[&str]) -> std::process::Output {
+pub(crate) fn kensa_as(key: &serde_json::Value, arguments: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_kensa"))
         .args(arguments)
         .env("AWS_ACCESS_KEY_ID", key["access_key_id"].as_str().unwrap())
