@@ -7,7 +7,7 @@
 //! findings list in keyset pages without repeats or gaps, and only for the
 //! accounts asked for.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::collections::BTreeSet;
 
