@@ -121,6 +121,14 @@ pub fn diff_databases(old: &Path, new: &Path) -> Result<ChangeSet, DbError> {
     compare(Some((old, &old_read)), new)
 }
 
+/// The change set from an open snapshot to the file at `new`: what a
+/// long-running process that held `old` needs after `old`'s file was
+/// replaced (renamed over) by `new` — the replaced file is gone from the
+/// directory but stays readable through the snapshot.
+pub fn diff_from_snapshot(old: &crate::Database, new: &Path) -> Result<ChangeSet, DbError> {
+    compare(Some((old.path(), old.read_transaction())), new)
+}
+
 /// Everything in `new` as a change from nothing: what a database replacing
 /// one of another format version (or none) changes. The same comparison,
 /// against no old side.

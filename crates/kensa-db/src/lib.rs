@@ -25,7 +25,7 @@ mod update;
 
 pub use build::{BuildReport, BuilderParts, DatabaseBuilder, SkippedFile, build_database};
 pub use bundle::{BundleInfo, ImportReport, export_bundle, import_bundle};
-pub use changes::{ChangeSet, PackageChanges, PackageKey, diff_databases};
+pub use changes::{ChangeSet, PackageChanges, PackageKey, diff_databases, diff_from_snapshot};
 pub use handle::DatabaseHandle;
 pub use state::{SourceState, UpdateState};
 pub use store::{DB_SCHEMA_VERSION, Database, DatabaseInfo};

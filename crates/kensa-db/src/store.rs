@@ -91,6 +91,12 @@ impl Database {
         &self.path
     }
 
+    /// The snapshot this database reads (for comparing it with a newer file
+    /// after its own was replaced).
+    pub(crate) fn read_transaction(&self) -> &redb::ReadTransaction {
+        &self.transaction
+    }
+
     /// Every meta value whose key starts with `prefix` (source states that
     /// `kensa db update` records: `source:osv:PyPI:last_modified`, …).
     pub fn meta_values(&self, prefix: &str) -> Result<BTreeMap<String, String>, DbError> {

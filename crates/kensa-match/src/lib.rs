@@ -83,6 +83,20 @@ pub struct MatchOutcome {
     pub packages_without_release: usize,
 }
 
+/// The (ecosystem, name) keys matching looks advisories up under for an
+/// inventory's packages, de-duplicated and sorted: exactly the keys a
+/// database change set names ([`kensa_model::Ecosystem::normalize_name`] of
+/// the name advisories are indexed by — the source package for Debian,
+/// Ubuntu and the apk distributions). A service indexes inventories by these
+/// to find the ones a change touches.
+pub fn lookup_keys(inventory: &Inventory) -> Vec<(kensa_model::Ecosystem, String)> {
+    let mut keys: Vec<(kensa_model::Ecosystem, String)> =
+        inventory.packages.iter().map(|package| (package.ecosystem, distro::lookup_key(package).0)).collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
 /// Matches every package of an inventory, scoring findings for a resource
 /// of unknown network exposure.
 pub fn match_inventory<L: AdvisoryLookup>(inventory: &Inventory, lookup: &L) -> Result<MatchOutcome, L::Error> {

@@ -103,7 +103,7 @@ async fn respond(shared: &Arc<Shared>, request: Request<Body>) -> Result<Respons
     match (parts.method.clone(), path.as_str()) {
         (Method::GET, "/healthz") => return Ok((StatusCode::OK, "ok\n").into_response()),
         (Method::GET, "/readyz") => {
-            return Ok(if shared.advisory_handle().is_some() {
+            return Ok(if shared.local_generation.load(std::sync::atomic::Ordering::SeqCst) > 0 {
                 (StatusCode::OK, "ready\n").into_response()
             } else {
                 (StatusCode::SERVICE_UNAVAILABLE, "no advisory database loaded yet\n").into_response()
@@ -254,13 +254,11 @@ async fn push_inventory(shared: &Arc<Shared>, caller: &Caller, query: &str, body
         }
         None => resource_type_of(&inventory).to_string(),
     };
-    let mut package_keys: Vec<String> = inventory
-        .packages
+    // The keys matching will look up: a change set naming one re-matches this.
+    let package_keys: Vec<String> = kensa_match::lookup_keys(&inventory)
         .iter()
-        .map(|package| format!("{}:{}", package.ecosystem.as_str(), package.ecosystem.normalize_name(&package.name)))
+        .map(|(ecosystem, name)| crate::advisories::package_index_key(*ecosystem, name))
         .collect();
-    package_keys.sort();
-    package_keys.dedup();
     let digest = kensa_sigv4::sha256_hex(body);
     let stored = kensa_store::NewInventory {
         account_id: caller.account_id.clone(),

@@ -13,6 +13,7 @@
 //! The engine is synchronous; matching runs on blocking threads
 //! (`spawn_blocking`), never on the runtime's.
 
+mod advisories;
 mod credentials;
 mod http;
 mod worker;
@@ -114,6 +115,15 @@ impl ServerConfig {
     }
 }
 
+/// The machine's name, for telling replicas apart in logs and claims.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
 fn now_seconds() -> i64 {
     kensa_model::time::now_seconds()
 }
@@ -169,6 +179,12 @@ pub(crate) struct Shared {
     pub(crate) store: kensa_store::Store,
     pub(crate) key: ServerKey,
     pub(crate) advisories: std::sync::RwLock<Option<Arc<kensa_db::DatabaseHandle>>>,
+    /// The advisory generation this process matches with (0: none yet),
+    /// set by the watcher once its database is registered in the store.
+    pub(crate) local_generation: std::sync::atomic::AtomicI64,
+    /// This process among the replicas (host, pid, port), for job claims,
+    /// leases and the generation log.
+    pub(crate) replica_id: String,
     /// Wakes the workers of this process when a push queued work.
     pub(crate) work_arrived: tokio::sync::Notify,
     pub(crate) shutting_down: tokio::sync::watch::Sender<bool>,
@@ -226,20 +242,23 @@ pub async fn start(config: ServerConfig, listen: &str) -> Result<RunningServer, 
     let address =
         listener.local_addr().map_err(|source| ServerError::Listen { address: listen.to_string(), source })?;
     let (shutting_down, _) = tokio::sync::watch::channel(false);
+    let replica_id = format!("{}-{}-{}", host_name(), std::process::id(), address.port());
     let shared = Arc::new(Shared {
         config,
         store,
         key,
         advisories: std::sync::RwLock::new(None),
+        local_generation: std::sync::atomic::AtomicI64::new(0),
+        replica_id,
         work_arrived: tokio::sync::Notify::new(),
         shutting_down,
     });
     let _ = shared.advisory_handle();
     let mut tasks = Vec::new();
-    let worker_id_prefix = format!("{}-{}", std::process::id(), address.port());
+    tasks.push(tokio::spawn(advisories::watch(Arc::clone(&shared))));
     for index in 0..shared.config.workers.max(1) {
         let shared = Arc::clone(&shared);
-        let worker_id = format!("{worker_id_prefix}-{index}");
+        let worker_id = format!("{}-{index}", shared.replica_id);
         tasks.push(tokio::spawn(async move { worker::run(shared, worker_id).await }));
     }
     let router = http::router(Arc::clone(&shared));

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kensa_lifecycle::{FindingStatus, LifecycleRules, Observation};
-use kensa_store::{Job, JobKind, StoredFinding};
+use std::sync::atomic::Ordering;
+
+use kensa_store::{Claim, Job, JobKind, MatchRecord, StoredFinding};
 
 use crate::Shared;
 
@@ -27,8 +29,18 @@ pub(crate) async fn run(shared: Arc<Shared>, worker_id: String) {
         if *stop.borrow() {
             return;
         }
-        let claimed = if shared.advisory_handle().is_some() {
-            shared.store.claim_jobs(&worker_id, crate::now_seconds(), shared.config.job_lease_seconds, 1).await
+        let advisory_generation = shared.local_generation.load(Ordering::SeqCst);
+        let claimed = if advisory_generation > 0 {
+            shared
+                .store
+                .claim_jobs(&Claim {
+                    worker: &worker_id,
+                    now: crate::now_seconds(),
+                    lease_seconds: shared.config.job_lease_seconds,
+                    limit: 1,
+                    advisory_generation,
+                })
+                .await
         } else {
             Ok(Vec::new())
         };
@@ -121,6 +133,8 @@ async fn match_resource(shared: &Arc<Shared>, key: &str) -> Result<(), String> {
         return Ok(());
     };
     let handle = shared.advisory_handle().ok_or("no advisory database yet")?;
+    // Read before the snapshot: the snapshot is this generation or newer.
+    let advisory_generation = shared.local_generation.load(Ordering::SeqCst);
     let tags: BTreeMap<String, String> = serde_json::from_str(&resource.tags_json).unwrap_or_default();
     let excluded = EXCLUSION_TAGS.iter().any(|tag| tags.contains_key(*tag));
     let resource_key = format!("{account_id}/{resource_id}");
@@ -145,6 +159,10 @@ async fn match_resource(shared: &Arc<Shared>, key: &str) -> Result<(), String> {
     let resource_key = job_key(account_id, resource_id);
     let mut documents = BTreeMap::new();
     let mut observations = Vec::with_capacity(matched.len());
+    let mut vulnerability_ids: Vec<String> =
+        matched.iter().flat_map(|finding| std::iter::once(&finding.id).chain(&finding.aliases)).cloned().collect();
+    vulnerability_ids.sort();
+    vulnerability_ids.dedup();
     for finding in matched {
         let identity = kensa_model::finding_identity(&resource_key, &finding);
         let document = serde_json::to_string(&finding).map_err(|error| error.to_string())?;
@@ -201,7 +219,15 @@ async fn match_resource(shared: &Arc<Shared>, key: &str) -> Result<(), String> {
     }
     shared
         .store
-        .record_match(account_id, resource_id, sequence, now, &writes)
+        .record_match(&MatchRecord {
+            account_id,
+            resource_id,
+            matched_sequence: sequence,
+            advisory_generation,
+            matched_at: now,
+            findings: &writes,
+            vulnerability_ids: &vulnerability_ids,
+        })
         .await
         .map_err(|error| error.to_string())?;
     tracing::debug!(account_id, resource_id, sequence, changed = writes.len(), "matched");

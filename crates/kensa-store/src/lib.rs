@@ -16,6 +16,7 @@
 //! What does not: the Inspector wire shapes (finding documents are stored as
 //! the server serialised them), matching, signatures.
 
+mod generations;
 mod migrations;
 mod queue;
 
@@ -24,7 +25,8 @@ use std::sync::Arc;
 use sqlx::Row;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 
-pub use queue::{Job, JobKind};
+pub use generations::{AdvisoryGeneration, Rematch};
+pub use queue::{Claim, Job, JobKind};
 
 /// Errors of the store, naming the operation.
 #[derive(Debug, thiserror::Error)]
@@ -151,6 +153,8 @@ pub struct StoredResource {
     pub last_inventory_at: i64,
     /// When the findings were last matched.
     pub last_matched_at: Option<i64>,
+    /// The advisory generation they were last matched against (0: never).
+    pub matched_generation: i64,
 }
 
 /// A finding as stored.
@@ -182,6 +186,26 @@ pub struct StoredFinding {
     pub content_digest: String,
     /// The finding as the server serialised it.
     pub document: String,
+}
+
+/// A match's outcome, for [`Store::record_match`].
+#[derive(Debug, Clone, Copy)]
+pub struct MatchRecord<'a> {
+    /// Owner.
+    pub account_id: &'a str,
+    /// The resource matched.
+    pub resource_id: &'a str,
+    /// The inventory sequence matched.
+    pub matched_sequence: i64,
+    /// The advisory generation matched against.
+    pub advisory_generation: i64,
+    /// When (seconds).
+    pub matched_at: i64,
+    /// The findings that changed (new, updated, closed, reopened).
+    pub findings: &'a [StoredFinding],
+    /// Every vulnerability id (ids and aliases) the resource's open findings
+    /// carry, de-duplicated.
+    pub vulnerability_ids: &'a [String],
 }
 
 /// Which findings to list.
@@ -225,7 +249,7 @@ fn finding_from_row(row: &AnyRow) -> Result<StoredFinding, sqlx::Error> {
 const FINDING_COLUMNS: &str = "arn, account_id, resource_id, identity, lifetime, status, severity, first_observed_at, \
      last_observed_at, updated_at, closed_at, content_digest, document";
 
-fn placeholders(start: usize, count: usize) -> String {
+pub(crate) fn placeholders(start: usize, count: usize) -> String {
     (start..start + count).map(|index| format!("${index}")).collect::<Vec<_>>().join(", ")
 }
 
@@ -434,21 +458,16 @@ impl Store {
             .execute(&mut *transaction)
             .await
             .map_err(database_error(OPERATION))?;
-        // Many rows per statement: one round trip per 300 keys, not per key.
-        for chunk in inventory.package_keys.chunks(300) {
-            let values =
-                (0..chunk.len()).map(|index| format!("($1, $2, ${})", index + 3)).collect::<Vec<_>>().join(", ");
-            let sql = format!(
-                "INSERT INTO resource_packages (account_id, resource_id, package_key) VALUES {values} \
-                 ON CONFLICT DO NOTHING"
-            );
-            let mut query =
-                sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(&inventory.account_id).bind(&inventory.resource_id);
-            for key in chunk {
-                query = query.bind(key);
-            }
-            query.execute(&mut *transaction).await.map_err(database_error(OPERATION))?;
-        }
+        insert_index_rows(
+            &mut transaction,
+            "resource_packages",
+            "package_key",
+            &inventory.account_id,
+            &inventory.resource_id,
+            &inventory.package_keys,
+        )
+        .await
+        .map_err(database_error(OPERATION))?;
         queue::enqueue_in(
             &mut transaction,
             JobKind::MatchResource,
@@ -464,8 +483,8 @@ impl Store {
     pub async fn resource(&self, account_id: &str, resource_id: &str) -> Result<Option<StoredResource>, StoreError> {
         let row = sqlx::query(
             "SELECT account_id, resource_id, resource_type, tags_json, inventory_sequence, matched_sequence, \
-             last_inventory_at, last_matched_at FROM resources WHERE account_id = $1 AND resource_id = $2 \
-             AND deleted_at IS NULL",
+             last_inventory_at, last_matched_at, matched_generation FROM resources WHERE account_id = $1 \
+             AND resource_id = $2 AND deleted_at IS NULL",
         )
         .bind(account_id)
         .bind(resource_id)
@@ -482,6 +501,7 @@ impl Store {
                 matched_sequence: row.try_get("matched_sequence")?,
                 last_inventory_at: row.try_get("last_inventory_at")?,
                 last_matched_at: row.try_get("last_matched_at")?,
+                matched_generation: row.try_get("matched_generation")?,
             })
         })
         .transpose()
@@ -528,17 +548,13 @@ impl Store {
             .map_err(database_error("read a resource's findings"))
     }
 
-    /// Writes a match's outcome: the changed findings, and the inventory
-    /// sequence they were matched from.
-    pub async fn record_match(
-        &self,
-        account_id: &str,
-        resource_id: &str,
-        matched_sequence: i64,
-        matched_at: i64,
-        findings: &[StoredFinding],
-    ) -> Result<(), StoreError> {
+    /// Writes a match's outcome in one transaction: the changed findings,
+    /// the vulnerability ids the resource's findings now carry (the index a
+    /// KEV or CVSS change re-matches by), and the inventory sequence and
+    /// advisory generation they were matched from.
+    pub async fn record_match(&self, outcome: &MatchRecord<'_>) -> Result<(), StoreError> {
         const OPERATION: &str = "record a match";
+        let (account_id, resource_id) = (outcome.account_id, outcome.resource_id);
         let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
         let sql = format!(
             "INSERT INTO findings ({FINDING_COLUMNS}) VALUES ({}) ON CONFLICT (arn) DO UPDATE SET \
@@ -547,7 +563,7 @@ impl Store {
              content_digest = excluded.content_digest, document = excluded.document",
             placeholders(1, 13)
         );
-        for finding in findings {
+        for finding in outcome.findings {
             sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
                 .bind(&finding.arn)
                 .bind(&finding.account_id)
@@ -566,14 +582,31 @@ impl Store {
                 .await
                 .map_err(database_error(OPERATION))?;
         }
+        sqlx::query("DELETE FROM resource_vulnerabilities WHERE account_id = $1 AND resource_id = $2")
+            .bind(account_id)
+            .bind(resource_id)
+            .execute(&mut *transaction)
+            .await
+            .map_err(database_error(OPERATION))?;
+        insert_index_rows(
+            &mut transaction,
+            "resource_vulnerabilities",
+            "vulnerability_id",
+            account_id,
+            resource_id,
+            outcome.vulnerability_ids,
+        )
+        .await
+        .map_err(database_error(OPERATION))?;
         sqlx::query(
-            "UPDATE resources SET matched_sequence = $3, last_matched_at = $4 WHERE account_id = $1 \
-             AND resource_id = $2 AND matched_sequence < $3",
+            "UPDATE resources SET matched_sequence = $3, last_matched_at = $4, matched_generation = $5 \
+             WHERE account_id = $1 AND resource_id = $2 AND matched_sequence <= $3",
         )
         .bind(account_id)
         .bind(resource_id)
-        .bind(matched_sequence)
-        .bind(matched_at)
+        .bind(outcome.matched_sequence)
+        .bind(outcome.matched_at)
+        .bind(outcome.advisory_generation)
         .execute(&mut *transaction)
         .await
         .map_err(database_error(OPERATION))?;
@@ -634,6 +667,29 @@ impl Store {
     pub(crate) fn pool(&self) -> &sqlx::AnyPool {
         &self.pool
     }
+}
+
+/// Inserts (value, account, resource) rows into an index table, many rows
+/// per statement: one round trip per 300 values, not per value.
+async fn insert_index_rows(
+    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
+    table: &str,
+    column: &str,
+    account_id: &str,
+    resource_id: &str,
+    values: &[String],
+) -> Result<(), sqlx::Error> {
+    for chunk in values.chunks(300) {
+        let rows = (0..chunk.len()).map(|index| format!("($1, $2, ${})", index + 3)).collect::<Vec<_>>().join(", ");
+        let sql =
+            format!("INSERT INTO {table} (account_id, resource_id, {column}) VALUES {rows} ON CONFLICT DO NOTHING");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account_id).bind(resource_id);
+        for value in chunk {
+            query = query.bind(value);
+        }
+        query.execute(&mut **transaction).await?;
+    }
+    Ok(())
 }
 
 async fn insert_key(

@@ -8,10 +8,11 @@ use sqlx::Row;
 use crate::{Dialect, Store, StoreError, database_error};
 
 /// (version, name, SQL). Never edit a released entry: add one.
-pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "accounts, resources, inventories, findings, jobs",
-    "CREATE TABLE accounts (
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "accounts, resources, inventories, findings, jobs",
+        "CREATE TABLE accounts (
         account_id TEXT PRIMARY KEY,
         administrator_account_id TEXT REFERENCES accounts (account_id),
         created_at {BIGINT} NOT NULL
@@ -83,7 +84,36 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[(
         created_at {BIGINT} NOT NULL
     );
     CREATE INDEX jobs_by_due ON jobs (run_after, job_id);",
-)];
+    ),
+    (
+        2,
+        "advisory database generations, vulnerability index, leases",
+        "CREATE TABLE advisory_generations (
+        generation {BIGINT} PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        registered_by TEXT NOT NULL,
+        registered_at {BIGINT} NOT NULL,
+        queued_resources {BIGINT} NOT NULL
+    );
+    ALTER TABLE jobs ADD COLUMN required_generation {BIGINT} NOT NULL DEFAULT 0;
+    ALTER TABLE resources ADD COLUMN matched_generation {BIGINT} NOT NULL DEFAULT 0;
+    CREATE TABLE resource_vulnerabilities (
+        vulnerability_id TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        PRIMARY KEY (vulnerability_id, account_id, resource_id)
+    );
+    CREATE INDEX resource_vulnerabilities_by_resource ON resource_vulnerabilities (account_id, resource_id);
+    CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        held_until {BIGINT} NOT NULL
+    );",
+    ),
+];
+
+/// The PostgreSQL advisory lock replicas migrate under.
+const MIGRATION_LOCK: i64 = 4_712_345_001;
 
 fn render(sql: &str, dialect: Dialect) -> String {
     let (bigint, blob, serial) = match dialect {
@@ -98,7 +128,7 @@ pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
     let (_guard, mut transaction) = store.begin_write(OPERATION).await?;
     if store.dialect == Dialect::Postgres {
         // Any constant: every replica takes the same lock.
-        sqlx::query("SELECT pg_advisory_xact_lock(4712345001)")
+        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")))
             .execute(&mut *transaction)
             .await
             .map_err(database_error(OPERATION))?;

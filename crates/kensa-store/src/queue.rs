@@ -51,16 +51,37 @@ pub struct Job {
     pub attempts: i64,
 }
 
+/// What a worker asks [`Store::claim_jobs`] for.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    /// The worker's id (renewals must name it).
+    pub worker: &'a str,
+    /// Now (seconds).
+    pub now: i64,
+    /// How long the claim lasts unless renewed.
+    pub lease_seconds: i64,
+    /// At most this many jobs.
+    pub limit: i64,
+    /// The advisory generation the worker matches with.
+    pub advisory_generation: i64,
+}
+
 pub(crate) async fn enqueue_in(
     transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
     kind: JobKind,
     key: &str,
     now: i64,
 ) -> Result<(), StoreError> {
+    // A push's match needs the newest registered advisory database: a
+    // replica still on an older one must not match what a change it has not
+    // seen would alter.
     sqlx::query(
-        "INSERT INTO jobs (kind, dedup_key, generation, run_after, attempts, created_at) VALUES ($1, $2, 0, $3, 0, $3) \
+        "INSERT INTO jobs (kind, dedup_key, generation, run_after, attempts, created_at, required_generation) \
+         VALUES ($1, $2, 0, $3, 0, $3, (SELECT COALESCE(MAX(generation), 0) FROM advisory_generations)) \
          ON CONFLICT (dedup_key) DO UPDATE SET generation = jobs.generation + 1, run_after = \
-         CASE WHEN jobs.run_after < excluded.run_after THEN jobs.run_after ELSE excluded.run_after END",
+         CASE WHEN jobs.run_after < excluded.run_after THEN jobs.run_after ELSE excluded.run_after END, \
+         required_generation = CASE WHEN jobs.required_generation < excluded.required_generation \
+         THEN excluded.required_generation ELSE jobs.required_generation END",
     )
     .bind(kind.as_str())
     .bind(format!("{}:{key}", kind.as_str()))
@@ -72,27 +93,24 @@ pub(crate) async fn enqueue_in(
 }
 
 impl Store {
-    /// Claims up to `limit` due jobs for `worker` for `lease_seconds`.
-    pub async fn claim_jobs(
-        &self,
-        worker: &str,
-        now: i64,
-        lease_seconds: i64,
-        limit: i64,
-    ) -> Result<Vec<Job>, StoreError> {
+    /// Claims up to `limit` due jobs for `worker` for `lease_seconds`,
+    /// among those a worker holding `advisory_generation` may run (jobs
+    /// queued for a newer database wait for a replica that has it).
+    pub async fn claim_jobs(&self, claim: &Claim<'_>) -> Result<Vec<Job>, StoreError> {
         const OPERATION: &str = "claim jobs";
         let lock = if self.dialect == Dialect::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
         let sql = format!(
             "UPDATE jobs SET claimed_by = $1, claimed_until = $2, attempts = attempts + 1 WHERE job_id IN \
              (SELECT job_id FROM jobs WHERE run_after <= $3 AND (claimed_until IS NULL OR claimed_until < $3) \
-             ORDER BY run_after, job_id LIMIT $4{lock}) RETURNING job_id, kind, dedup_key, generation, attempts"
+             AND required_generation <= $5 ORDER BY run_after, job_id LIMIT $4{lock}) RETURNING job_id, kind, dedup_key, generation, attempts"
         );
         let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(worker)
-            .bind(now + lease_seconds)
-            .bind(now)
-            .bind(limit)
+            .bind(claim.worker)
+            .bind(claim.now + claim.lease_seconds)
+            .bind(claim.now)
+            .bind(claim.limit)
+            .bind(claim.advisory_generation)
             .fetch_all(&mut *transaction)
             .await
             .map_err(database_error(OPERATION))?;

@@ -11,7 +11,29 @@
 
 use std::collections::BTreeSet;
 
-use kensa_store::{AccessKey, Account, FindingQuery, NewInventory, Store, StoredFinding};
+use kensa_store::{AccessKey, Account, Claim, FindingQuery, MatchRecord, NewInventory, Rematch, Store, StoredFinding};
+
+fn claim(worker: &str, now: i64, lease_seconds: i64, limit: i64) -> Claim<'_> {
+    Claim { worker, now, lease_seconds, limit, advisory_generation: i64::MAX }
+}
+
+fn record<'a>(
+    account_id: &'a str,
+    resource_id: &'a str,
+    matched_sequence: i64,
+    findings: &'a [StoredFinding],
+    vulnerability_ids: &'a [String],
+) -> MatchRecord<'a> {
+    MatchRecord {
+        account_id,
+        resource_id,
+        matched_sequence,
+        advisory_generation: 1,
+        matched_at: 1_100,
+        findings,
+        vulnerability_ids,
+    }
+}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
@@ -76,18 +98,18 @@ async fn exercise(url: &str) {
     assert_eq!(store.store_inventory(&inventory("111111111111", "host-1", 100)).await.unwrap(), 1);
     assert_eq!(store.store_inventory(&inventory("111111111111", "host-1", 101)).await.unwrap(), 2);
     assert_eq!(store.queue_depth().await.unwrap(), 1);
-    let claimed = store.claim_jobs("worker-a", 200, 30, 10).await.unwrap();
+    let claimed = store.claim_jobs(&claim("worker-a", 200, 30, 10)).await.unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].key, "111111111111/host-1");
-    assert!(store.claim_jobs("worker-b", 200, 30, 10).await.unwrap().is_empty(), "leased to worker-a");
+    assert!(store.claim_jobs(&claim("worker-b", 200, 30, 10)).await.unwrap().is_empty(), "leased to worker-a");
     store.store_inventory(&inventory("111111111111", "host-1", 205)).await.unwrap();
     store.complete_job(&claimed[0]).await.unwrap();
     assert_eq!(store.queue_depth().await.unwrap(), 1, "the push that arrived mid-run is matched too");
-    let again = store.claim_jobs("worker-b", 210, 30, 10).await.unwrap();
+    let again = store.claim_jobs(&claim("worker-b", 210, 30, 10)).await.unwrap();
     assert_eq!(again.len(), 1);
     // worker-b dies; once its lease runs out, worker-c takes the job over.
-    assert!(store.claim_jobs("worker-c", 239, 30, 10).await.unwrap().is_empty());
-    let taken_over = store.claim_jobs("worker-c", 241, 30, 10).await.unwrap();
+    assert!(store.claim_jobs(&claim("worker-c", 239, 30, 10)).await.unwrap().is_empty());
+    let taken_over = store.claim_jobs(&claim("worker-c", 241, 30, 10)).await.unwrap();
     assert_eq!(taken_over.len(), 1);
     assert_eq!(taken_over[0].attempts, 2);
     store.complete_job(&taken_over[0]).await.unwrap();
@@ -105,7 +127,7 @@ async fn exercise(url: &str) {
         claimers.push(tokio::spawn(async move {
             let mut keys = Vec::new();
             loop {
-                let jobs = store.claim_jobs(&format!("worker-{worker}"), 400, 60, 1).await.unwrap();
+                let jobs = store.claim_jobs(&claim(&format!("worker-{worker}"), 400, 60, 1)).await.unwrap();
                 let Some(job) = jobs.into_iter().next() else { return keys };
                 keys.push(job.key.clone());
                 store.complete_job(&job).await.unwrap();
@@ -122,11 +144,9 @@ async fn exercise(url: &str) {
     // Keyset pages: newest change first, no repeats, no gaps, per account.
     let findings: Vec<StoredFinding> =
         (0..25).map(|index| finding("111111111111", "host-1", index, 1_000 + index / 3)).collect();
-    store.record_match("111111111111", "host-1", 3, 1_100, &findings).await.unwrap();
-    store
-        .record_match("222222222222", "image-0", 1, 1_100, &[finding("222222222222", "image-0", 99, 5_000)])
-        .await
-        .unwrap();
+    store.record_match(&record("111111111111", "host-1", 3, &findings, &[])).await.unwrap();
+    let other = [finding("222222222222", "image-0", 99, 5_000)];
+    store.record_match(&record("222222222222", "image-0", 1, &other, &["CVE-2024-0001".to_string()])).await.unwrap();
     let mut listed = Vec::new();
     let mut after = None;
     loop {
@@ -157,6 +177,82 @@ async fn exercise(url: &str) {
         .await
         .unwrap();
     assert_eq!(both.len(), 1, "another account's findings are not listed");
+
+    // Advisory generations queue exactly the re-matches their change names,
+    // for workers holding that generation or a newer one.
+    assert!(store.current_generation().await.unwrap().is_none());
+    let first = store.register_generation("fingerprint-1", "replica-a", 2_000, &Rematch::Everything).await.unwrap();
+    assert_eq!((first.generation, first.queued_resources), (1, 41));
+    let same = store.register_generation("fingerprint-1", "replica-b", 2_001, &Rematch::Everything).await.unwrap();
+    assert_eq!(same, first, "the newest database registered again is the same generation and queues nothing");
+    let held_by_older = Claim { advisory_generation: 0, ..claim("worker-old", 2_000, 60, 100) };
+    assert!(store.claim_jobs(&held_by_older).await.unwrap().is_empty(), "a replica on no database claims nothing");
+    let all = store.claim_jobs(&Claim { advisory_generation: 1, ..claim("worker-new", 2_000, 60, 100) }).await.unwrap();
+    assert_eq!(all.len(), 41);
+    for job in &all {
+        store.complete_job(job).await.unwrap();
+    }
+    store
+        .store_inventory(&NewInventory {
+            package_keys: vec!["pypi:django".to_string()],
+            ..inventory("111111111111", "web", 2_100)
+        })
+        .await
+        .unwrap();
+    let pushed =
+        store.claim_jobs(&Claim { advisory_generation: 0, ..claim("worker-old", 2_100, 60, 10) }).await.unwrap();
+    assert!(pushed.is_empty(), "a push needs the newest registered database");
+    let pushed =
+        store.claim_jobs(&Claim { advisory_generation: 1, ..claim("worker-new", 2_100, 60, 10) }).await.unwrap();
+    store.complete_job(&pushed[0]).await.unwrap();
+    let second = store
+        .register_generation(
+            "fingerprint-2",
+            "replica-b",
+            2_200,
+            &Rematch::Only {
+                package_keys: vec!["pypi:django".to_string(), "cargo:serde".to_string()],
+                vulnerability_ids: vec!["CVE-2024-0001".to_string()],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.generation, 2);
+    assert_eq!(store.current_generation().await.unwrap().unwrap(), second);
+    assert!(
+        store
+            .claim_jobs(&Claim { advisory_generation: 1, ..claim("worker-old", 2_200, 60, 10) })
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let mut touched: Vec<String> = store
+        .claim_jobs(&Claim { advisory_generation: 2, ..claim("worker-new", 2_200, 60, 10) })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|job| job.key)
+        .collect();
+    touched.sort();
+    assert_eq!(
+        touched,
+        ["111111111111/web", "222222222222/image-0"],
+        "the package and vulnerability indexes name them"
+    );
+
+    let rolled_back =
+        store.register_generation("fingerprint-1", "replica-a", 2_300, &Rematch::Everything).await.unwrap();
+    assert_eq!(rolled_back.generation, 3, "a database that comes back is a new generation");
+    assert_eq!(store.generation_of("fingerprint-1").await.unwrap().unwrap().generation, 3);
+
+    // Leases: one holder at a time, taken over once it stops renewing.
+    assert!(store.try_lease("database-update", "replica-a", 3_000, 30).await.unwrap());
+    assert!(!store.try_lease("database-update", "replica-b", 3_010, 30).await.unwrap());
+    assert!(store.try_lease("database-update", "replica-a", 3_020, 30).await.unwrap(), "the holder renews");
+    assert!(!store.try_lease("database-update", "replica-b", 3_049, 30).await.unwrap());
+    assert!(store.try_lease("database-update", "replica-b", 3_051, 30).await.unwrap(), "taken over after expiry");
+    store.release_lease("database-update", "replica-b").await.unwrap();
+    assert!(store.try_lease("database-update", "replica-a", 3_052, 30).await.unwrap());
     store.close().await;
 }
 

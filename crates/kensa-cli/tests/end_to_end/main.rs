@@ -18,4 +18,5 @@ mod html_browser;
 mod image_scan;
 mod os_scan;
 mod registry;
+mod rematch;
 mod server;

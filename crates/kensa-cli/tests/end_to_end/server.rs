@@ -44,7 +44,7 @@ pub(crate) fn start(data_dir: &Path, database: Option<&str>) -> Server {
     start_with(data_dir, database, &[])
 }
 
-fn start_with(data_dir: &Path, database: Option<&str>, extra: &[&str]) -> Server {
+pub(crate) fn start_with(data_dir: &Path, database: Option<&str>, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kensa"))
         .args(["server", "run", "--listen", "127.0.0.1:0", "--workers", "2"])
         .args(store_arguments(data_dir, database))
@@ -83,7 +83,7 @@ pub(crate) fn kensa_as(key: &serde_json::Value, arguments: &[&str]) -> std::proc
 
 /// POSTs a body to the Inspector API, signed with (id, secret); returns the
 /// status, the error type header and the JSON body.
-fn inspector(url: &str, id: &str, secret: &str, path: &str, body: &str) -> (u16, String, serde_json::Value) {
+pub(crate) fn inspector(url: &str, id: &str, secret: &str, path: &str, body: &str) -> (u16, String, serde_json::Value) {
     let authority = url.trim_start_matches("http://").to_string();
     let headers = vec![("host".to_string(), authority), ("content-type".to_string(), "application/json".to_string())];
     let request = kensa_sigv4::Request { method: "POST", path, query: "", headers: &headers, body: body.as_bytes() };
@@ -93,7 +93,7 @@ fn inspector(url: &str, id: &str, secret: &str, path: &str, body: &str) -> (u16,
     send(url, path, headers.iter().chain(added.iter()), body)
 }
 
-fn send<'a>(
+pub(crate) fn send<'a>(
     url: &str,
     path: &str,
     headers: impl Iterator<Item = &'a (String, String)>,
@@ -112,7 +112,7 @@ fn send<'a>(
     (status, error, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
 }
 
-fn all_findings(url: &str, key: &serde_json::Value) -> Vec<serde_json::Value> {
+pub(crate) fn all_findings(url: &str, key: &serde_json::Value) -> Vec<serde_json::Value> {
     let (id, secret) = (key["access_key_id"].as_str().unwrap(), key["secret_access_key"].as_str().unwrap());
     let mut findings = Vec::new();
     let mut token: Option<String> = None;
