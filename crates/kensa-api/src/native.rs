@@ -19,6 +19,36 @@ pub const CREATE_KEY_PATH: &str = "/kensa/v1/access-keys";
 /// The path new accounts are created at (`POST`).
 pub const CREATE_ACCOUNT_PATH: &str = "/kensa/v1/accounts";
 
+/// `POST`: update the server's advisory database now (`kensa admin db-update`).
+pub const DATABASE_UPDATE_PATH: &str = "/kensa/v1/advisory-database/update";
+
+/// What an on-demand advisory database update did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatabaseUpdateReport {
+    /// The replica that ran it.
+    pub replica: String,
+    /// Whether the database was rebuilt from scratch (first download, `full`).
+    pub rebuilt: bool,
+    /// Advisories added.
+    pub added: u64,
+    /// Advisories whose record was replaced.
+    pub replaced: u64,
+    /// Package keys whose advisories changed (each re-matches the resources holding it).
+    pub changed_packages: u64,
+    /// CVEs whose CISA KEV entry changed.
+    pub known_exploited_changes: u64,
+    /// Whether a new day of EPSS scores arrived.
+    pub epss_changed: bool,
+    /// Per source (`osv:PyPI`, `kev`): `full N` or `incremental N` records.
+    pub sources: Vec<(String, String)>,
+    /// HTTP requests made.
+    pub requests: u64,
+    /// Bytes received.
+    pub bytes: u64,
+    /// How long it took (milliseconds).
+    pub milliseconds: u64,
+}
+
 /// Credentials as `server init`, `admin account create` and `admin key
 /// create` print them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

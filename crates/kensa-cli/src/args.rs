@@ -101,10 +101,42 @@ pub(crate) enum ServerCommand {
         /// over the work of one that died.
         #[arg(long, env = "KENSA_JOB_LEASE_SECONDS", default_value_t = 60, value_name = "SECONDS")]
         job_lease_seconds: u32,
+        /// How often the server updates its advisory database from the sources below (`30m`, `6h`, `1d`; `0`: only on `kensa admin db-update`). One replica at a time does it.
+        #[arg(long, env = "KENSA_DB_UPDATE_INTERVAL", default_value = "6h", value_name = "DURATION", value_parser = parse_duration_seconds)]
+        db_update_interval: i64,
+        /// Never update the advisory database itself: only take up files replaced in the data directory (`kensa db build`/`import`, air-gapped sites).
+        #[arg(long)]
+        no_db_update: bool,
+        #[command(flatten)]
+        sources: FeedSources,
+        /// Also read a native feed from this URL (repeatable), as `kensa db update --feed`.
+        #[arg(long = "feed", value_name = "URL")]
+        feeds: Vec<String>,
+        /// Also read the distributions' own feeds, as `kensa db update --native-feeds`.
+        #[arg(long)]
+        native_feeds: bool,
         /// Log as JSON lines instead of text.
         #[arg(long)]
         log_json: bool,
     },
+}
+
+/// `90`, `30s`, `15m`, `6h`, `1d` as seconds.
+fn parse_duration_seconds(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.char_indices().find(|(_, character)| !character.is_ascii_digit()) {
+        Some((index, _)) => text.split_at(index),
+        None => (text, "s"),
+    };
+    let value: i64 = digits.parse().map_err(|_| format!("'{text}' is not a duration such as 30m, 6h or 1d"))?;
+    let unit = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => return Err(format!("'{text}': the unit must be s, m, h or d")),
+    };
+    value.checked_mul(unit).ok_or_else(|| format!("'{text}' is too long"))
 }
 
 #[derive(Debug, Args)]
@@ -141,6 +173,11 @@ pub(crate) enum AdminCommand {
     Key {
         #[command(subcommand)]
         command: AdminKeyCommand,
+    },
+    /// Update the server's advisory database now, from the sources it runs with; prints what changed as JSON (the re-matches follow within seconds).
+    DbUpdate {
+        #[command(flatten)]
+        server: ServerConnection,
     },
 }
 

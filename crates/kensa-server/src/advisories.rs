@@ -61,6 +61,7 @@ pub(crate) async fn watch(shared: Arc<Shared>) {
         }
         tokio::select! {
             () = tokio::time::sleep(WATCH_PERIOD) => {}
+            () = shared.database_replaced.notified() => {}
             _ = stop.changed() => {}
         }
     }

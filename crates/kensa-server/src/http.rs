@@ -128,6 +128,7 @@ async fn respond(shared: &Arc<Shared>, request: Request<Body>) -> Result<Respons
         (Method::GET, native::RESOURCE_PATH) => resource_state(shared, &caller, &query).await,
         (Method::POST, native::CREATE_KEY_PATH) => create_access_key(shared, &caller, &body).await,
         (Method::POST, native::CREATE_ACCOUNT_PATH) => create_account(shared, &caller).await,
+        (Method::POST, native::DATABASE_UPDATE_PATH) => update_database(shared, &caller).await,
         (Method::POST, inspector::LIST_FINDINGS_PATH) => list_findings(shared, &caller, &body).await,
         (method, path) => Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -348,6 +349,39 @@ async fn create_account(shared: &Arc<Shared>, caller: &Caller) -> Result<Respons
         crate::issue_key(&shared.key, &account.account_id, Role::Administrator).map_err(ApiError::internal)?;
     shared.store.create_account(&account, &stored).await.map_err(ApiError::internal)?;
     Ok(json_response(StatusCode::OK, &printed))
+}
+
+/// `kensa admin db-update`: the organisation's administrator updates the
+/// server's advisory database now; answers once it is written (the
+/// re-matches it causes follow within seconds).
+async fn update_database(shared: &Arc<Shared>, caller: &Caller) -> Result<Response, ApiError> {
+    if caller.role != Role::Administrator {
+        return Err(ApiError::access_denied("only an administrator key can update the advisory database"));
+    }
+    let own = shared.store.account(&caller.account_id).await.map_err(ApiError::internal)?;
+    if own.as_ref().is_some_and(|account| account.administrator_account_id.is_some()) {
+        return Err(ApiError::access_denied(
+            "only the organisation's administrator account can update the advisory database",
+        ));
+    }
+    match crate::updater::run(shared).await {
+        Ok(report) => Ok(json_response(StatusCode::OK, &report)),
+        Err(crate::updater::UpdateRefusal::NotConfigured) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "ValidationException",
+            "this server has no update sources: it only takes up databases replaced in its data directory".to_string(),
+        )),
+        Err(crate::updater::UpdateRefusal::Busy) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "ConflictException",
+            "an advisory database update is running already".to_string(),
+        )),
+        Err(crate::updater::UpdateRefusal::Failed(message)) => Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "InternalServerException",
+            format!("the advisory database update failed: {message}"),
+        )),
+    }
 }
 
 /// The keyset position a `nextToken` carries. It names no account: what a

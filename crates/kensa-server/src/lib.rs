@@ -16,6 +16,7 @@
 mod advisories;
 mod credentials;
 mod http;
+mod updater;
 mod worker;
 
 use std::net::SocketAddr;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 
 pub use credentials::{Role, SERVER_KEY_FILE, ServerKey};
 use kensa_api::native::IssuedCredentials;
+pub use updater::DatabaseUpdates;
 
 /// The advisory database's file name in the data directory.
 pub const ADVISORY_DATABASE_FILE: &str = "advisories.redb";
@@ -84,6 +86,9 @@ pub struct ServerConfig {
     /// How long a claim on a job lasts unless renewed; workers renew every
     /// third of it, so this is how soon a dead replica's work is taken over.
     pub job_lease_seconds: i64,
+    /// How the server updates its advisory database itself; `None`: never
+    /// (it only takes up files replaced under it).
+    pub updates: Option<DatabaseUpdates>,
 }
 
 impl ServerConfig {
@@ -96,6 +101,7 @@ impl ServerConfig {
             workers: std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
             maximum_push_bytes: 64 * 1024 * 1024,
             job_lease_seconds: 60,
+            updates: None,
         }
     }
 
@@ -187,6 +193,8 @@ pub(crate) struct Shared {
     pub(crate) replica_id: String,
     /// Wakes the workers of this process when a push queued work.
     pub(crate) work_arrived: tokio::sync::Notify,
+    /// Wakes the database watcher when this process replaced the file.
+    pub(crate) database_replaced: tokio::sync::Notify,
     pub(crate) shutting_down: tokio::sync::watch::Sender<bool>,
 }
 
@@ -251,11 +259,13 @@ pub async fn start(config: ServerConfig, listen: &str) -> Result<RunningServer, 
         local_generation: std::sync::atomic::AtomicI64::new(0),
         replica_id,
         work_arrived: tokio::sync::Notify::new(),
+        database_replaced: tokio::sync::Notify::new(),
         shutting_down,
     });
     let _ = shared.advisory_handle();
     let mut tasks = Vec::new();
     tasks.push(tokio::spawn(advisories::watch(Arc::clone(&shared))));
+    tasks.push(tokio::spawn(updater::schedule(Arc::clone(&shared))));
     for index in 0..shared.config.workers.max(1) {
         let shared = Arc::clone(&shared);
         let worker_id = format!("{}-{index}", shared.replica_id);

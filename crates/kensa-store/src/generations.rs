@@ -215,6 +215,45 @@ impl Store {
         Ok(taken.rows_affected() > 0)
     }
 
+    /// Takes the lease `name` for `holder` until `until` only if nobody
+    /// holds it now (absent or run out) — the holder included: used as a
+    /// schedule ("due after"), where renewing one's own would run the work
+    /// again and again.
+    pub async fn take_when_due(&self, name: &str, holder: &str, now: i64, until: i64) -> Result<bool, StoreError> {
+        const OPERATION: &str = "take a due lease";
+        let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
+        let taken = sqlx::query(
+            "INSERT INTO leases (name, holder, held_until) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE \
+             SET holder = excluded.holder, held_until = excluded.held_until WHERE leases.held_until < $4",
+        )
+        .bind(name)
+        .bind(holder)
+        .bind(until)
+        .bind(now)
+        .execute(&mut *transaction)
+        .await
+        .map_err(database_error(OPERATION))?;
+        transaction.commit().await.map_err(database_error(OPERATION))?;
+        Ok(taken.rows_affected() > 0)
+    }
+
+    /// Sets the lease `name` to `holder` until `until`, whoever held it.
+    pub async fn set_lease(&self, name: &str, holder: &str, until: i64) -> Result<(), StoreError> {
+        const OPERATION: &str = "set a lease";
+        let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
+        sqlx::query(
+            "INSERT INTO leases (name, holder, held_until) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE \
+             SET holder = excluded.holder, held_until = excluded.held_until",
+        )
+        .bind(name)
+        .bind(holder)
+        .bind(until)
+        .execute(&mut *transaction)
+        .await
+        .map_err(database_error(OPERATION))?;
+        transaction.commit().await.map_err(database_error(OPERATION))
+    }
+
     /// Gives a lease up (a holder shutting down cleanly).
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
         const OPERATION: &str = "release a lease";

@@ -253,6 +253,13 @@ async fn exercise(url: &str) {
     assert!(store.try_lease("database-update", "replica-b", 3_051, 30).await.unwrap(), "taken over after expiry");
     store.release_lease("database-update", "replica-b").await.unwrap();
     assert!(store.try_lease("database-update", "replica-a", 3_052, 30).await.unwrap());
+    // A schedule: due once its time has passed, for anyone, its last holder too.
+    assert!(store.take_when_due("update-due", "replica-a", 4_000, 4_100).await.unwrap());
+    assert!(!store.take_when_due("update-due", "replica-a", 4_050, 4_150).await.unwrap());
+    assert!(!store.take_when_due("update-due", "replica-b", 4_050, 4_150).await.unwrap());
+    assert!(store.take_when_due("update-due", "replica-b", 4_101, 4_200).await.unwrap());
+    store.set_lease("update-due", "replica-a", 0).await.unwrap();
+    assert!(store.take_when_due("update-due", "replica-b", 4_102, 4_300).await.unwrap(), "set back: due at once");
     store.close().await;
 }
 

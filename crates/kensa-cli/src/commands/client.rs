@@ -26,6 +26,12 @@ struct Client {
 
 impl Client {
     fn new(connection: &ServerConnection) -> Result<Client> {
+        Client::with_read_timeout(connection, kensa_http::ClientOptions::default().read_timeout)
+    }
+
+    /// A client that waits up to `read_timeout` for an answer (a database
+    /// update answers once it is done).
+    fn with_read_timeout(connection: &ServerConnection, read_timeout: std::time::Duration) -> Result<Client> {
         let (access_key_id, secret_access_key) = crate::settings::server_credentials(connection.profile.as_deref())?;
         let base = connection.server.trim_end_matches('/').to_string();
         let uri: ureq::http::Uri = base.parse().with_context(|| format!("--server '{base}' is not a URL"))?;
@@ -39,6 +45,7 @@ impl Client {
         let options = kensa_http::ClientOptions {
             ca_file: connection.ca_file.clone(),
             proxy: kensa_http::proxy_from_environment(),
+            read_timeout,
             ..kensa_http::ClientOptions::default()
         };
         Ok(Client {
@@ -177,4 +184,16 @@ pub(crate) fn create_key(connection: &ServerConnection, account: Option<String>,
     let client = Client::new(connection)?;
     let body = serde_json::to_vec(&CreateAccessKeyRequest { account_id: account, role: role.to_string() })?;
     print_credentials(&client.send("POST", native::CREATE_KEY_PATH, "", &body)?)
+}
+
+pub(crate) fn update_database(connection: &ServerConnection) -> Result<ExitCode> {
+    // A first download can take many minutes.
+    let client = Client::with_read_timeout(connection, std::time::Duration::from_secs(3 * 3600))?;
+    let answer = client.send("POST", native::DATABASE_UPDATE_PATH, "", b"{}")?;
+    let report: native::DatabaseUpdateReport =
+        serde_json::from_slice(&answer).context("the server's answer is not an update report")?;
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut stdout, &report).context("cannot write the report")?;
+    writeln!(stdout).context("cannot write the report")?;
+    Ok(ExitCode::SUCCESS)
 }

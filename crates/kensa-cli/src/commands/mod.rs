@@ -60,6 +60,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Push { server, resource_id, resource_type, tags, wait, files } => {
             client::push(&server, resource_id.as_deref(), resource_type.as_deref(), &tags, wait, &files)
         }
+        Command::Admin { command: AdminCommand::DbUpdate { server } } => client::update_database(&server),
         Command::Admin { command: AdminCommand::Account { command: AdminAccountCommand::Create { server } } } => {
             client::create_account(&server)
         }

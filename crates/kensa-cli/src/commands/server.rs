@@ -29,11 +29,39 @@ pub(crate) fn run(command: ServerCommand) -> Result<ExitCode> {
             writeln!(stdout).context("cannot write the credentials")?;
             Ok(ExitCode::SUCCESS)
         }
-        ServerCommand::Run { store, listen, region, workers, job_lease_seconds, log_json } => {
+        ServerCommand::Run {
+            store,
+            listen,
+            region,
+            workers,
+            job_lease_seconds,
+            db_update_interval,
+            no_db_update,
+            sources,
+            feeds,
+            native_feeds,
+            log_json,
+        } => {
             crate::logging::install(log_json);
             let mut config = config(&store);
             config.region = region;
             config.job_lease_seconds = i64::from(job_lease_seconds.max(3));
+            if !no_db_update {
+                let options = kensa_update::UpdateOptions {
+                    native_feeds: native_feeds
+                        .then_some(kensa_update::DEFAULT_NATIVE_FEEDS)
+                        .into_iter()
+                        .flatten()
+                        .map(|url| (*url).to_owned())
+                        .chain(feeds)
+                        .collect(),
+                    // A server logs; it draws no progress bars.
+                    progress: None,
+                    ..sources.into_options()
+                };
+                config.updates =
+                    Some(kensa_server::DatabaseUpdates { options, interval_seconds: db_update_interval.max(0) });
+            }
             if let Some(workers) = workers {
                 config.workers = workers.max(1);
             }

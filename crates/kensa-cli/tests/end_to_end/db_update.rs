@@ -21,14 +21,14 @@ use crate::common::shared;
 
 /// One OSV record of the bucket: its ecosystem directory, id and JSON.
 #[derive(Clone)]
-struct Record {
-    ecosystem: &'static str,
-    id: String,
-    json: serde_json::Value,
+pub(crate) struct Record {
+    pub(crate) ecosystem: &'static str,
+    pub(crate) id: String,
+    pub(crate) json: serde_json::Value,
 }
 
 /// The real Go and PyPI records of ../shared/data, once per test binary.
-fn shared_records() -> &'static Vec<Record> {
+pub(crate) fn shared_records() -> &'static Vec<Record> {
     static RECORDS: std::sync::OnceLock<Vec<Record>> = std::sync::OnceLock::new();
     RECORDS.get_or_init(|| {
         let mut records = Vec::new();
@@ -58,7 +58,7 @@ fn shared_records() -> &'static Vec<Record> {
 }
 
 /// The bucket layout of `records`, plus `kev.json`.
-fn bucket(records: &[Record]) -> HashMap<String, Vec<u8>> {
+pub(crate) fn bucket(records: &[Record]) -> HashMap<String, Vec<u8>> {
     let mut files = HashMap::new();
     let mut by_ecosystem: BTreeMap<&str, Vec<&Record>> = BTreeMap::new();
     for record in records {

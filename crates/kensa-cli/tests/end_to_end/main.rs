@@ -20,3 +20,4 @@ mod os_scan;
 mod registry;
 mod rematch;
 mod server;
+mod server_update;

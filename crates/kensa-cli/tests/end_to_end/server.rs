@@ -40,8 +40,10 @@ pub(crate) fn init(data_dir: &Path, database: Option<&str>) -> std::process::Out
     common::kensa(&arguments)
 }
 
+/// A server that updates no advisory database itself (the tests have no
+/// network): it takes up the file in its data directory.
 pub(crate) fn start(data_dir: &Path, database: Option<&str>) -> Server {
-    start_with(data_dir, database, &[])
+    start_with(data_dir, database, &["--no-db-update"])
 }
 
 pub(crate) fn start_with(data_dir: &Path, database: Option<&str>, extra: &[&str]) -> Server {
@@ -296,7 +298,7 @@ fn two_replicas_on_one_postgresql_serve_the_same_findings_and_take_over_a_dead_o
     for directory in [&dir_a, &dir_b] {
         std::fs::copy(common::database(), directory.join("advisories.redb")).unwrap();
     }
-    let lease = ["--job-lease-seconds", "3"];
+    let lease = ["--job-lease-seconds", "3", "--no-db-update"];
     let mut replica_a = start_with(&dir_a, url, &lease);
     let replica_b = start_with(&dir_b, url, &lease);
 
