@@ -76,6 +76,8 @@ pub(crate) enum Command {
     },
 }
 
+// Parsed once per process: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum ServerCommand {
     /// Create the store and the administrator account; prints its credentials as JSON.
