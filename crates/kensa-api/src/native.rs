@@ -19,6 +19,22 @@ pub const CREATE_KEY_PATH: &str = "/kensa/v1/access-keys";
 /// The path new accounts are created at (`POST`).
 pub const CREATE_ACCOUNT_PATH: &str = "/kensa/v1/accounts";
 
+/// `GET`: the server's state (advisory generation, queue), for operators and load tests.
+pub const STATUS_PATH: &str = "/kensa/v1/status";
+
+/// What [`STATUS_PATH`] answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerStatus {
+    /// The replica answering.
+    pub replica: String,
+    /// The advisory generation this replica matches with (0: none yet).
+    pub local_generation: i64,
+    /// The newest generation registered by any replica.
+    pub current_generation: i64,
+    /// Re-match jobs waiting or running, all replicas together.
+    pub queue_depth: i64,
+}
+
 /// `POST`: update the server's advisory database now (`kensa admin db-update`).
 pub const DATABASE_UPDATE_PATH: &str = "/kensa/v1/advisory-database/update";
 

@@ -126,6 +126,7 @@ async fn respond(shared: &Arc<Shared>, request: Request<Body>) -> Result<Respons
     match (parts.method, path.as_str()) {
         (Method::POST, native::PUSH_INVENTORY_PATH) => push_inventory(shared, &caller, &query, &body).await,
         (Method::GET, native::RESOURCE_PATH) => resource_state(shared, &caller, &query).await,
+        (Method::GET, native::STATUS_PATH) => server_status(shared, &caller).await,
         (Method::POST, native::CREATE_KEY_PATH) => create_access_key(shared, &caller, &body).await,
         (Method::POST, native::CREATE_ACCOUNT_PATH) => create_account(shared, &caller).await,
         (Method::POST, native::DATABASE_UPDATE_PATH) => update_database(shared, &caller).await,
@@ -349,6 +350,23 @@ async fn create_account(shared: &Arc<Shared>, caller: &Caller) -> Result<Respons
         crate::issue_key(&shared.key, &account.account_id, Role::Administrator).map_err(ApiError::internal)?;
     shared.store.create_account(&account, &stored).await.map_err(ApiError::internal)?;
     Ok(json_response(StatusCode::OK, &printed))
+}
+
+/// The replica's state; administrators and read-only keys may read it.
+async fn server_status(shared: &Arc<Shared>, caller: &Caller) -> Result<Response, ApiError> {
+    if caller.role == Role::Ingest {
+        return Err(ApiError::access_denied("an ingest key cannot read the server's status"));
+    }
+    let current = shared.store.current_generation().await.map_err(ApiError::internal)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &native::ServerStatus {
+            replica: shared.replica_id.clone(),
+            local_generation: shared.local_generation.load(std::sync::atomic::Ordering::SeqCst),
+            current_generation: current.map_or(0, |generation| generation.generation),
+            queue_depth: shared.store.queue_depth().await.map_err(ApiError::internal)?,
+        },
+    ))
 }
 
 /// `kensa admin db-update`: the organisation's administrator updates the

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# kensa server figures (issue 12), load from a second process on 127.0.0.1
+# (bench/server_load.py, signed by botocore): ingestion rate of real
+# 300-package inventories, time to match the whole fleet, and how soon
+# findings are current after the advisory database is replaced.
+# Usage: RESOURCES=2000 bench/server.sh            (SQLite, the embedded default)
+#        DATABASE_URL=postgres://… bench/server.sh (PostgreSQL; an empty database)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash .ci/needs/aws-clients.sh >/dev/null
+python="${KENSA_FIXTURES_DIR:-/tmp/kensa-fixtures}/aws-clients/bin/python"
+cargo build --release -q -p kensa-cli
+kensa=./target/release/kensa
+work="$(mktemp -d)"
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+"$kensa" db build --from ../shared/data/advisories --db "$work/new.redb" 2>/dev/null
+# The "old" database: every feed but RustSec (hard links, no copy of the data).
+mkdir "$work/feeds"
+for feed in ../shared/data/advisories/*; do
+    [ "$(basename "$feed")" = rustsec ] || cp -rl "$feed" "$work/feeds/" 2>/dev/null || cp -r "$feed" "$work/feeds/"
+done
+"$kensa" db build --from "$work/feeds" --db "$work/old.redb" 2>/dev/null
+"$kensa" inventory ../shared/data/targets/lockfiles/trivy-integration-repos -o "$work/a.json" 2>/dev/null
+"$kensa" inventory ../shared/data/targets/lockfiles/real-projects -o "$work/b.json" 2>/dev/null
+
+store=(--data-dir "$work/data")
+[ -n "${DATABASE_URL:-}" ] && store+=(--database "$DATABASE_URL")
+"$kensa" server init "${store[@]}" >"$work/admin.json"
+cp "$work/old.redb" "$work/data/advisories.redb"
+"$kensa" server run "${store[@]}" --listen 127.0.0.1:0 --no-db-update 2>"$work/server.log" &
+server=$!
+for _ in $(seq 100); do grep -q "listening on" "$work/server.log" && break; sleep 0.1; done
+url="$(sed -n 's/^kensa server listening on //p' "$work/server.log" | head -1)"
+# Ready once the database is taken up.
+for _ in $(seq 100); do curl -sf "$url/readyz" >/dev/null && break; sleep 0.1; done
+backend=SQLite; [ -n "${DATABASE_URL:-}" ] && backend=PostgreSQL
+echo "backend: $backend; $(nproc) cores"
+"$python" bench/server_load.py "$url" "$work/admin.json" "$work/a.json" "$work/b.json" "${RESOURCES:-2000}" \
+    "$work/data" "$work/new.redb"

@@ -1,0 +1,107 @@
+"""Load for bench/server.sh, from a second process over 127.0.0.1: pushes
+COUNT real inventories of 300 packages each (windows over the packages of two
+real projects in ../shared/data, so the fleet differs from resource to
+resource), signed with SigV4 by botocore as any AWS SDK signs, from 8
+keep-alive connections; then waits for matching, then replaces the server's
+advisory database (the RustSec-less build by the full one) and waits until
+the findings are current again.
+
+Prints the figures: ingest rate (acknowledged pushes/s), time to match the
+whole fleet (what a full re-match costs), and the time from the database
+replacement to the re-match of the affected inventories being done.
+"""
+
+import concurrent.futures
+import http.client
+import json
+import os
+import shutil
+import sys
+import threading
+import time
+import urllib.parse
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+THREADS = 8
+PACKAGES = 300
+
+
+def main():
+    url, admin_file, inventory_a, inventory_b, count, data_dir, new_database = sys.argv[1:8]
+    count = int(count)
+    admin = json.load(open(admin_file))
+    credentials = Credentials(admin["access_key_id"], admin["secret_access_key"])
+    parsed = urllib.parse.urlparse(url)
+    base_a, base_b = json.load(open(inventory_a)), json.load(open(inventory_b))
+    pool = base_a["packages"] + base_b["packages"]
+    local = threading.local()
+
+    def connection():
+        if not hasattr(local, "connection"):
+            local.connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=120)
+        return local.connection
+
+    def send(method, path, query="", body=b""):
+        target = url + path + ("?" + query if query else "")
+        request = AWSRequest(method=method, url=target, data=body, headers={"content-type": "application/json"})
+        SigV4Auth(credentials, "kensa", "us-east-1").add_auth(request)
+        headers = dict(request.headers.items())
+        conn = connection()
+        conn.request(method, path + ("?" + query if query else ""), body=body, headers=headers)
+        response = conn.getresponse()
+        payload = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{method} {path}: {response.status} {payload[:300]!r}")
+        return json.loads(payload)
+
+    def inventory(index):
+        start = (index * 37) % len(pool)
+        window = (pool + pool)[start : start + PACKAGES]
+        document = dict(base_a)
+        document["packages"] = window
+        return json.dumps(document).encode()
+
+    bodies = [inventory(index) for index in range(count)]
+    with_crates = sum(1 for body in bodies if b'"crates.io"' in body)
+
+    def push(index):
+        send("POST", "/kensa/v1/inventories", f"resourceId=bench-{index}", bodies[index])
+
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(THREADS) as executor:
+        list(executor.map(push, range(count)))
+    ingest = time.monotonic() - started
+
+    def status():
+        return send("GET", "/kensa/v1/status")
+
+    while status()["queue_depth"] > 0:
+        time.sleep(0.05)
+    matched = time.monotonic() - started
+
+    before = status()["current_generation"]
+    staged = os.path.join(data_dir, "advisories.redb.staged")
+    shutil.copyfile(new_database, staged)
+    replaced = time.monotonic()
+    os.rename(staged, os.path.join(data_dir, "advisories.redb"))
+    while True:
+        now = status()
+        if now["current_generation"] > before and now["queue_depth"] == 0:
+            break
+        time.sleep(0.02)
+    rematch = time.monotonic() - replaced
+
+    print(f"inventories: {count} x {PACKAGES} packages, {THREADS} connections")
+    print(f"ingest: {count / ingest:.0f} inventories/s ({ingest:.2f} s; target >= 200/s)")
+    print(f"first match of the whole fleet: {matched:.2f} s from the first push ({count / matched:.0f} inventories/s)")
+    print(
+        f"database replaced (RustSec added; {with_crates} of {count} inventories hold crates): "
+        f"findings current {rematch:.2f} s after the rename"
+    )
+
+
+if __name__ == "__main__":
+    main()
