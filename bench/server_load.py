@@ -78,18 +78,18 @@ def main():
     def status():
         return send("GET", "/kensa/v1/status")
 
-    while status()["queue_depth"] > 0:
+    while status()["queueDepth"] > 0:
         time.sleep(0.05)
     matched = time.monotonic() - started
 
-    before = status()["current_generation"]
+    before = status()["currentGeneration"]
     staged = os.path.join(data_dir, "advisories.redb.staged")
     shutil.copyfile(new_database, staged)
     replaced = time.monotonic()
     os.rename(staged, os.path.join(data_dir, "advisories.redb"))
     while True:
         now = status()
-        if now["current_generation"] > before and now["queue_depth"] == 0:
+        if now["currentGeneration"] > before and now["queueDepth"] == 0:
             break
         time.sleep(0.02)
     rematch = time.monotonic() - replaced

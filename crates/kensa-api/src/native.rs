@@ -24,6 +24,7 @@ pub const STATUS_PATH: &str = "/kensa/v1/status";
 
 /// What [`STATUS_PATH`] answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ServerStatus {
     /// The replica answering.
     pub replica: String,
@@ -40,6 +41,7 @@ pub const DATABASE_UPDATE_PATH: &str = "/kensa/v1/advisory-database/update";
 
 /// What an on-demand advisory database update did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DatabaseUpdateReport {
     /// The replica that ran it.
     pub replica: String,

@@ -98,7 +98,7 @@ pub(crate) enum ServerCommand {
         /// Matching workers [default: the number of cores].
         #[arg(long)]
         workers: Option<usize>,
-        /// How long a worker's claim on a job lasts without renewal (it renews it
+        /// How long a worker's claim on a job (and a replica's on a database update) lasts without renewal (it renews it
         /// every third of that while it works): how soon another replica takes
         /// over the work of one that died.
         #[arg(long, env = "KENSA_JOB_LEASE_SECONDS", default_value_t = 60, value_name = "SECONDS")]

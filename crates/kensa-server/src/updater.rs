@@ -20,8 +20,6 @@ use crate::Shared;
 const RUNNING_LEASE: &str = "advisory-database-update";
 /// Held until the next scheduled update is due.
 const SCHEDULE_LEASE: &str = "advisory-database-update-due";
-/// How long a running update's claim lasts without renewal.
-const RUNNING_LEASE_SECONDS: i64 = 300;
 /// How soon a failed scheduled update is tried again.
 const RETRY_SECONDS: i64 = 600;
 /// How often replicas look whether an update is due.
@@ -55,7 +53,10 @@ pub(crate) async fn schedule(shared: Arc<Shared>) {
     let mut stop = shared.shutting_down.subscribe();
     loop {
         let now = crate::now_seconds();
-        match shared.store.take_when_due(SCHEDULE_LEASE, &shared.replica_id, now, now + RUNNING_LEASE_SECONDS).await {
+        // Held for a lease's length while the update starts: a replica that
+        // dies here hands the schedule on as soon as a dead worker's jobs.
+        let until = now + shared.config.job_lease_seconds;
+        match shared.store.take_when_due(SCHEDULE_LEASE, &shared.replica_id, now, until).await {
             Ok(true) => {
                 let next = match run(&shared).await {
                     Ok(report) => {
@@ -92,7 +93,9 @@ pub(crate) async fn run(shared: &Arc<Shared>) -> Result<DatabaseUpdateReport, Up
     let updates = shared.config.updates.clone().ok_or(UpdateRefusal::NotConfigured)?;
     let replica = shared.replica_id.clone();
     let now = crate::now_seconds();
-    match shared.store.try_lease(RUNNING_LEASE, &replica, now, RUNNING_LEASE_SECONDS).await {
+    // The same lease length as jobs: how soon a dead replica's work moves on.
+    let lease_seconds = shared.config.job_lease_seconds.max(3);
+    match shared.store.try_lease(RUNNING_LEASE, &replica, now, lease_seconds).await {
         Ok(true) => {}
         Ok(false) => return Err(UpdateRefusal::Busy),
         Err(error) => return Err(UpdateRefusal::Failed(error.to_string())),
@@ -105,8 +108,8 @@ pub(crate) async fn run(shared: &Arc<Shared>) -> Result<DatabaseUpdateReport, Up
     let outcome = loop {
         tokio::select! {
             outcome = &mut work => break outcome,
-            () = tokio::time::sleep(Duration::from_secs(u64::try_from(RUNNING_LEASE_SECONDS / 3).unwrap_or(60))) => {
-                let renewed = shared.store.try_lease(RUNNING_LEASE, &replica, crate::now_seconds(), RUNNING_LEASE_SECONDS).await;
+            () = tokio::time::sleep(Duration::from_secs(u64::try_from(lease_seconds / 3).unwrap_or(1).max(1))) => {
+                let renewed = shared.store.try_lease(RUNNING_LEASE, &replica, crate::now_seconds(), lease_seconds).await;
                 if !matches!(renewed, Ok(true)) {
                     tracing::warn!("could not renew the advisory database update's lease");
                 }

@@ -20,4 +20,5 @@ mod os_scan;
 mod registry;
 mod rematch;
 mod server;
+mod server_crash;
 mod server_update;

@@ -104,7 +104,7 @@ fn the_server_updates_its_advisory_database_on_schedule_and_on_demand() {
     let report: serde_json::Value = serde_json::from_slice(&updated.stdout).unwrap();
     assert_eq!(report["rebuilt"], false, "{report}");
     assert_eq!(report["added"], 1, "{report}");
-    assert!(report["changed_packages"].as_u64().unwrap() >= 1, "{report}");
+    assert!(report["changedPackages"].as_u64().unwrap() >= 1, "{report}");
     assert!(
         report["sources"]
             .as_array()
