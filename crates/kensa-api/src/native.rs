@@ -10,7 +10,8 @@ pub const NATIVE_SERVICE: &str = "kensa";
 /// document; query: `resourceId`, `tag=KEY=VALUE`…).
 pub const PUSH_INVENTORY_PATH: &str = "/kensa/v1/inventories";
 
-/// The path a resource's state is read from (`GET`, query `resourceId`).
+/// A resource: its state (`GET`, query `resourceId`); `DELETE`: the
+/// resource is gone, its findings close.
 pub const RESOURCE_PATH: &str = "/kensa/v1/resource";
 
 /// The path new access keys are created at (`POST`).
@@ -109,6 +110,18 @@ pub struct PushResponse {
     pub digest: String,
     /// How many packages it holds.
     pub package_count: usize,
+}
+
+/// The answer to `DELETE /kensa/v1/resource`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedResource {
+    /// Owner.
+    pub account_id: String,
+    /// The resource deleted.
+    pub resource_id: String,
+    /// How many of its findings closed.
+    pub closed_findings: u64,
 }
 
 /// A resource's state (`GET /kensa/v1/resource`).

@@ -106,6 +106,12 @@ pub(crate) enum ServerCommand {
         /// How often the server updates its advisory database from the sources below (`30m`, `6h`, `1d`; `0`: only on `kensa admin db-update`). One replica at a time does it.
         #[arg(long, env = "KENSA_DB_UPDATE_INTERVAL", default_value = "6h", value_name = "DURATION", value_parser = parse_duration_seconds)]
         db_update_interval: i64,
+        /// How long a closed finding is kept before it is purged (Inspector: 30 days).
+        #[arg(long, env = "KENSA_CLOSED_FINDING_RETENTION", default_value = "30d", value_name = "DURATION", value_parser = parse_duration_seconds)]
+        closed_finding_retention: i64,
+        /// How long a deleted resource's closed findings are kept (Inspector: 3 days).
+        #[arg(long, env = "KENSA_DELETED_RESOURCE_RETENTION", default_value = "3d", value_name = "DURATION", value_parser = parse_duration_seconds)]
+        deleted_resource_retention: i64,
         /// Never update the advisory database itself: only take up files replaced in the data directory (`kensa db build`/`import`, air-gapped sites).
         #[arg(long)]
         no_db_update: bool,
@@ -176,6 +182,11 @@ pub(crate) enum AdminCommand {
         #[command(subcommand)]
         command: AdminKeyCommand,
     },
+    /// Resources.
+    Resource {
+        #[command(subcommand)]
+        command: AdminResourceCommand,
+    },
     /// Update the server's advisory database now, from the sources it runs with; prints what changed as JSON (the re-matches follow within seconds).
     DbUpdate {
         #[command(flatten)]
@@ -189,6 +200,17 @@ pub(crate) enum AdminAccountCommand {
     Create {
         #[command(flatten)]
         server: ServerConnection,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AdminResourceCommand {
+    /// Delete a resource of the caller's account (a terminated host, a deleted image): its findings close now and are purged after the deleted-resource retention.
+    Delete {
+        #[command(flatten)]
+        server: ServerConnection,
+        /// The resource's id, as pushed.
+        resource_id: String,
     },
 }
 

@@ -126,6 +126,7 @@ async fn respond(shared: &Arc<Shared>, request: Request<Body>) -> Result<Respons
     match (parts.method, path.as_str()) {
         (Method::POST, native::PUSH_INVENTORY_PATH) => push_inventory(shared, &caller, &query, &body).await,
         (Method::GET, native::RESOURCE_PATH) => resource_state(shared, &caller, &query).await,
+        (Method::DELETE, native::RESOURCE_PATH) => delete_resource(shared, &caller, &query).await,
         (Method::GET, native::STATUS_PATH) => server_status(shared, &caller).await,
         (Method::POST, native::CREATE_KEY_PATH) => create_access_key(shared, &caller, &body).await,
         (Method::POST, native::CREATE_ACCOUNT_PATH) => create_account(shared, &caller).await,
@@ -287,13 +288,39 @@ async fn push_inventory(shared: &Arc<Shared>, caller: &Caller, query: &str, body
     ))
 }
 
-async fn resource_state(shared: &Arc<Shared>, caller: &Caller, query: &str) -> Result<Response, ApiError> {
-    let pairs = query_pairs(query);
-    let resource_id = pairs
-        .iter()
+fn resource_id_of(query: &str) -> Result<String, ApiError> {
+    query_pairs(query)
+        .into_iter()
         .find(|(key, _)| key == "resourceId")
-        .map(|(_, value)| value.clone())
-        .ok_or_else(|| ApiError::validation("resourceId is required"))?;
+        .map(|(_, value)| value)
+        .filter(|value| !value.is_empty())
+        .ok_or_else(|| ApiError::validation("resourceId is required"))
+}
+
+/// A resource is gone (a host terminated, an image deleted): its findings
+/// close now and are purged after the retention of deleted resources.
+/// Agents and CI (ingest keys) report it as they report inventories.
+async fn delete_resource(shared: &Arc<Shared>, caller: &Caller, query: &str) -> Result<Response, ApiError> {
+    if caller.role == Role::ReadOnly {
+        return Err(ApiError::access_denied("a read-only key cannot delete resources"));
+    }
+    let resource_id = resource_id_of(query)?;
+    let closed = shared
+        .store
+        .delete_resource(&caller.account_id, &resource_id, crate::now_seconds())
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", format!("no resource '{resource_id}'"))
+        })?;
+    Ok(json_response(
+        StatusCode::OK,
+        &native::DeletedResource { account_id: caller.account_id.clone(), resource_id, closed_findings: closed },
+    ))
+}
+
+async fn resource_state(shared: &Arc<Shared>, caller: &Caller, query: &str) -> Result<Response, ApiError> {
+    let resource_id = resource_id_of(query)?;
     let not_found =
         || ApiError::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", format!("no resource '{resource_id}'"));
     let resource = shared

@@ -16,6 +16,7 @@
 mod advisories;
 mod credentials;
 mod http;
+mod maintenance;
 mod updater;
 mod worker;
 
@@ -25,6 +26,7 @@ use std::sync::Arc;
 
 pub use credentials::{Role, SERVER_KEY_FILE, ServerKey};
 use kensa_api::native::IssuedCredentials;
+pub use kensa_store::Retention;
 pub use updater::DatabaseUpdates;
 
 /// The advisory database's file name in the data directory.
@@ -89,6 +91,8 @@ pub struct ServerConfig {
     /// How the server updates its advisory database itself; `None`: never
     /// (it only takes up files replaced under it).
     pub updates: Option<DatabaseUpdates>,
+    /// How long closed findings and deleted resources are kept.
+    pub retention: kensa_store::Retention,
 }
 
 impl ServerConfig {
@@ -102,6 +106,7 @@ impl ServerConfig {
             maximum_push_bytes: 64 * 1024 * 1024,
             job_lease_seconds: 60,
             updates: None,
+            retention: kensa_store::Retention::default(),
         }
     }
 
@@ -266,6 +271,7 @@ pub async fn start(config: ServerConfig, listen: &str) -> Result<RunningServer, 
     let mut tasks = Vec::new();
     tasks.push(tokio::spawn(advisories::watch(Arc::clone(&shared))));
     tasks.push(tokio::spawn(updater::schedule(Arc::clone(&shared))));
+    tasks.push(tokio::spawn(maintenance::run(Arc::clone(&shared))));
     for index in 0..shared.config.workers.max(1) {
         let shared = Arc::clone(&shared);
         let worker_id = format!("{}-{index}", shared.replica_id);

@@ -19,6 +19,7 @@
 mod generations;
 mod migrations;
 mod queue;
+mod retention;
 
 use std::sync::Arc;
 
@@ -27,6 +28,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 
 pub use generations::{AdvisoryGeneration, Rematch};
 pub use queue::{Claim, Job, JobKind};
+pub use retention::{Purged, Retention};
 
 /// Errors of the store, naming the operation.
 #[derive(Debug, thiserror::Error)]

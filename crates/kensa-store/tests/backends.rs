@@ -260,6 +260,35 @@ async fn exercise(url: &str) {
     assert!(store.take_when_due("update-due", "replica-b", 4_101, 4_200).await.unwrap());
     store.set_lease("update-due", "replica-a", 0).await.unwrap();
     assert!(store.take_when_due("update-due", "replica-b", 4_102, 4_300).await.unwrap(), "set back: due at once");
+
+    // A deleted resource's findings close at once; purged three days on.
+    assert_eq!(store.delete_resource("111111111111", "host-1", 10_000).await.unwrap(), Some(25));
+    assert_eq!(store.delete_resource("111111111111", "host-1", 10_001).await.unwrap(), None, "deleted already");
+    assert!(store.resource("111111111111", "host-1").await.unwrap().is_none());
+    assert!(store.latest_inventory("111111111111", "host-1").await.unwrap().is_none());
+    let closed = store
+        .list_findings(&FindingQuery {
+            account_ids: vec!["111111111111".to_string()],
+            statuses: vec!["CLOSED".to_string()],
+            limit: 100,
+            ..FindingQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(closed.len(), 25);
+    assert!(closed.iter().all(|finding| finding.closed_at == Some(10_000) && finding.updated_at == 10_000));
+    // A closed finding of a live resource: kept 30 days.
+    let mut fixed = finding("222222222222", "image-0", 99, 10_000);
+    fixed.status = "CLOSED".to_string();
+    fixed.closed_at = Some(10_000);
+    store.record_match(&record("222222222222", "image-0", 1, &[fixed], &[])).await.unwrap();
+    let retention = kensa_store::Retention::default();
+    let day = 86_400;
+    assert_eq!(store.purge(10_000 + 3 * day, &retention).await.unwrap(), kensa_store::Purged::default());
+    let purged = store.purge(10_001 + 3 * day, &retention).await.unwrap();
+    assert_eq!((purged.findings, purged.resources), (25, 1));
+    assert_eq!(store.purge(10_000 + 30 * day, &retention).await.unwrap().findings, 0);
+    assert_eq!(store.purge(10_001 + 30 * day, &retention).await.unwrap().findings, 1);
     store.close().await;
 }
 

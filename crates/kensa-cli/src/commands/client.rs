@@ -197,3 +197,15 @@ pub(crate) fn update_database(connection: &ServerConnection) -> Result<ExitCode>
     writeln!(stdout).context("cannot write the report")?;
     Ok(ExitCode::SUCCESS)
 }
+
+pub(crate) fn delete_resource(connection: &ServerConnection, resource_id: &str) -> Result<ExitCode> {
+    let client = Client::new(connection)?;
+    let query = format!("resourceId={}", kensa_model::percent_encode(resource_id));
+    let answer = client.send("DELETE", native::RESOURCE_PATH, &query, b"")?;
+    let deleted: native::DeletedResource =
+        serde_json::from_slice(&answer).context("the server's answer is not a deleted resource")?;
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer(&mut stdout, &deleted).context("cannot write the answer")?;
+    writeln!(stdout).context("cannot write the answer")?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -14,7 +14,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 
 use crate::args::{
-    AdminAccountCommand, AdminCommand, AdminKeyCommand, CacheCommand, Cli, Command, InventoryTarget, ScanTarget,
+    AdminAccountCommand, AdminCommand, AdminKeyCommand, AdminResourceCommand, CacheCommand, Cli, Command,
+    InventoryTarget, ScanTarget,
 };
 
 pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
@@ -61,6 +62,9 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             client::push(&server, resource_id.as_deref(), resource_type.as_deref(), &tags, wait, &files)
         }
         Command::Admin { command: AdminCommand::DbUpdate { server } } => client::update_database(&server),
+        Command::Admin {
+            command: AdminCommand::Resource { command: AdminResourceCommand::Delete { server, resource_id } },
+        } => client::delete_resource(&server, &resource_id),
         Command::Admin { command: AdminCommand::Account { command: AdminAccountCommand::Create { server } } } => {
             client::create_account(&server)
         }

@@ -37,6 +37,8 @@ pub(crate) fn run(command: ServerCommand) -> Result<ExitCode> {
             job_lease_seconds,
             db_update_interval,
             no_db_update,
+            closed_finding_retention,
+            deleted_resource_retention,
             sources,
             feeds,
             native_feeds,
@@ -46,6 +48,10 @@ pub(crate) fn run(command: ServerCommand) -> Result<ExitCode> {
             let mut config = config(&store);
             config.region = region;
             config.job_lease_seconds = i64::from(job_lease_seconds.max(3));
+            config.retention = kensa_server::Retention {
+                closed_findings_seconds: closed_finding_retention,
+                deleted_resources_seconds: deleted_resource_retention,
+            };
             if !no_db_update {
                 let options = kensa_update::UpdateOptions {
                     native_feeds: native_feeds

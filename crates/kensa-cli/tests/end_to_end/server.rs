@@ -255,6 +255,35 @@ fn pushed_inventories_are_matched_and_listed_like_a_local_scan(database: Option<
     let member = credentials(&kensa_as(&admin, &["admin", "account", "create", "--server", &server.url]));
     assert_ne!(member["account_id"], admin["account_id"]);
     assert!(all_findings(&server.url, &member).is_empty(), "a member sees nothing of its administrator's");
+
+    // The resource is deleted (by an agent's ingest key; a read-only key may
+    // not): its findings close under their ARNs, and come back if it does.
+    let resource_id = listed[0]["resources"][0]["id"].as_str().unwrap().to_string();
+    let read_only =
+        credentials(&kensa_as(&admin, &["admin", "key", "create", "--server", &server.url, "--role", "read-only"]));
+    let refused = kensa_as(&read_only, &["admin", "resource", "delete", "--server", &server.url, &resource_id]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("AccessDenied"));
+    let deleted = kensa_as(&ingest, &["admin", "resource", "delete", "--server", &server.url, &resource_id]);
+    assert!(deleted.status.success(), "{}", String::from_utf8_lossy(&deleted.stderr));
+    let answer: serde_json::Value = serde_json::from_slice(&deleted.stdout).unwrap();
+    assert_eq!(answer["closedFindings"].as_u64().unwrap(), listed.len() as u64);
+    let closed = all_findings(&server.url, &admin);
+    assert!(closed.iter().all(|finding| finding["status"] == "CLOSED" && finding["remediation"].is_object()));
+    assert_eq!(closed.len(), listed.len());
+    let again = kensa_as(&admin, &["push", "--server", &server.url, "--wait", inventory.to_str().unwrap()]);
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    let reopened: std::collections::BTreeMap<String, String> = all_findings(&server.url, &admin)
+        .iter()
+        .map(|finding| {
+            (finding["findingArn"].as_str().unwrap().to_string(), finding["status"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(
+        reopened.keys().cloned().collect::<std::collections::BTreeSet<_>>(),
+        arns.iter().map(|arn| arn.to_string()).collect()
+    );
+    assert!(reopened.values().all(|status| status == "ACTIVE"), "reopened within 7 days under the same ARNs");
 }
 
 fn findings_of_resource(url: &str, key: &serde_json::Value, resource_id: &str) -> usize {
