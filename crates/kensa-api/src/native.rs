@@ -112,6 +112,71 @@ pub struct PushResponse {
     pub package_count: usize,
 }
 
+/// `GET`, query `resourceId` (and `before`, a sequence, to page back): a
+/// resource's inventory history, newest first, 100 entries at most.
+pub const RESOURCE_HISTORY_PATH: &str = "/kensa/v1/resource/history";
+
+/// A package at a version, in a history entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageRef {
+    /// The ecosystem.
+    pub ecosystem: String,
+    /// The name.
+    pub name: String,
+    /// The version.
+    pub version: String,
+}
+
+/// A package that changed version.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionChangeRef {
+    /// The ecosystem.
+    pub ecosystem: String,
+    /// The name.
+    pub name: String,
+    /// The version before.
+    pub from: String,
+    /// The version after.
+    pub to: String,
+}
+
+/// What one inventory changed from the one before.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryChanges {
+    /// The resource's first inventory (everything is `added`).
+    pub first: bool,
+    /// Packages added.
+    pub added: Vec<PackageRef>,
+    /// Packages removed.
+    pub removed: Vec<PackageRef>,
+    /// Packages upgraded (or downgraded).
+    pub changed: Vec<VersionChangeRef>,
+}
+
+/// One inventory in a resource's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InventoryHistoryEntry {
+    /// Its sequence number.
+    pub sequence: i64,
+    /// When it arrived (epoch seconds).
+    pub received_at: i64,
+    /// SHA-256 of the document.
+    pub digest: String,
+    /// What it changed.
+    pub changes: InventoryChanges,
+}
+
+/// The answer of [`RESOURCE_HISTORY_PATH`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InventoryHistory {
+    /// The resource.
+    pub resource_id: String,
+    /// Newest first.
+    pub entries: Vec<InventoryHistoryEntry>,
+}
+
 /// The answer to `DELETE /kensa/v1/resource`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

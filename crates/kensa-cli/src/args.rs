@@ -212,6 +212,13 @@ pub(crate) enum AdminResourceCommand {
         /// The resource's id, as pushed.
         resource_id: String,
     },
+    /// Print a resource's inventory history as JSON: each inventory's sequence, arrival time and the packages it added, removed and upgraded, newest first.
+    History {
+        #[command(flatten)]
+        server: ServerConnection,
+        /// The resource's id, as pushed.
+        resource_id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -127,6 +127,7 @@ async fn respond(shared: &Arc<Shared>, request: Request<Body>) -> Result<Respons
         (Method::POST, native::PUSH_INVENTORY_PATH) => push_inventory(shared, &caller, &query, &body).await,
         (Method::GET, native::RESOURCE_PATH) => resource_state(shared, &caller, &query).await,
         (Method::DELETE, native::RESOURCE_PATH) => delete_resource(shared, &caller, &query).await,
+        (Method::GET, native::RESOURCE_HISTORY_PATH) => inventory_history(shared, &caller, &query).await,
         (Method::GET, native::STATUS_PATH) => server_status(shared, &caller).await,
         (Method::POST, native::CREATE_KEY_PATH) => create_access_key(shared, &caller, &body).await,
         (Method::POST, native::CREATE_ACCOUNT_PATH) => create_account(shared, &caller).await,
@@ -212,6 +213,73 @@ fn resource_type_of(inventory: &kensa_model::Inventory) -> &'static str {
     }
 }
 
+fn package_versions(inventory: &kensa_model::Inventory) -> Vec<kensa_lifecycle::PackageVersion> {
+    inventory
+        .packages
+        .iter()
+        .map(|package| kensa_lifecycle::PackageVersion {
+            ecosystem: package.ecosystem.as_str().to_string(),
+            name: package.name.clone(),
+            version: package.version.clone(),
+        })
+        .collect()
+}
+
+/// The history entry of an inventory, from its predecessor's document (as
+/// stored: it was validated when pushed).
+fn history_entry(previous: Option<&[u8]>, packages: &[kensa_lifecycle::PackageVersion]) -> String {
+    let before = previous
+        .and_then(|document| kensa_scan::inventory_from_json("previous inventory", document).ok())
+        .map(|inventory| package_versions(&inventory));
+    let changes = kensa_lifecycle::diff_packages(before.as_deref().unwrap_or_default(), packages);
+    let reference = |package: kensa_lifecycle::PackageVersion| native::PackageRef {
+        ecosystem: package.ecosystem,
+        name: package.name,
+        version: package.version,
+    };
+    let entry = native::InventoryChanges {
+        first: before.is_none(),
+        added: changes.added.into_iter().map(reference).collect(),
+        removed: changes.removed.into_iter().map(reference).collect(),
+        changed: changes
+            .changed
+            .into_iter()
+            .map(|change| native::VersionChangeRef {
+                ecosystem: change.ecosystem,
+                name: change.name,
+                from: change.from,
+                to: change.to,
+            })
+            .collect(),
+    };
+    serde_json::to_string(&entry).unwrap_or_default()
+}
+
+async fn inventory_history(shared: &Arc<Shared>, caller: &Caller, query: &str) -> Result<Response, ApiError> {
+    let resource_id = resource_id_of(query)?;
+    let before = match query_pairs(query).into_iter().find(|(key, _)| key == "before") {
+        Some((_, value)) => {
+            Some(value.parse::<i64>().map_err(|_| ApiError::validation("before must be a sequence number"))?)
+        }
+        None => None,
+    };
+    let stored = shared
+        .store
+        .inventory_history(&caller.account_id, &resource_id, before, 100)
+        .await
+        .map_err(ApiError::internal)?;
+    let entries = stored
+        .into_iter()
+        .map(|entry| native::InventoryHistoryEntry {
+            sequence: entry.sequence,
+            received_at: entry.received_at,
+            digest: entry.digest,
+            changes: serde_json::from_str(&entry.changes).unwrap_or_default(),
+        })
+        .collect();
+    Ok(json_response(StatusCode::OK, &native::InventoryHistory { resource_id, entries }))
+}
+
 const RESOURCE_TYPES: &[&str] =
     &["AWS_EC2_INSTANCE", "AWS_ECR_CONTAINER_IMAGE", "AWS_LAMBDA_FUNCTION", "CODE_REPOSITORY"];
 
@@ -273,7 +341,9 @@ async fn push_inventory(shared: &Arc<Shared>, caller: &Caller, query: &str, body
         package_keys,
         received_at: crate::now_seconds(),
     };
-    let sequence = shared.store.store_inventory(&stored).await.map_err(ApiError::internal)?;
+    let packages = package_versions(&inventory);
+    let history = |previous: Option<&[u8]>| history_entry(previous, &packages);
+    let sequence = shared.store.store_inventory(&stored, &history).await.map_err(ApiError::internal)?;
     shared.work_arrived.notify_waiters();
     Ok(json_response(
         StatusCode::OK,

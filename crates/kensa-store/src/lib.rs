@@ -136,6 +136,19 @@ pub struct NewInventory {
     pub received_at: i64,
 }
 
+/// One entry of a resource's inventory history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    /// The inventory's sequence.
+    pub sequence: i64,
+    /// When it arrived.
+    pub received_at: i64,
+    /// Its digest.
+    pub digest: String,
+    /// What changed from the previous one, as the caller serialised it.
+    pub changes: String,
+}
+
 /// A resource as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredResource {
@@ -415,11 +428,20 @@ impl Store {
         .map_err(database_error("read an access key"))
     }
 
-    /// Stores a resource's new inventory, replaces its package index and
-    /// queues its re-match, in one transaction: once this returns, the
-    /// inventory is durable and will be matched even if the process dies.
+    /// Stores a resource's new inventory, replaces its package index,
+    /// records its history entry and queues its re-match, in one
+    /// transaction: once this returns, the inventory is durable and will be
+    /// matched even if the process dies. `history` turns the previous
+    /// inventory document (none for a new resource) into the entry stored
+    /// for this one (what changed, as the caller serialises it); it runs
+    /// inside the transaction, after the resource's row is locked, so
+    /// concurrent pushes to one resource each see their true predecessor.
     /// Returns the inventory's sequence number.
-    pub async fn store_inventory(&self, inventory: &NewInventory) -> Result<i64, StoreError> {
+    pub async fn store_inventory(
+        &self,
+        inventory: &NewInventory,
+        history: &(dyn Fn(Option<&[u8]>) -> String + Sync),
+    ) -> Result<i64, StoreError> {
         const OPERATION: &str = "store an inventory";
         let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
         let row = sqlx::query(
@@ -439,6 +461,28 @@ impl Store {
         .await
         .map_err(database_error(OPERATION))?;
         let sequence: i64 = row.try_get("inventory_sequence").map_err(database_error(OPERATION))?;
+        let previous = sqlx::query("SELECT document FROM inventories WHERE account_id = $1 AND resource_id = $2")
+            .bind(&inventory.account_id)
+            .bind(&inventory.resource_id)
+            .fetch_optional(&mut *transaction)
+            .await
+            .map_err(database_error(OPERATION))?;
+        let previous: Option<Vec<u8>> =
+            previous.map(|row| row.try_get("document")).transpose().map_err(database_error(OPERATION))?;
+        let entry = history(previous.as_deref());
+        sqlx::query(
+            "INSERT INTO inventory_history (account_id, resource_id, sequence, received_at, digest, changes) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&inventory.account_id)
+        .bind(&inventory.resource_id)
+        .bind(sequence)
+        .bind(inventory.received_at)
+        .bind(&inventory.digest)
+        .bind(entry)
+        .execute(&mut *transaction)
+        .await
+        .map_err(database_error(OPERATION))?;
         sqlx::query(
             "INSERT INTO inventories (account_id, resource_id, sequence, digest, document, received_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, resource_id) DO UPDATE SET \
@@ -479,6 +523,40 @@ impl Store {
         .await?;
         transaction.commit().await.map_err(database_error(OPERATION))?;
         Ok(sequence)
+    }
+
+    /// A resource's inventory history, newest first, at most `limit`
+    /// entries from before sequence `before` (from the newest when `None`).
+    pub async fn inventory_history(
+        &self,
+        account_id: &str,
+        resource_id: &str,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        const OPERATION: &str = "read an inventory history";
+        let rows = sqlx::query(
+            "SELECT sequence, received_at, digest, changes FROM inventory_history WHERE account_id = $1 \
+             AND resource_id = $2 AND sequence < $3 ORDER BY sequence DESC LIMIT $4",
+        )
+        .bind(account_id)
+        .bind(resource_id)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database_error(OPERATION))?;
+        rows.iter()
+            .map(|row| {
+                Ok(HistoryEntry {
+                    sequence: row.try_get("sequence")?,
+                    received_at: row.try_get("received_at")?,
+                    digest: row.try_get("digest")?,
+                    changes: row.try_get("changes")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(database_error(OPERATION))
     }
 
     /// A resource by account and id.

@@ -110,6 +110,19 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         held_until {BIGINT} NOT NULL
     );",
     ),
+    (
+        3,
+        "inventory history",
+        "CREATE TABLE inventory_history (
+        account_id TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        sequence {BIGINT} NOT NULL,
+        received_at {BIGINT} NOT NULL,
+        digest TEXT NOT NULL,
+        changes TEXT NOT NULL,
+        PRIMARY KEY (account_id, resource_id, sequence)
+    );",
+    ),
 ];
 
 /// The PostgreSQL advisory lock replicas migrate under.

@@ -96,6 +96,15 @@ impl Store {
         .await
         .map_err(database_error(OPERATION))?
         .rows_affected();
+        sqlx::query(
+            "DELETE FROM inventory_history WHERE EXISTS (SELECT 1 FROM resources r WHERE \
+             r.account_id = inventory_history.account_id AND r.resource_id = inventory_history.resource_id \
+             AND r.deleted_at IS NOT NULL AND r.deleted_at < $1)",
+        )
+        .bind(deleted_before)
+        .execute(&mut *transaction)
+        .await
+        .map_err(database_error(OPERATION))?;
         let resources = sqlx::query("DELETE FROM resources WHERE deleted_at IS NOT NULL AND deleted_at < $1")
             .bind(deleted_before)
             .execute(&mut *transaction)

@@ -70,6 +70,10 @@ fn finding(account: &str, resource: &str, index: i64, updated_at: i64) -> Stored
     }
 }
 
+fn no_history(_: Option<&[u8]>) -> String {
+    String::new()
+}
+
 async fn exercise(url: &str) {
     let store = Store::open(url).await.unwrap();
     drop(Store::open(url).await.unwrap()); // migrations are idempotent
@@ -95,14 +99,14 @@ async fn exercise(url: &str) {
     assert!(store.access_key("KENSANONE").await.unwrap().is_none());
 
     // One job per resource; a push while it runs bumps its generation.
-    assert_eq!(store.store_inventory(&inventory("111111111111", "host-1", 100)).await.unwrap(), 1);
-    assert_eq!(store.store_inventory(&inventory("111111111111", "host-1", 101)).await.unwrap(), 2);
+    assert_eq!(store.store_inventory(&inventory("111111111111", "host-1", 100), &no_history).await.unwrap(), 1);
+    assert_eq!(store.store_inventory(&inventory("111111111111", "host-1", 101), &no_history).await.unwrap(), 2);
     assert_eq!(store.queue_depth().await.unwrap(), 1);
     let claimed = store.claim_jobs(&claim("worker-a", 200, 30, 10)).await.unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].key, "111111111111/host-1");
     assert!(store.claim_jobs(&claim("worker-b", 200, 30, 10)).await.unwrap().is_empty(), "leased to worker-a");
-    store.store_inventory(&inventory("111111111111", "host-1", 205)).await.unwrap();
+    store.store_inventory(&inventory("111111111111", "host-1", 205), &no_history).await.unwrap();
     store.complete_job(&claimed[0]).await.unwrap();
     assert_eq!(store.queue_depth().await.unwrap(), 1, "the push that arrived mid-run is matched too");
     let again = store.claim_jobs(&claim("worker-b", 210, 30, 10)).await.unwrap();
@@ -116,10 +120,26 @@ async fn exercise(url: &str) {
     assert_eq!(store.queue_depth().await.unwrap(), 0);
     let (sequence, _) = store.latest_inventory("111111111111", "host-1").await.unwrap().unwrap();
     assert_eq!(sequence, 3);
+    // History: each entry made from its true predecessor, newest first.
+    let described = |previous: Option<&[u8]>| match previous {
+        Some(document) => format!("after {}", String::from_utf8_lossy(document)),
+        None => "first".to_string(),
+    };
+    let mut changed = inventory("111111111111", "db-1", 150);
+    store.store_inventory(&changed, &described).await.unwrap();
+    changed.document = b"{\"second\": true}".to_vec();
+    store.store_inventory(&changed, &described).await.unwrap();
+    store.store_inventory(&changed, &described).await.unwrap();
+    let history = store.inventory_history("111111111111", "db-1", None, 10).await.unwrap();
+    let told: Vec<(i64, &str)> = history.iter().map(|entry| (entry.sequence, entry.changes.as_str())).collect();
+    assert_eq!(told, [(3, "after {\"second\": true}"), (2, "after {}"), (1, "first")]);
+    assert_eq!(store.inventory_history("111111111111", "db-1", Some(3), 1).await.unwrap()[0].sequence, 2);
+    assert!(store.inventory_history("222222222222", "db-1", None, 10).await.unwrap().is_empty());
+    store.delete_resource("111111111111", "db-1", 160).await.unwrap();
 
     // Concurrent claimers never share a job.
     for index in 0..40 {
-        store.store_inventory(&inventory("222222222222", &format!("image-{index}"), 300)).await.unwrap();
+        store.store_inventory(&inventory("222222222222", &format!("image-{index}"), 300), &no_history).await.unwrap();
     }
     let mut claimers = Vec::new();
     for worker in 0..4 {
@@ -193,10 +213,10 @@ async fn exercise(url: &str) {
         store.complete_job(job).await.unwrap();
     }
     store
-        .store_inventory(&NewInventory {
-            package_keys: vec!["pypi:django".to_string()],
-            ..inventory("111111111111", "web", 2_100)
-        })
+        .store_inventory(
+            &NewInventory { package_keys: vec!["pypi:django".to_string()], ..inventory("111111111111", "web", 2_100) },
+            &no_history,
+        )
         .await
         .unwrap();
     let pushed =
@@ -284,7 +304,12 @@ async fn exercise(url: &str) {
     store.record_match(&record("222222222222", "image-0", 1, &[fixed], &[])).await.unwrap();
     let retention = kensa_store::Retention::default();
     let day = 86_400;
-    assert_eq!(store.purge(10_000 + 3 * day, &retention).await.unwrap(), kensa_store::Purged::default());
+    // db-1, deleted long before, goes first, with its history.
+    assert_eq!(
+        store.purge(10_000 + 3 * day, &retention).await.unwrap(),
+        kensa_store::Purged { findings: 0, resources: 1 }
+    );
+    assert!(store.inventory_history("111111111111", "db-1", None, 10).await.unwrap().is_empty());
     let purged = store.purge(10_001 + 3 * day, &retention).await.unwrap();
     assert_eq!((purged.findings, purged.resources), (25, 1));
     assert_eq!(store.purge(10_000 + 30 * day, &retention).await.unwrap().findings, 0);

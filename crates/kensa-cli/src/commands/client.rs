@@ -209,3 +209,15 @@ pub(crate) fn delete_resource(connection: &ServerConnection, resource_id: &str) 
     writeln!(stdout).context("cannot write the answer")?;
     Ok(ExitCode::SUCCESS)
 }
+
+pub(crate) fn resource_history(connection: &ServerConnection, resource_id: &str) -> Result<ExitCode> {
+    let client = Client::new(connection)?;
+    let query = format!("resourceId={}", kensa_model::percent_encode(resource_id));
+    let answer = client.send("GET", native::RESOURCE_HISTORY_PATH, &query, b"")?;
+    let history: native::InventoryHistory =
+        serde_json::from_slice(&answer).context("the server's answer is not an inventory history")?;
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut stdout, &history).context("cannot write the history")?;
+    writeln!(stdout).context("cannot write the history")?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -65,6 +65,9 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Admin {
             command: AdminCommand::Resource { command: AdminResourceCommand::Delete { server, resource_id } },
         } => client::delete_resource(&server, &resource_id),
+        Command::Admin {
+            command: AdminCommand::Resource { command: AdminResourceCommand::History { server, resource_id } },
+        } => client::resource_history(&server, &resource_id),
         Command::Admin { command: AdminCommand::Account { command: AdminAccountCommand::Create { server } } } => {
             client::create_account(&server)
         }

@@ -382,3 +382,124 @@ fn two_replicas_on_one_postgresql_serve_the_same_findings_and_take_over_a_dead_o
     }
     assert_eq!(summary(&replica_b.url).len(), 8 * per_resource);
 }
+
+/// (vulnerability id, package, version) of ACTIVE findings as listed.
+fn active(url: &str, key: &serde_json::Value) -> std::collections::BTreeSet<(String, String, String)> {
+    all_findings(url, key)
+        .iter()
+        .filter(|finding| finding["status"] == "ACTIVE")
+        .map(|finding| {
+            let package = &finding["packageVulnerabilityDetails"]["vulnerablePackages"][0];
+            (
+                finding["packageVulnerabilityDetails"]["vulnerabilityId"].as_str().unwrap().to_string(),
+                package["name"].as_str().unwrap().to_string(),
+                package["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A resource's inventory changes: one package is upgraded to the version
+/// that fixes one of its findings. Proves: that finding closes and the
+/// server's open findings equal the local scan of the new inventory; the
+/// resource's history tells the first inventory, then the upgrade.
+#[test]
+fn an_upgrade_past_the_fix_closes_the_finding_and_the_history_records_it() {
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().join("data");
+    let admin = credentials(&init(&data_dir, None));
+    std::fs::copy(common::database(), data_dir.join("advisories.redb")).unwrap();
+    let server = start(&data_dir, None);
+    let project = common::shared("targets/lockfiles/trivy-integration-repos");
+    let inventory = data.path().join("inventory.json");
+    let output = common::kensa(&["inventory", project.to_str().unwrap(), "-o", inventory.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let scan = |file: &Path| {
+        common::json_report(&[
+            "scan",
+            "inventory",
+            file.to_str().unwrap(),
+            "--db",
+            common::database().to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+    };
+    let pushed = kensa_as(
+        &admin,
+        &["push", "--server", &server.url, "--wait", "--resource-id", "app", inventory.to_str().unwrap()],
+    );
+    assert!(pushed.status.success(), "{}", String::from_utf8_lossy(&pushed.stderr));
+
+    let report = scan(&inventory);
+    let fixable = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| finding["fixed_versions"].as_array().is_some_and(|versions| !versions.is_empty()))
+        .expect("a finding with a fix");
+    let (id, name, version) = (
+        fixable["id"].as_str().unwrap().to_string(),
+        fixable["package"]["name"].as_str().unwrap().to_string(),
+        fixable["package"]["version"].as_str().unwrap().to_string(),
+    );
+    let fixed = fixable["fixed_versions"][0].as_str().unwrap().to_string();
+    let mut document: serde_json::Value = serde_json::from_slice(&std::fs::read(&inventory).unwrap()).unwrap();
+    for package in document["packages"].as_array_mut().unwrap() {
+        if package["name"] == name.as_str() && package["version"] == version.as_str() {
+            package["version"] = serde_json::Value::String(fixed.clone());
+            if let Some(purl) = package["purl"].as_str() {
+                package["purl"] = serde_json::Value::String(purl.replace(&format!("@{version}"), &format!("@{fixed}")));
+            }
+        }
+    }
+    let upgraded = data.path().join("upgraded.json");
+    std::fs::write(&upgraded, serde_json::to_vec(&document).unwrap()).unwrap();
+    let pushed = kensa_as(
+        &admin,
+        &["push", "--server", &server.url, "--wait", "--resource-id", "app", upgraded.to_str().unwrap()],
+    );
+    assert!(pushed.status.success(), "{}", String::from_utf8_lossy(&pushed.stderr));
+
+    let expected: std::collections::BTreeSet<(String, String, String)> = scan(&upgraded)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| {
+            (
+                finding["id"].as_str().unwrap().to_string(),
+                finding["package"]["name"].as_str().unwrap().to_string(),
+                finding["package"]["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let open = active(&server.url, &admin);
+    assert_eq!(open, expected, "the open findings are the new inventory's");
+    assert!(!open.contains(&(id.clone(), name.clone(), version.clone())), "{id} on {name} {version} is fixed");
+    let closed: Vec<serde_json::Value> =
+        all_findings(&server.url, &admin).into_iter().filter(|finding| finding["status"] == "CLOSED").collect();
+    assert!(closed.iter().any(|finding| finding["packageVulnerabilityDetails"]["vulnerabilityId"] == id.as_str()));
+
+    let history = kensa_as(&admin, &["admin", "resource", "history", "--server", &server.url, "app"]);
+    assert!(history.status.success(), "{}", String::from_utf8_lossy(&history.stderr));
+    let history: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
+    let entries = history["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["sequence"], 2);
+    let changes = &entries[0]["changes"];
+    assert_eq!(changes["first"], false);
+    assert!(changes["added"].as_array().unwrap().is_empty() && changes["removed"].as_array().unwrap().is_empty());
+    let changed = changes["changed"].as_array().unwrap();
+    assert!(
+        changed.iter().any(|change| change["name"] == name.as_str()
+            && change["from"] == version.as_str()
+            && change["to"] == fixed.as_str()),
+        "{changes}"
+    );
+    assert_eq!(entries[1]["changes"]["first"], true);
+    assert_eq!(
+        entries[1]["changes"]["added"].as_array().unwrap().len(),
+        document["packages"].as_array().unwrap().len(),
+        "the first inventory adds every package"
+    );
+}
