@@ -116,6 +116,23 @@ pub struct PushResponse {
 /// resource's inventory history, newest first, 100 entries at most.
 pub const RESOURCE_HISTORY_PATH: &str = "/kensa/v1/resource/history";
 
+/// `GET`, query `resourceId`: the resource's open findings (ACTIVE and
+/// SUPPRESSED) as the engine wrote them, for `kensa scan … --server` to
+/// print in any output format.
+pub const RESOURCE_FINDINGS_PATH: &str = "/kensa/v1/resource/findings";
+
+/// The answer of [`RESOURCE_FINDINGS_PATH`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceFindings {
+    /// The resource.
+    pub resource_id: String,
+    /// The inventory sequence the findings were matched from.
+    pub matched_sequence: i64,
+    /// The findings, in the engine's shape and order.
+    pub findings: Vec<kensa_model::Finding>,
+}
+
 /// A package at a version, in a history entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackageRef {

@@ -450,6 +450,18 @@ pub(crate) struct ScanOptions {
     pub(crate) max_db_age: u64,
     #[command(flatten)]
     pub(crate) database: DatabaseLocation,
+    /// Match on a Kensa server instead of here: push the inventory collected here, wait for its match, and report the server's findings for the resource (credentials as for `kensa push`).
+    #[arg(long, value_name = "URL")]
+    pub(crate) server: Option<String>,
+    /// With --server: the resource's id there [default: what the inventory names].
+    #[arg(long, requires = "server", value_name = "ID")]
+    pub(crate) resource_id: Option<String>,
+    /// With --server: a tag of the resource, KEY=VALUE (repeatable).
+    #[arg(long = "tag", requires = "server", value_name = "KEY=VALUE")]
+    pub(crate) tags: Vec<String>,
+    /// With --server: a PEM bundle of CA certificates to trust for it.
+    #[arg(long, requires = "server", value_name = "FILE")]
+    pub(crate) server_ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -121,6 +121,11 @@ pub(crate) fn server_credentials(profile: Option<&str>) -> anyhow::Result<(Strin
     }
 }
 
+/// The AWS-style profile named by `AWS_PROFILE`, for commands without a `--profile`.
+pub(crate) fn aws_profile() -> Option<String> {
+    std::env::var("AWS_PROFILE").ok().filter(|profile| !profile.is_empty())
+}
+
 /// The region requests are signed for: `AWS_REGION`, `AWS_DEFAULT_REGION`, else `us-east-1`.
 pub(crate) fn server_region() -> String {
     ["AWS_REGION", "AWS_DEFAULT_REGION"]

@@ -128,6 +128,7 @@ async fn respond(shared: &Arc<Shared>, request: Request<Body>) -> Result<Respons
         (Method::GET, native::RESOURCE_PATH) => resource_state(shared, &caller, &query).await,
         (Method::DELETE, native::RESOURCE_PATH) => delete_resource(shared, &caller, &query).await,
         (Method::GET, native::RESOURCE_HISTORY_PATH) => inventory_history(shared, &caller, &query).await,
+        (Method::GET, native::RESOURCE_FINDINGS_PATH) => resource_findings(shared, &caller, &query).await,
         (Method::GET, native::STATUS_PATH) => server_status(shared, &caller).await,
         (Method::POST, native::CREATE_KEY_PATH) => create_access_key(shared, &caller, &body).await,
         (Method::POST, native::CREATE_ACCOUNT_PATH) => create_account(shared, &caller).await,
@@ -253,6 +254,33 @@ fn history_entry(previous: Option<&[u8]>, packages: &[kensa_lifecycle::PackageVe
             .collect(),
     };
     serde_json::to_string(&entry).unwrap_or_default()
+}
+
+/// One resource's open findings in the engine's shape (any role: CI gates
+/// on what it pushed with an ingest key).
+async fn resource_findings(shared: &Arc<Shared>, caller: &Caller, query: &str) -> Result<Response, ApiError> {
+    let resource_id = resource_id_of(query)?;
+    let resource = shared
+        .store
+        .resource(&caller.account_id, &resource_id)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", format!("no resource '{resource_id}'"))
+        })?;
+    let stored =
+        shared.store.findings_of_resource(&caller.account_id, &resource_id).await.map_err(ApiError::internal)?;
+    let mut findings = Vec::with_capacity(stored.len());
+    for finding in stored.iter().filter(|finding| finding.status != "CLOSED") {
+        let parsed: kensa_model::Finding = serde_json::from_str(&finding.document)
+            .map_err(|error| ApiError::internal(format!("stored finding {}: {error}", finding.arn)))?;
+        findings.push(parsed);
+    }
+    kensa_match::sort_findings(&mut findings);
+    Ok(json_response(
+        StatusCode::OK,
+        &native::ResourceFindings { resource_id, matched_sequence: resource.matched_sequence, findings },
+    ))
 }
 
 async fn inventory_history(shared: &Arc<Shared>, caller: &Caller, query: &str) -> Result<Response, ApiError> {

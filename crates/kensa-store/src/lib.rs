@@ -123,7 +123,8 @@ pub struct NewInventory {
     pub resource_id: String,
     /// Inspector's resource type (`AWS_EC2_INSTANCE`, …).
     pub resource_type: String,
-    /// The resource's tags, JSON object.
+    /// The resource's tags, JSON object; `{}` keeps the tags stored (an
+    /// agent re-reporting need not repeat them), any other replaces them.
     pub tags_json: String,
     /// The inventory document (Kensa inventory JSON).
     pub document: Vec<u8>,
@@ -448,7 +449,8 @@ impl Store {
             "INSERT INTO resources (account_id, resource_id, resource_type, tags_json, inventory_sequence, \
              matched_sequence, last_inventory_at, created_at) VALUES ($1, $2, $3, $4, 1, 0, $5, $5) \
              ON CONFLICT (account_id, resource_id) DO UPDATE SET resource_type = excluded.resource_type, \
-             tags_json = excluded.tags_json, inventory_sequence = resources.inventory_sequence + 1, \
+             tags_json = CASE WHEN excluded.tags_json = '{}' THEN resources.tags_json ELSE excluded.tags_json END, \
+             inventory_sequence = resources.inventory_sequence + 1, \
              last_inventory_at = excluded.last_inventory_at, deleted_at = NULL \
              RETURNING inventory_sequence",
         )

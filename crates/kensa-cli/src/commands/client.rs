@@ -102,18 +102,8 @@ impl Client {
     }
 }
 
-pub(crate) fn push(
-    connection: &ServerConnection,
-    resource_id: Option<&str>,
-    resource_type: Option<&str>,
-    tags: &[String],
-    wait: bool,
-    files: &[PathBuf],
-) -> Result<ExitCode> {
-    if resource_id.is_some() && files.len() > 1 {
-        bail!("--resource-id names one resource: push one file at a time with it");
-    }
-    let client = Client::new(connection)?;
+/// The query of a push: resource id and type, tags.
+fn push_query(resource_id: Option<&str>, resource_type: Option<&str>, tags: &[String]) -> Result<String> {
     let mut query = Vec::new();
     if let Some(id) = resource_id {
         query.push(format!("resourceId={}", kensa_model::percent_encode(id)));
@@ -127,7 +117,45 @@ pub(crate) fn push(
         }
         query.push(format!("tag={}", kensa_model::percent_encode(tag)));
     }
-    let query = query.join("&");
+    Ok(query.join("&"))
+}
+
+/// `kensa scan … --server`: pushes an inventory collected here, waits for
+/// the server to match it, and returns the server's open findings of the
+/// resource, in the engine's shape (for any output format).
+pub(crate) fn findings_from_server(
+    connection: &ServerConnection,
+    inventory: &kensa_model::Inventory,
+    resource_id: Option<&str>,
+    tags: &[String],
+) -> Result<Vec<kensa_model::Finding>> {
+    let client = Client::new(connection)?;
+    let query = push_query(resource_id, None, tags)?;
+    let document = serde_json::to_vec(inventory).context("cannot serialise the inventory")?;
+    let answer =
+        client.send("POST", native::PUSH_INVENTORY_PATH, &query, &document).context("cannot push the inventory")?;
+    let pushed: PushResponse = serde_json::from_slice(&answer).context("the server's answer is not a push response")?;
+    wait_for_match(&client, &pushed)?;
+    let query = format!("resourceId={}", kensa_model::percent_encode(&pushed.resource_id));
+    let answer = client.send("GET", native::RESOURCE_FINDINGS_PATH, &query, b"")?;
+    let findings: native::ResourceFindings =
+        serde_json::from_slice(&answer).context("the server's answer is not a resource's findings")?;
+    Ok(findings.findings)
+}
+
+pub(crate) fn push(
+    connection: &ServerConnection,
+    resource_id: Option<&str>,
+    resource_type: Option<&str>,
+    tags: &[String],
+    wait: bool,
+    files: &[PathBuf],
+) -> Result<ExitCode> {
+    if resource_id.is_some() && files.len() > 1 {
+        bail!("--resource-id names one resource: push one file at a time with it");
+    }
+    let client = Client::new(connection)?;
+    let query = push_query(resource_id, resource_type, tags)?;
     let mut stdout = std::io::stdout().lock();
     for file in files {
         let document = kensa_scan::read_input_file(file, "inventory", kensa_scan::INPUT_SIZE_LIMIT)?;

@@ -75,6 +75,21 @@ fn engine(
 /// does not wait for Debian's data; `kensa db update` fills in the rest), unless
 /// `--offline`.
 pub(crate) fn scan(options: &ScanOptions, collect: impl FnOnce() -> Result<Inventory>) -> Result<ExitCode> {
+    if let Some(server) = &options.server {
+        let connection = crate::args::ServerConnection {
+            server: server.clone(),
+            profile: settings::aws_profile(),
+            ca_file: options.server_ca_file.clone(),
+        };
+        let inventory = collect()?;
+        let findings = super::client::findings_from_server(
+            &connection,
+            &inventory,
+            options.resource_id.as_deref(),
+            &options.tags,
+        )?;
+        return report_server_findings(&inventory, findings, options);
+    }
     let path = settings::database_path(&options.database)?;
     if path.exists() || options.offline {
         let database = kensa_db::Database::open(&path)?;
@@ -138,33 +153,61 @@ fn report(inventory: &Inventory, database: &kensa_db::Database, options: &ScanOp
     if matches!(options.format, Format::Table) {
         assessment = assessment.without_suppressed();
     }
-    let report = assessment.report(inventory);
+    write_report(&assessment.report(inventory), options)?;
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// `--server`: the server matched; the local filters and ignore/VEX policy
+/// still decide what this report shows and whether it fails.
+fn report_server_findings(
+    inventory: &Inventory,
+    mut findings: Vec<kensa_model::Finding>,
+    options: &ScanOptions,
+) -> Result<ExitCode> {
+    let filters = kensa_policy::FindingFilters {
+        ignore_unfixed: options.ignore_unfixed,
+        severities: options.severity.iter().map(|severity| severity.severity()).collect(),
+    };
+    filters.retain(&mut findings);
+    let policy = load_policy(options)?;
+    let outcome = policy.apply(&mut findings, &kensa_model::time::date_utc(kensa_model::time::now_seconds()));
+    report_policy_outcome(&outcome)?;
+    let failed = options.fail_on.is_some_and(|threshold| kensa_policy::fails_at(&findings, threshold.severity()));
+    if matches!(options.format, Format::Table) {
+        findings.retain(|finding| finding.suppressed.is_none());
+    }
+    let report = kensa_report::Report { inventory, findings: &findings, warnings: &[], match_notes: &[] };
+    write_report(&report, options)?;
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Writes a report in the chosen format, to the chosen output.
+fn write_report(report: &kensa_report::Report<'_>, options: &ScanOptions) -> Result<()> {
     let to_terminal = options.output.is_none() && std::io::stdout().is_terminal();
     let colour = to_terminal && settings::colour_allowed();
     let mut writer = super::open_output(options.output.as_deref())?;
     let time = settings::report_time_milliseconds();
     let seconds = i64::try_from(time / 1000).unwrap_or(i64::MAX);
     match options.format {
-        Format::Table => kensa_report::write_table(&report, colour, &mut writer),
-        Format::Json => kensa_report::write_json(&report, &mut writer),
-        Format::Cyclonedx => kensa_report::write_cyclonedx(&report, &mut writer),
-        Format::Sarif => kensa_report::write_sarif(&report, &mut writer),
-        Format::Csv => kensa_report::write_csv(&report, &mut writer),
-        Format::Html => kensa_report::write_html(&report, &mut writer),
+        Format::Table => kensa_report::write_table(report, colour, &mut writer),
+        Format::Json => kensa_report::write_json(report, &mut writer),
+        Format::Cyclonedx => kensa_report::write_cyclonedx(report, &mut writer),
+        Format::Sarif => kensa_report::write_sarif(report, &mut writer),
+        Format::Csv => kensa_report::write_csv(report, &mut writer),
+        Format::Html => kensa_report::write_html(report, &mut writer),
         Format::Asff => {
             let target = kensa_report::AsffTarget {
                 account_id: options.aws_account_id.clone(),
                 region: options.aws_region.clone(),
                 created_at: kensa_model::time::rfc3339_utc(seconds),
             };
-            kensa_report::write_asff(&report, &target, &mut writer)
+            kensa_report::write_asff(report, &target, &mut writer)
         }
-        Format::Spdx => kensa_report::write_spdx(&report, &kensa_model::time::rfc3339_utc(seconds), &mut writer),
-        Format::Ocsf => kensa_report::write_ocsf(&report, time, &mut writer),
+        Format::Spdx => kensa_report::write_spdx(report, &kensa_model::time::rfc3339_utc(seconds), &mut writer),
+        Format::Ocsf => kensa_report::write_ocsf(report, time, &mut writer),
     }
     .and_then(|()| writer.flush())
-    .context("cannot write report")?;
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    .context("cannot write report")
 }
 
 /// The ignore file (the given one, else `.kensa-ignore.yaml` when the

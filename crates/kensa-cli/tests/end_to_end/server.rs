@@ -503,3 +503,79 @@ fn an_upgrade_past_the_fix_closes_the_finding_and_the_history_records_it() {
         "the first inventory adds every package"
     );
 }
+
+/// `kensa scan fs … --server`: collected here, matched there. Proves: the
+/// report (any format) carries the server's findings, equal to a local scan
+/// of the same project; `--fail-on` gates on them; an ingest key (what CI
+/// holds) is enough; the resource takes the id and tags given.
+#[test]
+fn scan_with_server_reports_the_servers_findings_in_any_format() {
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().join("data");
+    let admin = credentials(&init(&data_dir, None));
+    std::fs::copy(common::database(), data_dir.join("advisories.redb")).unwrap();
+    let server = start(&data_dir, None);
+    let ci = credentials(&kensa_as(&admin, &["admin", "key", "create", "--server", &server.url, "--role", "ingest"]));
+    let project = common::shared("targets/lockfiles/trivy-integration-repos");
+    let project = project.to_str().unwrap();
+    let findings_of = |report: &serde_json::Value| -> Vec<(String, String, String)> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|finding| {
+                (
+                    finding["id"].as_str().unwrap().to_string(),
+                    finding["package"]["name"].as_str().unwrap().to_string(),
+                    finding["package"]["version"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let local = common::kensa(&[
+        "scan",
+        "fs",
+        project,
+        "--db",
+        common::database().to_str().unwrap(),
+        "--format",
+        "json",
+        "--fail-on",
+        "critical",
+    ]);
+    let remote = kensa_as(
+        &ci,
+        &[
+            "scan",
+            "fs",
+            project,
+            "--server",
+            &server.url,
+            "--resource-id",
+            "repo",
+            "--tag",
+            "ci=true",
+            "--format",
+            "json",
+            "--fail-on",
+            "critical",
+        ],
+    );
+    assert_eq!(local.status.code(), Some(1), "the project has CRITICAL findings");
+    assert_eq!(remote.status.code(), local.status.code(), "{}", String::from_utf8_lossy(&remote.stderr));
+    let (local, remote): (serde_json::Value, serde_json::Value) =
+        (serde_json::from_slice(&local.stdout).unwrap(), serde_json::from_slice(&remote.stdout).unwrap());
+    assert!(!findings_of(&remote).is_empty());
+    assert_eq!(findings_of(&remote), findings_of(&local), "same findings, same order");
+    let sarif =
+        kensa_as(&ci, &["scan", "fs", project, "--server", &server.url, "--resource-id", "repo", "--format", "sarif"]);
+    assert!(sarif.status.success(), "{}", String::from_utf8_lossy(&sarif.stderr));
+    let sarif: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), findings_of(&local).len());
+    let listed = all_findings(&server.url, &admin);
+    assert!(
+        listed
+            .iter()
+            .all(|finding| finding["resources"][0]["id"] == "repo" && finding["resources"][0]["tags"]["ci"] == "true")
+    );
+}
