@@ -90,11 +90,58 @@ struct Caller {
     visible_accounts: Vec<String>,
 }
 
+/// Answers a request; every answer carries `x-amzn-RequestId` (as AWS's
+/// do, and as SDKs log them), and is logged with it.
 async fn handle(shared: &Arc<Shared>, request: Request<Body>) -> Response {
-    match respond(shared, request).await {
+    let started = std::time::Instant::now();
+    let (method, path) = (request.method().clone(), request.uri().path().to_string());
+    let request_id = request_id();
+    let mut response = match respond(shared, request).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
+    };
+    let status = response.status();
+    crate::metrics::Metrics::add(&shared.metrics.requests, 1);
+    if status.is_client_error() || status.is_server_error() {
+        crate::metrics::Metrics::add(&shared.metrics.refused_requests, 1);
     }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-amzn-RequestId", value);
+    }
+    tracing::info!(
+        request_id = %request_id,
+        %method,
+        path = %path,
+        status = status.as_u16(),
+        milliseconds = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
+}
+
+/// A request id in the UUID form AWS uses (random, version 4 bits set).
+fn request_id() -> String {
+    let mut bytes = [0_u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No randomness: a time-based id still tells requests apart in logs.
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_nanos());
+        bytes = nanos.to_be_bytes();
+    }
+    if let Some(byte) = bytes.get_mut(6) {
+        *byte = (*byte & 0x0f) | 0x40;
+    }
+    if let Some(byte) = bytes.get_mut(8) {
+        *byte = (*byte & 0x3f) | 0x80;
+    }
+    let mut id = String::with_capacity(36);
+    for (index, byte) in bytes.iter().enumerate() {
+        if matches!(index, 4 | 6 | 8 | 10) {
+            id.push('-');
+        }
+        id.push_str(&format!("{byte:02x}"));
+    }
+    id
 }
 
 async fn respond(shared: &Arc<Shared>, request: Request<Body>) -> Result<Response, ApiError> {
@@ -102,6 +149,10 @@ async fn respond(shared: &Arc<Shared>, request: Request<Body>) -> Result<Respons
     let path = parts.uri.path().to_string();
     match (parts.method.clone(), path.as_str()) {
         (Method::GET, "/healthz") => return Ok((StatusCode::OK, "ok\n").into_response()),
+        (Method::GET, "/metrics") => {
+            let text = crate::metrics::render(shared).await;
+            return Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response());
+        }
         (Method::GET, "/readyz") => {
             return Ok(if shared.local_generation.load(std::sync::atomic::Ordering::SeqCst) > 0 {
                 (StatusCode::OK, "ready\n").into_response()
@@ -372,6 +423,8 @@ async fn push_inventory(shared: &Arc<Shared>, caller: &Caller, query: &str, body
     let packages = package_versions(&inventory);
     let history = |previous: Option<&[u8]>| history_entry(previous, &packages);
     let sequence = shared.store.store_inventory(&stored, &history).await.map_err(ApiError::internal)?;
+    crate::metrics::Metrics::add(&shared.metrics.pushes, 1);
+    crate::metrics::Metrics::add(&shared.metrics.pushed_bytes, u64::try_from(body.len()).unwrap_or(u64::MAX));
     shared.work_arrived.notify_waiters();
     Ok(json_response(
         StatusCode::OK,

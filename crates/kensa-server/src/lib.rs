@@ -17,6 +17,7 @@ mod advisories;
 mod credentials;
 mod http;
 mod maintenance;
+mod metrics;
 mod updater;
 mod worker;
 
@@ -196,6 +197,8 @@ pub(crate) struct Shared {
     /// This process among the replicas (host, pid, port), for job claims,
     /// leases and the generation log.
     pub(crate) replica_id: String,
+    /// This replica's counters, for `/metrics`.
+    pub(crate) metrics: metrics::Metrics,
     /// Wakes the workers of this process when a push queued work.
     pub(crate) work_arrived: tokio::sync::Notify,
     /// Wakes the database watcher when this process replaced the file.
@@ -263,6 +266,7 @@ pub async fn start(config: ServerConfig, listen: &str) -> Result<RunningServer, 
         advisories: std::sync::RwLock::new(None),
         local_generation: std::sync::atomic::AtomicI64::new(0),
         replica_id,
+        metrics: metrics::Metrics::default(),
         work_arrived: tokio::sync::Notify::new(),
         database_replaced: tokio::sync::Notify::new(),
         shutting_down,

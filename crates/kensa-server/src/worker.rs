@@ -69,10 +69,17 @@ async fn run_job(shared: &Arc<Shared>, job: &Job, worker_id: &str) {
             _ => Err(format!("this build cannot run {:?} jobs", job.kind)),
         }
     };
+    let started = std::time::Instant::now();
     let outcome = with_renewed_lease(shared, job, worker_id, work).await;
+    let elapsed = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    crate::metrics::Metrics::add(&shared.metrics.match_microseconds, elapsed);
     let finished = match outcome {
-        Ok(()) => shared.store.complete_job(job).await,
+        Ok(()) => {
+            crate::metrics::Metrics::add(&shared.metrics.matches, 1);
+            shared.store.complete_job(job).await
+        }
         Err(message) => {
+            crate::metrics::Metrics::add(&shared.metrics.failed_matches, 1);
             tracing::warn!(job = job.job_id, key = %job.key, attempts = job.attempts, %message, "job failed");
             // Exponential back-off, at most ten minutes.
             let delay = 2_i64.saturating_pow(u32::try_from(job.attempts.clamp(0, 10)).unwrap_or(10)).min(600);

@@ -187,6 +187,16 @@ impl Store {
         transaction.commit().await.map_err(database_error(OPERATION))
     }
 
+    /// When the oldest job due at `now` became due (for the re-match lag).
+    pub async fn oldest_due_job(&self, now: i64) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query("SELECT MIN(run_after) AS due FROM jobs WHERE run_after <= $1")
+            .bind(now)
+            .fetch_one(self.pool())
+            .await
+            .map_err(database_error("measure the re-match lag"))?;
+        row.try_get("due").map_err(database_error("measure the re-match lag"))
+    }
+
     /// How many jobs wait or run.
     pub async fn queue_depth(&self) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT COUNT(*) AS depth FROM jobs")

@@ -108,6 +108,8 @@ pub(crate) fn send<'a>(
     }
     let mut response = agent.run(builder.body(body.as_bytes().to_vec()).unwrap()).unwrap();
     let status = response.status().as_u16();
+    let request_id = response.headers().get("x-amzn-RequestId").map(|value| value.to_str().unwrap().len());
+    assert_eq!(request_id, Some(36), "every answer carries x-amzn-RequestId, as AWS's do");
     let error =
         response.headers().get("x-amzn-ErrorType").map(|value| value.to_str().unwrap().to_string()).unwrap_or_default();
     let bytes = response.body_mut().read_to_vec().unwrap();
@@ -229,6 +231,24 @@ fn pushed_inventories_are_matched_and_listed_like_a_local_scan(database: Option<
         })
         .collect();
     assert_eq!(relisted, first_seen);
+
+    // Prometheus metrics, unauthenticated, aggregate only.
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let metrics = agent.get(format!("{}/metrics", server.url)).call().unwrap().body_mut().read_to_string().unwrap();
+    let value = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("{name} missing from:\n{metrics}"))
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(value("kensa_inventories_ingested_total"), 2.0);
+    assert!(value("kensa_matches_total") >= 2.0);
+    assert_eq!(value("kensa_queue_depth"), 0.0);
+    assert_eq!(value("kensa_advisory_generation"), 1.0);
+    assert!(value("kensa_advisory_database_age_seconds") >= 0.0);
+    assert!(!metrics.contains(admin["account_id"].as_str().unwrap()), "no account appears in the metrics");
 
     // Refusals, with AWS's codes.
     let (id, secret) = (admin["access_key_id"].as_str().unwrap(), admin["secret_access_key"].as_str().unwrap());
