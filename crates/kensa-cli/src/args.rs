@@ -87,6 +87,9 @@ pub(crate) enum ServerCommand {
     },
     /// Serve.
     Run {
+        /// A TOML file of these options' values (keys: the long option names); flags and environment variables win over it.
+        #[arg(long, env = "KENSA_CONFIG", value_name = "FILE")]
+        config: Option<PathBuf>,
         #[command(flatten)]
         store: ServerStore,
         /// The address to listen on (port 0: any free port, printed on start).

@@ -3,16 +3,29 @@
 
 mod args;
 mod commands;
+mod config;
 mod logging;
 mod progress;
 mod settings;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 fn main() -> ExitCode {
-    let cli = args::Cli::parse();
+    let arguments: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let command = match config::command(&arguments) {
+        Ok(command) => command,
+        Err(error) => {
+            let _ =
+                std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("kensa: error: {}\n", one_line(&error)));
+            return ExitCode::from(2);
+        }
+    };
+    let cli = match args::Cli::from_arg_matches(&command.get_matches_from(arguments)) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     match commands::run(cli) {
         Ok(code) => code,
         Err(error) => {

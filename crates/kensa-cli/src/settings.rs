@@ -121,6 +121,11 @@ pub(crate) fn server_credentials(profile: Option<&str>) -> anyhow::Result<(Strin
     }
 }
 
+/// `KENSA_CONFIG`: the server's configuration file.
+pub(crate) fn server_config_file() -> Option<PathBuf> {
+    std::env::var_os("KENSA_CONFIG").filter(|path| !path.is_empty()).map(PathBuf::from)
+}
+
 /// The AWS-style profile named by `AWS_PROFILE`, for commands without a `--profile`.
 pub(crate) fn aws_profile() -> Option<String> {
     std::env::var("AWS_PROFILE").ok().filter(|profile| !profile.is_empty())

@@ -30,6 +30,7 @@ pub(crate) fn run(command: ServerCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         ServerCommand::Run {
+            config: _,
             store,
             listen,
             region,

@@ -599,3 +599,55 @@ fn scan_with_server_reports_the_servers_findings_in_any_format() {
             .all(|finding| finding["resources"][0]["id"] == "repo" && finding["resources"][0]["tags"]["ci"] == "true")
     );
 }
+
+/// `server run --config FILE`: the packaged example is valid; a file's
+/// values apply (the region ARNs name) and flags win over them; an unknown
+/// key is refused, named.
+#[test]
+fn the_server_reads_its_configuration_file() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../packaging/server.toml");
+    let checked = common::kensa(&["server", "run", "--config", example.to_str().unwrap(), "--help"]);
+    assert!(checked.status.success(), "the packaged example: {}", String::from_utf8_lossy(&checked.stderr));
+
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().join("data");
+    let admin = credentials(&init(&data_dir, None));
+    std::fs::copy(common::database(), data_dir.join("advisories.redb")).unwrap();
+    let config = data.path().join("server.toml");
+    std::fs::write(
+        &config,
+        "region = \"eu-west-1\"\nno-db-update = true\nlisten = \"127.0.0.1:1\"\njob-lease-seconds = 5\n",
+    )
+    .unwrap();
+    let server = start_with(&data_dir, None, &["--config", config.to_str().unwrap()]);
+    assert!(!server.url.ends_with(":1"), "--listen on the command line wins over the file's: {}", server.url);
+    let project = common::shared("targets/lockfiles/trivy-integration-repos");
+    let inventory = data.path().join("inventory.json");
+    let output = common::kensa(&["inventory", project.to_str().unwrap(), "-o", inventory.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let pushed = kensa_as(&admin, &["push", "--server", &server.url, "--wait", inventory.to_str().unwrap()]);
+    assert!(pushed.status.success(), "{}", String::from_utf8_lossy(&pushed.stderr));
+    let listed = all_findings(&server.url, &admin);
+    assert!(!listed.is_empty());
+    assert!(
+        listed
+            .iter()
+            .all(|finding| finding["findingArn"].as_str().unwrap().starts_with("arn:aws:inspector2:eu-west-1:"))
+    );
+
+    std::fs::write(&config, "regoin = \"eu-west-1\"\n").unwrap();
+    let refused = common::kensa(&[
+        "server",
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("unknown key 'regoin'"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}
