@@ -3,7 +3,7 @@ COUNT real inventories of 300 packages each (windows over the packages of two
 real projects in ../shared/data, so the fleet differs from resource to
 resource), signed with SigV4 by botocore as any AWS SDK signs, from 8
 keep-alive connections; then waits for matching, then replaces the server's
-advisory database (the RustSec-less build by the full one) and waits until
+advisory database (the build without 50 packages' Go advisories by the full one) and waits until
 the findings are current again.
 
 Prints the figures: ingest rate (acknowledged pushes/s), time to match the
@@ -65,7 +65,12 @@ def main():
         return json.dumps(document).encode()
 
     bodies = [inventory(index) for index in range(count)]
-    with_crates = sum(1 for body in bodies if b'"crates.io"' in body)
+    touched = set(json.load(open(os.path.join(os.path.dirname(data_dir), "touched.json"))))
+    affected = sum(
+        1
+        for body in bodies
+        if any(p["ecosystem"] == "Go" and p["name"] in touched for p in json.loads(body)["packages"])
+    )
 
     def push(index):
         send("POST", "/kensa/v1/inventories", f"resourceId=bench-{index}", bodies[index])
@@ -98,8 +103,8 @@ def main():
     print(f"ingest: {count / ingest:.0f} inventories/s ({ingest:.2f} s; target >= 200/s)")
     print(f"first match of the whole fleet: {matched:.2f} s from the first push ({count / matched:.0f} inventories/s)")
     print(
-        f"database replaced (RustSec added; {with_crates} of {count} inventories hold crates): "
-        f"findings current {rematch:.2f} s after the rename"
+        f"database replaced (a change touching {len(touched)} packages, held by {affected} of {count} inventories): "
+        f"findings current {rematch:.2f} s after the rename (target <= 1 s at 10,000 inventories)"
     )
 
 

@@ -20,6 +20,11 @@ use crate::Shared;
 /// work this process is not told about).
 const IDLE_POLL: Duration = Duration::from_millis(250);
 
+/// How many jobs a worker claims, matches and records at once: one
+/// transaction writes a batch's findings and index rows, whose pages the
+/// resources of a fleet largely share.
+const BATCH: i64 = 16;
+
 /// Tags that exclude a resource from scanning (any value), as Inspector's.
 pub(crate) const EXCLUSION_TAGS: &[&str] = &["KensaExclusion", "InspectorEc2Exclusion"];
 
@@ -37,7 +42,7 @@ pub(crate) async fn run(shared: Arc<Shared>, worker_id: String) {
                     worker: &worker_id,
                     now: crate::now_seconds(),
                     lease_seconds: shared.config.job_lease_seconds,
-                    limit: 1,
+                    limit: BATCH,
                     advisory_generation,
                 })
                 .await
@@ -46,9 +51,7 @@ pub(crate) async fn run(shared: Arc<Shared>, worker_id: String) {
         };
         match claimed {
             Ok(jobs) if !jobs.is_empty() => {
-                for job in jobs {
-                    run_job(&shared, &job, &worker_id).await;
-                }
+                run_batch(&shared, &jobs, &worker_id).await;
                 continue;
             }
             Ok(_) => {}
@@ -62,41 +65,92 @@ pub(crate) async fn run(shared: Arc<Shared>, worker_id: String) {
     }
 }
 
-async fn run_job(shared: &Arc<Shared>, job: &Job, worker_id: &str) {
+/// A match's outcome, to write with the batch's others.
+struct Outcome {
+    account_id: String,
+    resource_id: String,
+    sequence: i64,
+    advisory_generation: i64,
+    matched_at: i64,
+    findings: Vec<StoredFinding>,
+    vulnerability_ids: Vec<String>,
+}
+
+impl Outcome {
+    fn record(&self) -> MatchRecord<'_> {
+        MatchRecord {
+            account_id: &self.account_id,
+            resource_id: &self.resource_id,
+            matched_sequence: self.sequence,
+            advisory_generation: self.advisory_generation,
+            matched_at: self.matched_at,
+            findings: &self.findings,
+            vulnerability_ids: &self.vulnerability_ids,
+        }
+    }
+}
+
+async fn run_batch(shared: &Arc<Shared>, jobs: &[Job], worker_id: &str) {
     let work = async {
-        match job.kind {
-            JobKind::MatchResource => match_resource(shared, &job.key).await,
-            _ => Err(format!("this build cannot run {:?} jobs", job.kind)),
+        let mut outcomes = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let started = std::time::Instant::now();
+            let outcome = match job.kind {
+                JobKind::MatchResource => match_resource(shared, &job.key).await,
+                _ => Err(format!("this build cannot run {:?} jobs", job.kind)),
+            };
+            let elapsed = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            crate::metrics::Metrics::add(&shared.metrics.match_microseconds, elapsed);
+            outcomes.push(outcome);
         }
+        outcomes
     };
-    let started = std::time::Instant::now();
-    let outcome = with_renewed_lease(shared, job, worker_id, work).await;
-    let elapsed = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    crate::metrics::Metrics::add(&shared.metrics.match_microseconds, elapsed);
-    let finished = match outcome {
+    let outcomes = with_renewed_leases(shared, jobs, worker_id, work).await;
+    let mut records = Vec::new();
+    let mut done = Vec::new();
+    for (job, outcome) in jobs.iter().zip(outcomes) {
+        match outcome {
+            Ok(outcome) => {
+                crate::metrics::Metrics::add(&shared.metrics.matches, 1);
+                records.extend(outcome);
+                done.push(job.clone());
+            }
+            Err(message) => {
+                crate::metrics::Metrics::add(&shared.metrics.failed_matches, 1);
+                tracing::warn!(job = job.job_id, key = %job.key, attempts = job.attempts, %message, "job failed");
+                // Exponential back-off, at most ten minutes.
+                let delay = 2_i64.saturating_pow(u32::try_from(job.attempts.clamp(0, 10)).unwrap_or(10)).min(600);
+                if let Err(error) = shared.store.fail_job(job, &message, crate::now_seconds() + delay).await {
+                    tracing::warn!(job = job.job_id, %error, "could not record the job's failure; its lease will run out");
+                }
+            }
+        }
+    }
+    let views: Vec<MatchRecord<'_>> = records.iter().map(Outcome::record).collect();
+    match shared.store.record_matches(&views, &done).await {
         Ok(()) => {
-            crate::metrics::Metrics::add(&shared.metrics.matches, 1);
-            shared.store.complete_job(job).await
+            for outcome in &records {
+                tracing::debug!(
+                    account_id = %outcome.account_id,
+                    resource_id = %outcome.resource_id,
+                    sequence = outcome.sequence,
+                    changed = outcome.findings.len(),
+                    "matched"
+                );
+            }
         }
-        Err(message) => {
-            crate::metrics::Metrics::add(&shared.metrics.failed_matches, 1);
-            tracing::warn!(job = job.job_id, key = %job.key, attempts = job.attempts, %message, "job failed");
-            // Exponential back-off, at most ten minutes.
-            let delay = 2_i64.saturating_pow(u32::try_from(job.attempts.clamp(0, 10)).unwrap_or(10)).min(600);
-            shared.store.fail_job(job, &message, crate::now_seconds() + delay).await
+        Err(error) => {
+            tracing::warn!(%error, jobs = done.len(), "could not record a batch of matches; their leases will run out")
         }
-    };
-    if let Err(error) = finished {
-        tracing::warn!(job = job.job_id, %error, "could not record the job's end; its lease will run out");
     }
 }
 
 /// Runs `work` while renewing the job's lease every third of its length,
 /// so a long job is not taken over while its worker lives, and a dead
 /// worker's job is taken over soon.
-async fn with_renewed_lease<T>(
+async fn with_renewed_leases<T>(
     shared: &Arc<Shared>,
-    job: &Job,
+    jobs: &[Job],
     worker_id: &str,
     work: impl std::future::Future<Output = T>,
 ) -> T {
@@ -107,12 +161,12 @@ async fn with_renewed_lease<T>(
         tokio::select! {
             outcome = &mut work => return outcome,
             () = tokio::time::sleep(period) => {
-                match shared.store.renew_job(job, worker_id, crate::now_seconds() + lease).await {
-                    Ok(true) => {}
-                    // Another worker took it over: this one's outcome is still
-                    // written (the job is idempotent), but it no longer owns it.
-                    Ok(false) => tracing::warn!(job = job.job_id, "lost the claim on a job; finishing anyway"),
-                    Err(error) => tracing::warn!(job = job.job_id, %error, "could not renew a job's lease"),
+                match shared.store.renew_jobs(jobs, worker_id, crate::now_seconds() + lease).await {
+                    Ok(renewed) if renewed == jobs.len() as u64 => {}
+                    // Another worker took some over: this one's outcomes are
+                    // still written (jobs are idempotent), but it no longer owns them.
+                    Ok(_) => tracing::warn!("lost the claim on some jobs; finishing anyway"),
+                    Err(error) => tracing::warn!(%error, "could not renew the jobs' leases"),
                 }
             }
         }
@@ -128,16 +182,17 @@ pub(crate) fn arn(region: &str, account_id: &str, identity: &str, lifetime: u32)
     format!("arn:aws:inspector2:{region}:{account_id}:finding/{}", kensa_lifecycle::arn_suffix(identity, lifetime))
 }
 
-async fn match_resource(shared: &Arc<Shared>, key: &str) -> Result<(), String> {
+/// Matches a resource; `None` when there is nothing to match (deleted).
+async fn match_resource(shared: &Arc<Shared>, key: &str) -> Result<Option<Outcome>, String> {
     let (account_id, resource_id) = key.split_once('/').ok_or_else(|| format!("malformed job key '{key}'"))?;
     let Some(resource) = shared.store.resource(account_id, resource_id).await.map_err(|error| error.to_string())?
     else {
-        return Ok(());
+        return Ok(None);
     };
     let Some((sequence, document)) =
         shared.store.latest_inventory(account_id, resource_id).await.map_err(|error| error.to_string())?
     else {
-        return Ok(());
+        return Ok(None);
     };
     let handle = shared.advisory_handle().ok_or("no advisory database yet")?;
     // Read before the snapshot: the snapshot is this generation or newer.
@@ -224,19 +279,13 @@ async fn match_resource(shared: &Arc<Shared>, key: &str) -> Result<(), String> {
             document,
         });
     }
-    shared
-        .store
-        .record_match(&MatchRecord {
-            account_id,
-            resource_id,
-            matched_sequence: sequence,
-            advisory_generation,
-            matched_at: now,
-            findings: &writes,
-            vulnerability_ids: &vulnerability_ids,
-        })
-        .await
-        .map_err(|error| error.to_string())?;
-    tracing::debug!(account_id, resource_id, sequence, changed = writes.len(), "matched");
-    Ok(())
+    Ok(Some(Outcome {
+        account_id: account_id.to_string(),
+        resource_id: resource_id.to_string(),
+        sequence,
+        advisory_generation,
+        matched_at: now,
+        findings: writes,
+        vulnerability_ids,
+    }))
 }

@@ -198,7 +198,7 @@ impl Store {
     /// false while another holder's lease runs.
     pub async fn try_lease(&self, name: &str, holder: &str, now: i64, seconds: i64) -> Result<bool, StoreError> {
         const OPERATION: &str = "take a lease";
-        let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
+        let (_guard, mut transaction) = self.begin_bookkeeping(OPERATION).await?;
         let taken = sqlx::query(
             "INSERT INTO leases (name, holder, held_until) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE \
              SET holder = excluded.holder, held_until = excluded.held_until \
@@ -221,7 +221,7 @@ impl Store {
     /// again and again.
     pub async fn take_when_due(&self, name: &str, holder: &str, now: i64, until: i64) -> Result<bool, StoreError> {
         const OPERATION: &str = "take a due lease";
-        let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
+        let (_guard, mut transaction) = self.begin_bookkeeping(OPERATION).await?;
         let taken = sqlx::query(
             "INSERT INTO leases (name, holder, held_until) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE \
              SET holder = excluded.holder, held_until = excluded.held_until WHERE leases.held_until < $4",
@@ -240,7 +240,7 @@ impl Store {
     /// Sets the lease `name` to `holder` until `until`, whoever held it.
     pub async fn set_lease(&self, name: &str, holder: &str, until: i64) -> Result<(), StoreError> {
         const OPERATION: &str = "set a lease";
-        let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
+        let (_guard, mut transaction) = self.begin_bookkeeping(OPERATION).await?;
         sqlx::query(
             "INSERT INTO leases (name, holder, held_until) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE \
              SET holder = excluded.holder, held_until = excluded.held_until",
@@ -257,7 +257,7 @@ impl Store {
     /// Gives a lease up (a holder shutting down cleanly).
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
         const OPERATION: &str = "release a lease";
-        let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
+        let (_guard, mut transaction) = self.begin_bookkeeping(OPERATION).await?;
         sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
             .bind(name)
             .bind(holder)

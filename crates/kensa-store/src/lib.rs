@@ -80,11 +80,48 @@ pub enum Dialect {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: sqlx::AnyPool,
+    /// SQLite: connections with `synchronous = NORMAL`, for the workers'
+    /// bookkeeping (see [`Store::begin_bookkeeping`]); the main pool on
+    /// PostgreSQL.
+    bookkeeping_pool: sqlx::AnyPool,
     dialect: Dialect,
     /// SQLite allows one writer: write transactions of this process queue
     /// here instead of failing with `SQLITE_BUSY` when a deferred
     /// transaction tries to upgrade.
     sqlite_writer: Option<Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// Pool options: on SQLite, each connection in WAL mode with the given
+/// `synchronous` level.
+fn pool_options(dialect: Dialect, synchronous: &'static str) -> AnyPoolOptions {
+    let options = AnyPoolOptions::new().max_connections(match dialect {
+        Dialect::Sqlite => 4,
+        Dialect::Postgres => 8,
+    });
+    if dialect != Dialect::Sqlite {
+        return options;
+    }
+    options.after_connect(move |connection, _| {
+        Box::pin(async move {
+            // WAL: readers never wait for the writer. FULL: a commit is on
+            // disk before the server acknowledges it, so what was
+            // acknowledged survives a SIGKILL and a power cut. NORMAL (the
+            // bookkeeping pool): a commit survives a SIGKILL, and the next
+            // FULL commit's sync of the same log makes it durable too.
+            // A 64 MiB page cache and memory-mapped reads: the package index
+            // is written in key order of package, not of resource, so its
+            // pages are touched all over; SQLite's 2 MiB default made every
+            // push read pages back from the kernel.
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA busy_timeout = 10000; \
+                 PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824; \
+                 PRAGMA temp_store = MEMORY;"
+            )))
+            .execute(connection)
+            .await?;
+            Ok(())
+        })
+    })
 }
 
 /// An account.
@@ -281,33 +318,20 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         };
-        let options = AnyPoolOptions::new().max_connections(match dialect {
-            Dialect::Sqlite => 4,
-            Dialect::Postgres => 8,
-        });
-        let options = if dialect == Dialect::Sqlite {
-            options.after_connect(|connection, _| {
-                Box::pin(async move {
-                    // WAL: readers never wait for the writer. FULL: a commit
-                    // is on disk before the server acknowledges it, so what
-                    // was acknowledged survives a SIGKILL and a power cut.
-                    sqlx::raw_sql(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; \
-                         PRAGMA foreign_keys = ON;",
-                    )
-                    .execute(connection)
-                    .await?;
-                    Ok(())
-                })
-            })
-        } else {
-            options
-        };
         let url =
             if dialect == Dialect::Sqlite && !url.contains('?') { format!("{url}?mode=rwc") } else { url.to_string() };
-        let pool = options.connect(&url).await.map_err(database_error("connect to the store"))?;
+        let pool = pool_options(dialect, "FULL").connect(&url).await.map_err(database_error("connect to the store"))?;
+        let bookkeeping_pool = match dialect {
+            Dialect::Sqlite => pool_options(dialect, "NORMAL")
+                .max_connections(2)
+                .connect(&url)
+                .await
+                .map_err(database_error("connect to the store"))?,
+            Dialect::Postgres => pool.clone(),
+        };
         let store = Store {
             pool,
+            bookkeeping_pool,
             dialect,
             sqlite_writer: (dialect == Dialect::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(()))),
         };
@@ -325,21 +349,51 @@ impl Store {
         SCHEMA_VERSION
     }
 
+    /// SQLite's one writer: this process's write transactions wait here.
+    async fn writer_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match &self.sqlite_writer {
+            Some(lock) => Some(Arc::clone(lock).lock_owned().await),
+            None => None,
+        }
+    }
+
+    /// A write transaction whose commit is on disk before it returns.
     pub(crate) async fn begin_write(
         &self,
         operation: &'static str,
     ) -> Result<(Option<tokio::sync::OwnedMutexGuard<()>>, sqlx::Transaction<'static, sqlx::Any>), StoreError> {
-        let guard = match &self.sqlite_writer {
-            Some(lock) => Some(Arc::clone(lock).lock_owned().await),
-            None => None,
-        };
+        let guard = self.writer_turn().await;
         let transaction = self.pool.begin().await.map_err(database_error(operation))?;
         Ok((guard, transaction))
     }
 
-    /// Closes the pool, waiting for connections to return.
+    /// A write transaction for what can be recomputed — job claims,
+    /// renewals and ends, match outcomes, leases, purges — committed without
+    /// waiting for the disk: on SQLite a `synchronous = NORMAL` connection
+    /// (it survives a SIGKILL; a power cut can lose only a suffix of such
+    /// commits, and never one before an acknowledged push, whose FULL sync
+    /// covers the whole log), on PostgreSQL `synchronous_commit = off` for
+    /// the transaction. Whatever is lost is redone: a job not marked done
+    /// runs again, a match recomputes.
+    pub(crate) async fn begin_bookkeeping(
+        &self,
+        operation: &'static str,
+    ) -> Result<(Option<tokio::sync::OwnedMutexGuard<()>>, sqlx::Transaction<'static, sqlx::Any>), StoreError> {
+        let guard = self.writer_turn().await;
+        let mut transaction = self.bookkeeping_pool.begin().await.map_err(database_error(operation))?;
+        if self.dialect == Dialect::Postgres {
+            sqlx::query("SET LOCAL synchronous_commit = off")
+                .execute(&mut *transaction)
+                .await
+                .map_err(database_error(operation))?;
+        }
+        Ok((guard, transaction))
+    }
+
+    /// Closes the pools, waiting for connections to return.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.bookkeeping_pool.close().await;
     }
 
     /// Whether any account exists (`server init` was run).
@@ -635,63 +689,22 @@ impl Store {
     /// KEV or CVSS change re-matches by), and the inventory sequence and
     /// advisory generation they were matched from.
     pub async fn record_match(&self, outcome: &MatchRecord<'_>) -> Result<(), StoreError> {
-        const OPERATION: &str = "record a match";
-        let (account_id, resource_id) = (outcome.account_id, outcome.resource_id);
-        let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
-        let sql = format!(
-            "INSERT INTO findings ({FINDING_COLUMNS}) VALUES ({}) ON CONFLICT (arn) DO UPDATE SET \
-             status = excluded.status, severity = excluded.severity, last_observed_at = excluded.last_observed_at, \
-             updated_at = excluded.updated_at, closed_at = excluded.closed_at, \
-             content_digest = excluded.content_digest, document = excluded.document",
-            placeholders(1, 13)
-        );
-        for finding in outcome.findings {
-            sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(&finding.arn)
-                .bind(&finding.account_id)
-                .bind(&finding.resource_id)
-                .bind(&finding.identity)
-                .bind(finding.lifetime)
-                .bind(&finding.status)
-                .bind(&finding.severity)
-                .bind(finding.first_observed_at)
-                .bind(finding.last_observed_at)
-                .bind(finding.updated_at)
-                .bind(finding.closed_at)
-                .bind(&finding.content_digest)
-                .bind(&finding.document)
-                .execute(&mut *transaction)
-                .await
-                .map_err(database_error(OPERATION))?;
+        self.record_matches(std::slice::from_ref(outcome), &[]).await
+    }
+
+    /// Writes several matches' outcomes and ends the jobs that asked for
+    /// them ([`Store::complete_job`]'s rule) in one transaction: a batch
+    /// of resources usually shares most of its index and findings pages,
+    /// which a transaction writes once.
+    pub async fn record_matches(&self, outcomes: &[MatchRecord<'_>], jobs: &[Job]) -> Result<(), StoreError> {
+        const OPERATION: &str = "record matches";
+        let (_guard, mut transaction) = self.begin_bookkeeping(OPERATION).await?;
+        for outcome in outcomes {
+            record_match_in(&mut transaction, outcome).await.map_err(database_error(OPERATION))?;
         }
-        sqlx::query("DELETE FROM resource_vulnerabilities WHERE account_id = $1 AND resource_id = $2")
-            .bind(account_id)
-            .bind(resource_id)
-            .execute(&mut *transaction)
-            .await
-            .map_err(database_error(OPERATION))?;
-        insert_index_rows(
-            &mut transaction,
-            "resource_vulnerabilities",
-            "vulnerability_id",
-            account_id,
-            resource_id,
-            outcome.vulnerability_ids,
-        )
-        .await
-        .map_err(database_error(OPERATION))?;
-        sqlx::query(
-            "UPDATE resources SET matched_sequence = $3, last_matched_at = $4, matched_generation = $5 \
-             WHERE account_id = $1 AND resource_id = $2 AND matched_sequence <= $3",
-        )
-        .bind(account_id)
-        .bind(resource_id)
-        .bind(outcome.matched_sequence)
-        .bind(outcome.matched_at)
-        .bind(outcome.advisory_generation)
-        .execute(&mut *transaction)
-        .await
-        .map_err(database_error(OPERATION))?;
+        for job in jobs {
+            queue::complete_job_in(&mut transaction, job).await.map_err(database_error(OPERATION))?;
+        }
         transaction.commit().await.map_err(database_error(OPERATION))
     }
 
@@ -748,6 +761,75 @@ impl Store {
     /// The pool, for the queue module.
     pub(crate) fn pool(&self) -> &sqlx::AnyPool {
         &self.pool
+    }
+}
+
+/// [`Store::record_match`] inside a transaction.
+async fn record_match_in(
+    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
+    outcome: &MatchRecord<'_>,
+) -> Result<(), sqlx::Error> {
+    {
+        let (account_id, resource_id) = (outcome.account_id, outcome.resource_id);
+        // Many rows per statement (13 values each): a match writes each of
+        // its findings, and a round trip per finding was most of its cost.
+        for chunk in outcome.findings.chunks(200) {
+            let rows = (0..chunk.len())
+                .map(|index| format!("({})", placeholders(index * 13 + 1, 13)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO findings ({FINDING_COLUMNS}) VALUES {rows} ON CONFLICT (arn) DO UPDATE SET \
+                 status = excluded.status, severity = excluded.severity, \
+                 last_observed_at = excluded.last_observed_at, updated_at = excluded.updated_at, \
+                 closed_at = excluded.closed_at, content_digest = excluded.content_digest, \
+                 document = excluded.document"
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for finding in chunk {
+                query = query
+                    .bind(&finding.arn)
+                    .bind(&finding.account_id)
+                    .bind(&finding.resource_id)
+                    .bind(&finding.identity)
+                    .bind(finding.lifetime)
+                    .bind(&finding.status)
+                    .bind(&finding.severity)
+                    .bind(finding.first_observed_at)
+                    .bind(finding.last_observed_at)
+                    .bind(finding.updated_at)
+                    .bind(finding.closed_at)
+                    .bind(&finding.content_digest)
+                    .bind(&finding.document);
+            }
+            query.execute(&mut **transaction).await?;
+        }
+        sqlx::query("DELETE FROM resource_vulnerabilities WHERE account_id = $1 AND resource_id = $2")
+            .bind(account_id)
+            .bind(resource_id)
+            .execute(&mut **transaction)
+            .await?;
+        insert_index_rows(
+            transaction,
+            "resource_vulnerabilities",
+            "vulnerability_id",
+            account_id,
+            resource_id,
+            outcome.vulnerability_ids,
+        )
+        .await?;
+        sqlx::query(
+            "UPDATE resources SET matched_sequence = $3, last_matched_at = $4, matched_generation = $5 \
+             WHERE account_id = $1 AND resource_id = $2 AND matched_sequence <= $3",
+        )
+        .bind(account_id)
+        .bind(resource_id)
+        .bind(outcome.matched_sequence)
+        .bind(outcome.matched_at)
+        .bind(outcome.advisory_generation)
+        .execute(&mut **transaction)
+        .await?;
+        Ok(())
     }
 }
 

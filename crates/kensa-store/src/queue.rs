@@ -92,6 +92,25 @@ pub(crate) async fn enqueue_in(
     Ok(())
 }
 
+/// [`Store::complete_job`] inside a transaction.
+pub(crate) async fn complete_job_in(
+    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
+    job: &Job,
+) -> Result<(), sqlx::Error> {
+    let deleted = sqlx::query("DELETE FROM jobs WHERE job_id = $1 AND generation = $2")
+        .bind(job.job_id)
+        .bind(job.generation)
+        .execute(&mut **transaction)
+        .await?;
+    if deleted.rows_affected() == 0 {
+        sqlx::query("UPDATE jobs SET claimed_by = NULL, claimed_until = NULL, attempts = 0 WHERE job_id = $1")
+            .bind(job.job_id)
+            .execute(&mut **transaction)
+            .await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Claims up to `limit` due jobs for `worker` for `lease_seconds`,
     /// among those a worker holding `advisory_generation` may run (jobs
@@ -104,7 +123,7 @@ impl Store {
              (SELECT job_id FROM jobs WHERE run_after <= $3 AND (claimed_until IS NULL OR claimed_until < $3) \
              AND required_generation <= $5 ORDER BY run_after, job_id LIMIT $4{lock}) RETURNING job_id, kind, dedup_key, generation, attempts"
         );
-        let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
+        let (_guard, mut transaction) = self.begin_bookkeeping(OPERATION).await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
             .bind(claim.worker)
             .bind(claim.now + claim.lease_seconds)
@@ -138,43 +157,34 @@ impl Store {
     /// claim, released to run again otherwise.
     pub async fn complete_job(&self, job: &Job) -> Result<(), StoreError> {
         const OPERATION: &str = "complete a job";
-        let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
-        let deleted = sqlx::query("DELETE FROM jobs WHERE job_id = $1 AND generation = $2")
-            .bind(job.job_id)
-            .bind(job.generation)
-            .execute(&mut *transaction)
-            .await
-            .map_err(database_error(OPERATION))?;
-        if deleted.rows_affected() == 0 {
-            sqlx::query("UPDATE jobs SET claimed_by = NULL, claimed_until = NULL, attempts = 0 WHERE job_id = $1")
-                .bind(job.job_id)
-                .execute(&mut *transaction)
-                .await
-                .map_err(database_error(OPERATION))?;
-        }
+        let (_guard, mut transaction) = self.begin_bookkeeping(OPERATION).await?;
+        complete_job_in(&mut transaction, job).await.map_err(database_error(OPERATION))?;
         transaction.commit().await.map_err(database_error(OPERATION))
     }
 
-    /// Extends `worker`'s claim on a job it is still working on; false when
-    /// the claim was lost (the lease ran out and another worker took it).
-    pub async fn renew_job(&self, job: &Job, worker: &str, claimed_until: i64) -> Result<bool, StoreError> {
-        const OPERATION: &str = "renew a job's lease";
-        let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
-        let renewed = sqlx::query("UPDATE jobs SET claimed_until = $3 WHERE job_id = $1 AND claimed_by = $2")
-            .bind(job.job_id)
-            .bind(worker)
-            .bind(claimed_until)
-            .execute(&mut *transaction)
-            .await
-            .map_err(database_error(OPERATION))?;
+    /// Extends `worker`'s claim on several jobs at once.
+    pub async fn renew_jobs(&self, jobs: &[Job], worker: &str, claimed_until: i64) -> Result<u64, StoreError> {
+        const OPERATION: &str = "renew jobs' leases";
+        let (_guard, mut transaction) = self.begin_bookkeeping(OPERATION).await?;
+        let mut renewed = 0;
+        for job in jobs {
+            renewed += sqlx::query("UPDATE jobs SET claimed_until = $3 WHERE job_id = $1 AND claimed_by = $2")
+                .bind(job.job_id)
+                .bind(worker)
+                .bind(claimed_until)
+                .execute(&mut *transaction)
+                .await
+                .map_err(database_error(OPERATION))?
+                .rows_affected();
+        }
         transaction.commit().await.map_err(database_error(OPERATION))?;
-        Ok(renewed.rows_affected() > 0)
+        Ok(renewed)
     }
 
     /// Gives a failed job back, to run again after `retry_at`.
     pub async fn fail_job(&self, job: &Job, error: &str, retry_at: i64) -> Result<(), StoreError> {
         const OPERATION: &str = "release a failed job";
-        let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
+        let (_guard, mut transaction) = self.begin_bookkeeping(OPERATION).await?;
         sqlx::query(
             "UPDATE jobs SET claimed_by = NULL, claimed_until = NULL, run_after = $2, last_error = $3 WHERE job_id = $1",
         )

@@ -85,7 +85,7 @@ impl Store {
     /// Removes what `retention` no longer keeps at `now`.
     pub async fn purge(&self, now: i64, retention: &Retention) -> Result<Purged, StoreError> {
         const OPERATION: &str = "purge closed findings";
-        let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
+        let (_guard, mut transaction) = self.begin_bookkeeping(OPERATION).await?;
         let deleted_before = now - retention.deleted_resources_seconds;
         let mut findings = sqlx::query(
             "DELETE FROM findings WHERE EXISTS (SELECT 1 FROM resources r WHERE r.account_id = findings.account_id \
