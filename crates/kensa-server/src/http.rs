@@ -279,7 +279,7 @@ fn package_versions(inventory: &kensa_model::Inventory) -> Vec<kensa_lifecycle::
 
 /// The history entry of an inventory, from its predecessor's document (as
 /// stored: it was validated when pushed).
-fn history_entry(previous: Option<&[u8]>, packages: &[kensa_lifecycle::PackageVersion]) -> String {
+pub(crate) fn history_entry(previous: Option<&[u8]>, packages: &[kensa_lifecycle::PackageVersion]) -> String {
     let before = previous
         .and_then(|document| kensa_scan::inventory_from_json("previous inventory", document).ok())
         .map(|inventory| package_versions(&inventory));
@@ -421,8 +421,14 @@ async fn push_inventory(shared: &Arc<Shared>, caller: &Caller, query: &str, body
         received_at: crate::now_seconds(),
     };
     let packages = package_versions(&inventory);
-    let history = |previous: Option<&[u8]>| history_entry(previous, &packages);
-    let sequence = shared.store.store_inventory(&stored, &history).await.map_err(ApiError::internal)?;
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    shared
+        .ingest
+        .send(crate::ingest::Pending { inventory: stored, packages, reply })
+        .await
+        .map_err(|_| ApiError::internal("the ingest queue is closed"))?;
+    let sequence =
+        answer.await.map_err(|_| ApiError::internal("the ingest task stopped"))?.map_err(ApiError::internal)?;
     crate::metrics::Metrics::add(&shared.metrics.pushes, 1);
     crate::metrics::Metrics::add(&shared.metrics.pushed_bytes, u64::try_from(body.len()).unwrap_or(u64::MAX));
     shared.work_arrived.notify_waiters();

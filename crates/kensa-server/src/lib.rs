@@ -16,6 +16,7 @@
 mod advisories;
 mod credentials;
 mod http;
+mod ingest;
 mod maintenance;
 mod metrics;
 mod updater;
@@ -197,6 +198,8 @@ pub(crate) struct Shared {
     /// This process among the replicas (host, pid, port), for job claims,
     /// leases and the generation log.
     pub(crate) replica_id: String,
+    /// Pushes on their way into the store (group commit).
+    pub(crate) ingest: ingest::Queue,
     /// This replica's counters, for `/metrics`.
     pub(crate) metrics: metrics::Metrics,
     /// Wakes the workers of this process when a push queued work.
@@ -231,6 +234,8 @@ pub struct RunningServer {
     pub address: SocketAddr,
     shared: Arc<Shared>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Ends last: in-flight pushes wait on it.
+    ingest_task: tokio::task::JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -241,6 +246,9 @@ impl RunningServer {
         for task in self.tasks {
             let _ = task.await;
         }
+        // Every request has been answered: no push waits any more.
+        self.ingest_task.abort();
+        let _ = self.ingest_task.await;
         self.shared.store.close().await;
     }
 }
@@ -258,6 +266,7 @@ pub async fn start(config: ServerConfig, listen: &str) -> Result<RunningServer, 
     let address =
         listener.local_addr().map_err(|source| ServerError::Listen { address: listen.to_string(), source })?;
     let (shutting_down, _) = tokio::sync::watch::channel(false);
+    let (ingest, ingest_receiver) = ingest::queue();
     let replica_id = format!("{}-{}-{}", host_name(), std::process::id(), address.port());
     let shared = Arc::new(Shared {
         config,
@@ -266,6 +275,7 @@ pub async fn start(config: ServerConfig, listen: &str) -> Result<RunningServer, 
         advisories: std::sync::RwLock::new(None),
         local_generation: std::sync::atomic::AtomicI64::new(0),
         replica_id,
+        ingest,
         metrics: metrics::Metrics::default(),
         work_arrived: tokio::sync::Notify::new(),
         database_replaced: tokio::sync::Notify::new(),
@@ -273,6 +283,7 @@ pub async fn start(config: ServerConfig, listen: &str) -> Result<RunningServer, 
     });
     let _ = shared.advisory_handle();
     let mut tasks = Vec::new();
+    let ingest_task = tokio::spawn(ingest::run(Arc::clone(&shared), ingest_receiver));
     tasks.push(tokio::spawn(advisories::watch(Arc::clone(&shared))));
     tasks.push(tokio::spawn(updater::schedule(Arc::clone(&shared))));
     tasks.push(tokio::spawn(maintenance::run(Arc::clone(&shared))));
@@ -292,5 +303,5 @@ pub async fn start(config: ServerConfig, listen: &str) -> Result<RunningServer, 
         }
     }));
     tracing::info!(%address, store = %shared.config.store_description(), "kensa server listening");
-    Ok(RunningServer { address, shared, tasks })
+    Ok(RunningServer { address, shared, tasks, ingest_task })
 }

@@ -151,6 +151,10 @@ pub struct AccessKey {
     pub created_at: i64,
 }
 
+/// What turns a resource's previous inventory document (none for a new
+/// resource) into the history entry stored with the new one.
+pub type History<'a> = &'a (dyn Fn(Option<&[u8]>) -> String + Sync);
+
 /// An inventory to store, with what indexes it.
 #[derive(Debug, Clone)]
 pub struct NewInventory {
@@ -497,88 +501,26 @@ impl Store {
         inventory: &NewInventory,
         history: &(dyn Fn(Option<&[u8]>) -> String + Sync),
     ) -> Result<i64, StoreError> {
-        const OPERATION: &str = "store an inventory";
+        let sequences = self.store_inventories(&[(inventory, history)]).await?;
+        sequences.first().copied().ok_or(StoreError::Damaged { what: "a push", detail: "no sequence".to_string() })
+    }
+
+    /// Stores several inventories as [`Store::store_inventory`] does, in
+    /// one transaction (group commit: concurrent pushes share one sync of
+    /// the log, and the index pages they share are written once); in the
+    /// order given, so two pushes of one resource see each other. Returns
+    /// their sequence numbers; on an error nothing of the batch is stored.
+    pub async fn store_inventories(&self, batch: &[(&NewInventory, History<'_>)]) -> Result<Vec<i64>, StoreError> {
+        const OPERATION: &str = "store inventories";
         let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
-        let row = sqlx::query(
-            "INSERT INTO resources (account_id, resource_id, resource_type, tags_json, inventory_sequence, \
-             matched_sequence, last_inventory_at, created_at) VALUES ($1, $2, $3, $4, 1, 0, $5, $5) \
-             ON CONFLICT (account_id, resource_id) DO UPDATE SET resource_type = excluded.resource_type, \
-             tags_json = CASE WHEN excluded.tags_json = '{}' THEN resources.tags_json ELSE excluded.tags_json END, \
-             inventory_sequence = resources.inventory_sequence + 1, \
-             last_inventory_at = excluded.last_inventory_at, deleted_at = NULL \
-             RETURNING inventory_sequence",
-        )
-        .bind(&inventory.account_id)
-        .bind(&inventory.resource_id)
-        .bind(&inventory.resource_type)
-        .bind(&inventory.tags_json)
-        .bind(inventory.received_at)
-        .fetch_one(&mut *transaction)
-        .await
-        .map_err(database_error(OPERATION))?;
-        let sequence: i64 = row.try_get("inventory_sequence").map_err(database_error(OPERATION))?;
-        let previous = sqlx::query("SELECT document FROM inventories WHERE account_id = $1 AND resource_id = $2")
-            .bind(&inventory.account_id)
-            .bind(&inventory.resource_id)
-            .fetch_optional(&mut *transaction)
-            .await
-            .map_err(database_error(OPERATION))?;
-        let previous: Option<Vec<u8>> =
-            previous.map(|row| row.try_get("document")).transpose().map_err(database_error(OPERATION))?;
-        let entry = history(previous.as_deref());
-        sqlx::query(
-            "INSERT INTO inventory_history (account_id, resource_id, sequence, received_at, digest, changes) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&inventory.account_id)
-        .bind(&inventory.resource_id)
-        .bind(sequence)
-        .bind(inventory.received_at)
-        .bind(&inventory.digest)
-        .bind(entry)
-        .execute(&mut *transaction)
-        .await
-        .map_err(database_error(OPERATION))?;
-        sqlx::query(
-            "INSERT INTO inventories (account_id, resource_id, sequence, digest, document, received_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, resource_id) DO UPDATE SET \
-             sequence = excluded.sequence, digest = excluded.digest, document = excluded.document, \
-             received_at = excluded.received_at",
-        )
-        .bind(&inventory.account_id)
-        .bind(&inventory.resource_id)
-        .bind(sequence)
-        .bind(&inventory.digest)
-        .bind(inventory.document.clone())
-        .bind(inventory.received_at)
-        .execute(&mut *transaction)
-        .await
-        .map_err(database_error(OPERATION))?;
-        sqlx::query("DELETE FROM resource_packages WHERE account_id = $1 AND resource_id = $2")
-            .bind(&inventory.account_id)
-            .bind(&inventory.resource_id)
-            .execute(&mut *transaction)
-            .await
-            .map_err(database_error(OPERATION))?;
-        insert_index_rows(
-            &mut transaction,
-            "resource_packages",
-            "package_key",
-            &inventory.account_id,
-            &inventory.resource_id,
-            &inventory.package_keys,
-        )
-        .await
-        .map_err(database_error(OPERATION))?;
-        queue::enqueue_in(
-            &mut transaction,
-            JobKind::MatchResource,
-            &format!("{}/{}", inventory.account_id, inventory.resource_id),
-            inventory.received_at,
-        )
-        .await?;
+        let mut sequences = Vec::with_capacity(batch.len());
+        for (inventory, history) in batch {
+            sequences.push(
+                store_inventory_in(&mut transaction, inventory, *history).await.map_err(database_error(OPERATION))?,
+            );
+        }
         transaction.commit().await.map_err(database_error(OPERATION))?;
-        Ok(sequence)
+        Ok(sequences)
     }
 
     /// A resource's inventory history, newest first, at most `limit`
@@ -762,6 +704,86 @@ impl Store {
     pub(crate) fn pool(&self) -> &sqlx::AnyPool {
         &self.pool
     }
+}
+
+/// [`Store::store_inventory`] inside a transaction.
+async fn store_inventory_in(
+    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
+    inventory: &NewInventory,
+    history: &(dyn Fn(Option<&[u8]>) -> String + Sync),
+) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query(
+        "INSERT INTO resources (account_id, resource_id, resource_type, tags_json, inventory_sequence, \
+             matched_sequence, last_inventory_at, created_at) VALUES ($1, $2, $3, $4, 1, 0, $5, $5) \
+             ON CONFLICT (account_id, resource_id) DO UPDATE SET resource_type = excluded.resource_type, \
+             tags_json = CASE WHEN excluded.tags_json = '{}' THEN resources.tags_json ELSE excluded.tags_json END, \
+             inventory_sequence = resources.inventory_sequence + 1, \
+             last_inventory_at = excluded.last_inventory_at, deleted_at = NULL \
+             RETURNING inventory_sequence",
+    )
+    .bind(&inventory.account_id)
+    .bind(&inventory.resource_id)
+    .bind(&inventory.resource_type)
+    .bind(&inventory.tags_json)
+    .bind(inventory.received_at)
+    .fetch_one(&mut **transaction)
+    .await?;
+    let sequence: i64 = row.try_get("inventory_sequence")?;
+    let previous = sqlx::query("SELECT document FROM inventories WHERE account_id = $1 AND resource_id = $2")
+        .bind(&inventory.account_id)
+        .bind(&inventory.resource_id)
+        .fetch_optional(&mut **transaction)
+        .await?;
+    let previous: Option<Vec<u8>> = previous.map(|row| row.try_get("document")).transpose()?;
+    let entry = history(previous.as_deref());
+    sqlx::query(
+        "INSERT INTO inventory_history (account_id, resource_id, sequence, received_at, digest, changes) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&inventory.account_id)
+    .bind(&inventory.resource_id)
+    .bind(sequence)
+    .bind(inventory.received_at)
+    .bind(&inventory.digest)
+    .bind(entry)
+    .execute(&mut **transaction)
+    .await?;
+    sqlx::query(
+        "INSERT INTO inventories (account_id, resource_id, sequence, digest, document, received_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, resource_id) DO UPDATE SET \
+             sequence = excluded.sequence, digest = excluded.digest, document = excluded.document, \
+             received_at = excluded.received_at",
+    )
+    .bind(&inventory.account_id)
+    .bind(&inventory.resource_id)
+    .bind(sequence)
+    .bind(&inventory.digest)
+    .bind(inventory.document.clone())
+    .bind(inventory.received_at)
+    .execute(&mut **transaction)
+    .await?;
+    sqlx::query("DELETE FROM resource_packages WHERE account_id = $1 AND resource_id = $2")
+        .bind(&inventory.account_id)
+        .bind(&inventory.resource_id)
+        .execute(&mut **transaction)
+        .await?;
+    insert_index_rows(
+        transaction,
+        "resource_packages",
+        "package_key",
+        &inventory.account_id,
+        &inventory.resource_id,
+        &inventory.package_keys,
+    )
+    .await?;
+    queue::enqueue_in(
+        transaction,
+        JobKind::MatchResource,
+        &format!("{}/{}", inventory.account_id, inventory.resource_id),
+        inventory.received_at,
+    )
+    .await?;
+    Ok(sequence)
 }
 
 /// [`Store::record_match`] inside a transaction.

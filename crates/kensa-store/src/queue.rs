@@ -71,7 +71,7 @@ pub(crate) async fn enqueue_in(
     kind: JobKind,
     key: &str,
     now: i64,
-) -> Result<(), StoreError> {
+) -> Result<(), sqlx::Error> {
     // A push's match needs the newest registered advisory database: a
     // replica still on an older one must not match what a change it has not
     // seen would alter.
@@ -87,8 +87,7 @@ pub(crate) async fn enqueue_in(
     .bind(format!("{}:{key}", kind.as_str()))
     .bind(now)
     .execute(&mut **transaction)
-    .await
-    .map_err(database_error("queue a job"))?;
+    .await?;
     Ok(())
 }
 
