@@ -319,8 +319,11 @@ async fn resource_findings(shared: &Arc<Shared>, caller: &Caller, query: &str) -
         .ok_or_else(|| {
             ApiError::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", format!("no resource '{resource_id}'"))
         })?;
-    let stored =
-        shared.store.findings_of_resource(&caller.account_id, &resource_id).await.map_err(ApiError::internal)?;
+    let stored = shared
+        .store
+        .findings_of_resource(&caller.account_id, &resource_id, kensa_store::FindingContent::Full)
+        .await
+        .map_err(ApiError::internal)?;
     let mut findings = Vec::with_capacity(stored.len());
     for finding in stored.iter().filter(|finding| finding.status != "CLOSED") {
         let parsed: kensa_model::Finding = serde_json::from_str(&finding.document)
@@ -388,8 +391,23 @@ async fn push_inventory(shared: &Arc<Shared>, caller: &Caller, query: &str, body
     if tags.len() > 50 {
         return Err(ApiError::validation("at most 50 tags per resource"));
     }
-    let inventory = kensa_scan::inventory_from_json("pushed inventory", body)
-        .map_err(|error| ApiError::validation(error.to_string()))?;
+    // Parsing, indexing and deflating a push is CPU work: off the runtime's
+    // threads, which keep answering other requests meanwhile.
+    let owned_body = body.to_vec();
+    let (inventory, package_keys, packages, deflated_document, digest) = tokio::task::spawn_blocking(move || {
+        let inventory = kensa_scan::inventory_from_json("pushed inventory", &owned_body)
+            .map_err(|error| ApiError::validation(error.to_string()))?;
+        // The keys matching will look up: a change set naming one re-matches this.
+        let package_keys: Vec<String> = kensa_match::lookup_keys(&inventory)
+            .iter()
+            .map(|(ecosystem, name)| crate::advisories::package_index_key(*ecosystem, name))
+            .collect();
+        let packages = package_versions(&inventory);
+        let digest = kensa_sigv4::sha256_hex(&owned_body);
+        Ok::<_, ApiError>((inventory, package_keys, packages, kensa_store::deflate(&owned_body), digest))
+    })
+    .await
+    .map_err(|error| ApiError::internal(format!("reading the push stopped: {error}")))??;
     let resource_id = resource_id.unwrap_or_else(|| inventory.resource.name.clone());
     if resource_id.is_empty() || resource_id.len() > 1024 || resource_id.chars().any(char::is_control) {
         return Err(ApiError::validation("the resource id must be 1-1024 printable characters"));
@@ -404,23 +422,16 @@ async fn push_inventory(shared: &Arc<Shared>, caller: &Caller, query: &str, body
         }
         None => resource_type_of(&inventory).to_string(),
     };
-    // The keys matching will look up: a change set naming one re-matches this.
-    let package_keys: Vec<String> = kensa_match::lookup_keys(&inventory)
-        .iter()
-        .map(|(ecosystem, name)| crate::advisories::package_index_key(*ecosystem, name))
-        .collect();
-    let digest = kensa_sigv4::sha256_hex(body);
     let stored = kensa_store::NewInventory {
         account_id: caller.account_id.clone(),
         resource_id: resource_id.clone(),
         resource_type: resource_type.clone(),
         tags_json: serde_json::to_string(&tags).map_err(ApiError::internal)?,
-        document: body.to_vec(),
+        deflated_document,
         digest: digest.clone(),
         package_keys,
         received_at: crate::now_seconds(),
     };
-    let packages = package_versions(&inventory);
     let (reply, answer) = tokio::sync::oneshot::channel();
     shared
         .ingest

@@ -69,7 +69,10 @@ async fn store(shared: &Arc<Shared>, batch: Vec<Pending>) {
         .zip(&histories)
         .map(|(inventory, history)| (inventory, history as kensa_store::History<'_>))
         .collect();
-    match shared.store.store_inventories(&entries).await {
+    let started = std::time::Instant::now();
+    let stored = shared.store.store_inventories(&entries).await;
+    tracing::debug!(pushes = entries.len(), milliseconds = started.elapsed().as_millis(), "stored a batch of pushes");
+    match stored {
         Ok(sequences) => {
             for (reply, sequence) in replies.into_iter().zip(sequences) {
                 let _ = reply.send(Ok(sequence));

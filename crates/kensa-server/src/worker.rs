@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kensa_lifecycle::{FindingStatus, LifecycleRules, Observation};
+use kensa_lifecycle::{FindingStatus, LifecycleRules, Observation, Transition};
 use std::sync::atomic::Ordering;
 
-use kensa_store::{Claim, Job, JobKind, MatchRecord, StoredFinding};
+use kensa_store::{Claim, ClosedFinding, FindingContent, Job, JobKind, MatchRecord, StoredFinding};
 
 use crate::Shared;
 
@@ -73,6 +73,7 @@ struct Outcome {
     advisory_generation: i64,
     matched_at: i64,
     findings: Vec<StoredFinding>,
+    closed: Vec<ClosedFinding>,
     vulnerability_ids: Vec<String>,
 }
 
@@ -85,6 +86,7 @@ impl Outcome {
             advisory_generation: self.advisory_generation,
             matched_at: self.matched_at,
             findings: &self.findings,
+            closed: &self.closed,
             vulnerability_ids: &self.vulnerability_ids,
         }
     }
@@ -134,7 +136,7 @@ async fn run_batch(shared: &Arc<Shared>, jobs: &[Job], worker_id: &str) {
                     account_id = %outcome.account_id,
                     resource_id = %outcome.resource_id,
                     sequence = outcome.sequence,
-                    changed = outcome.findings.len(),
+                    changed = outcome.findings.len() + outcome.closed.len(),
                     "matched"
                 );
             }
@@ -235,42 +237,56 @@ async fn match_resource(shared: &Arc<Shared>, key: &str) -> Result<Option<Outcom
         });
         documents.insert(identity, (kensa_api::inspector::severity_label(finding.severity), document));
     }
-    let stored = shared.store.findings_of_resource(account_id, resource_id).await.map_err(|error| error.to_string())?;
-    let mut stored_documents: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let stored = shared
+        .store
+        .findings_of_resource(account_id, resource_id, FindingContent::StateOnly)
+        .await
+        .map_err(|error| error.to_string())?;
     let lifecycle_view: Vec<kensa_lifecycle::StoredFinding> = stored
         .into_iter()
-        .map(|finding| {
-            stored_documents.insert(finding.identity.clone(), (finding.severity.clone(), finding.document.clone()));
-            kensa_lifecycle::StoredFinding {
-                identity: finding.identity,
-                lifetime: u32::try_from(finding.lifetime).unwrap_or(0),
-                status: FindingStatus::parse(&finding.status).unwrap_or(FindingStatus::Active),
-                first_observed_at: finding.first_observed_at,
-                last_observed_at: finding.last_observed_at,
-                updated_at: finding.updated_at,
-                closed_at: finding.closed_at,
-                content_digest: finding.content_digest,
-            }
+        .map(|finding| kensa_lifecycle::StoredFinding {
+            identity: finding.identity,
+            lifetime: u32::try_from(finding.lifetime).unwrap_or(0),
+            status: FindingStatus::parse(&finding.status).unwrap_or(FindingStatus::Active),
+            first_observed_at: finding.first_observed_at,
+            last_observed_at: finding.last_observed_at,
+            updated_at: finding.updated_at,
+            closed_at: finding.closed_at,
+            content_digest: finding.content_digest,
         })
         .collect();
     let now = crate::now_seconds();
     let changes = kensa_lifecycle::reconcile(&lifecycle_view, &observations, now, &LifecycleRules::default());
-    let mut writes = Vec::with_capacity(changes.len());
+    let mut writes = Vec::new();
+    let mut closed = Vec::new();
     for change in changes {
         let finding = change.finding;
-        let (severity, document) = match documents.get(&finding.identity) {
-            Some((severity, document)) => ((*severity).to_string(), document.clone()),
-            // Closed: it keeps what it last said.
-            None => stored_documents.get(&finding.identity).cloned().unwrap_or_default(),
+        let arn = arn(&shared.config.region, account_id, &finding.identity, finding.lifetime);
+        match change.transition {
+            // Seen again, unchanged: the resource's match time says so.
+            Transition::Observed => continue,
+            // It keeps what it last said; only its state changes.
+            Transition::Closed => {
+                closed.push(ClosedFinding {
+                    arn,
+                    closed_at: finding.closed_at.unwrap_or(now),
+                    last_observed_at: finding.last_observed_at,
+                });
+                continue;
+            }
+            Transition::Opened | Transition::Reopened | Transition::Updated => {}
+        }
+        let Some((severity, document)) = documents.remove(&finding.identity) else {
+            return Err(format!("finding {} changed without being observed", finding.identity));
         };
         writes.push(StoredFinding {
-            arn: arn(&shared.config.region, account_id, &finding.identity, finding.lifetime),
+            arn,
             account_id: account_id.to_string(),
             resource_id: resource_id.to_string(),
             identity: finding.identity,
             lifetime: i64::from(finding.lifetime),
             status: finding.status.as_str().to_string(),
-            severity,
+            severity: severity.to_string(),
             first_observed_at: finding.first_observed_at,
             last_observed_at: finding.last_observed_at,
             updated_at: finding.updated_at,
@@ -286,6 +302,7 @@ async fn match_resource(shared: &Arc<Shared>, key: &str) -> Result<Option<Outcom
         advisory_generation,
         matched_at: now,
         findings: writes,
+        closed,
         vulnerability_ids,
     }))
 }

@@ -66,14 +66,18 @@ fn generation_from_row(row: &sqlx::any::AnyRow) -> Result<AdvisoryGeneration, sq
 const GENERATION_COLUMNS: &str = "generation, fingerprint, registered_by, registered_at, queued_resources";
 
 /// `INSERT … SELECT` of re-match jobs, merged into waiting ones as a push is.
-fn rematch_insert(source: &str) -> String {
+/// Queues a re-match of every resource `source` (a FROM clause whose
+/// parameters follow) names; binds: now, now, generation, then the source's.
+fn rematch_insert(parameters: &mut crate::Parameters, source: impl FnOnce(&mut crate::Parameters) -> String) -> String {
+    let (run_after, created_at, generation) = (parameters.next(), parameters.next(), parameters.next());
     format!(
         "INSERT INTO jobs (kind, dedup_key, generation, run_after, attempts, created_at, required_generation) \
-         SELECT DISTINCT 'match-resource', 'match-resource:' || account_id || '/' || resource_id, 0, $1, 0, $1, $2 \
-         FROM {source} ON CONFLICT (dedup_key) DO UPDATE SET generation = jobs.generation + 1, \
+         SELECT DISTINCT 'match-resource', 'match-resource:' || account_id || '/' || resource_id, 0, {run_after}, 0, \
+         {created_at}, {generation} FROM {} ON CONFLICT (dedup_key) DO UPDATE SET generation = jobs.generation + 1, \
          run_after = CASE WHEN jobs.run_after < excluded.run_after THEN jobs.run_after ELSE excluded.run_after END, \
          required_generation = CASE WHEN jobs.required_generation < excluded.required_generation \
-         THEN excluded.required_generation ELSE jobs.required_generation END"
+         THEN excluded.required_generation ELSE jobs.required_generation END",
+        source(parameters)
     )
 }
 
@@ -142,8 +146,11 @@ impl Store {
         let mut queued: u64 = 0;
         match rematch {
             Rematch::Everything => {
-                let sql = rematch_insert("resources WHERE deleted_at IS NULL");
+                let sql = rematch_insert(&mut crate::Parameters::new(self.dialect), |_| {
+                    "resources WHERE deleted_at IS NULL".to_string()
+                });
                 queued += sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(now)
                     .bind(now)
                     .bind(generation)
                     .execute(&mut *transaction)
@@ -157,11 +164,10 @@ impl Store {
                     ("resource_vulnerabilities", "vulnerability_id", vulnerability_ids),
                 ] {
                     for chunk in values.chunks(CHUNK) {
-                        let sql = rematch_insert(&format!(
-                            "{table} WHERE {column} IN ({})",
-                            crate::placeholders(3, chunk.len())
-                        ));
-                        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).bind(generation);
+                        let sql = rematch_insert(&mut crate::Parameters::new(self.dialect), |parameters| {
+                            format!("{table} WHERE {column} IN ({})", parameters.list(chunk.len()))
+                        });
+                        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).bind(now).bind(generation);
                         for value in chunk {
                             query = query.bind(value);
                         }

@@ -1,6 +1,7 @@
 //! The server's state, behind one interface over two backends: one SQLite
 //! file (WAL, the embedded default) and PostgreSQL (several replicas side by
-//! side). Queries are written once, with `$N` placeholders both accept, and
+//! side). Queries are written once, with `$N` placeholders both accept
+//! (statements built at run time take theirs from [`Parameters`]), and
 //! run through sqlx's `Any` driver; where the dialects differ (column types
 //! in migrations, `FOR UPDATE SKIP LOCKED`) [`Dialect`] says which to use.
 //!
@@ -16,6 +17,7 @@
 //! What does not: the Inspector wire shapes (finding documents are stored as
 //! the server serialised them), matching, signatures.
 
+mod compression;
 mod generations;
 mod migrations;
 mod queue;
@@ -26,6 +28,7 @@ use std::sync::Arc;
 use sqlx::Row;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 
+pub use compression::deflate;
 pub use generations::{AdvisoryGeneration, Rematch};
 pub use queue::{Claim, Job, JobKind};
 pub use retention::{Purged, Retention};
@@ -167,8 +170,9 @@ pub struct NewInventory {
     /// The resource's tags, JSON object; `{}` keeps the tags stored (an
     /// agent re-reporting need not repeat them), any other replaces them.
     pub tags_json: String,
-    /// The inventory document (Kensa inventory JSON).
-    pub document: Vec<u8>,
+    /// The inventory document (Kensa inventory JSON), [`deflate`]d: the
+    /// caller compresses it off the store's write path.
+    pub deflated_document: Vec<u8>,
     /// SHA-256 of the document.
     pub digest: String,
     /// Normalised package keys (`ecosystem:name`), de-duplicated: the index
@@ -245,6 +249,17 @@ pub struct StoredFinding {
     pub document: String,
 }
 
+/// A finding a match closes: only its state changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosedFinding {
+    /// The full ARN.
+    pub arn: String,
+    /// When (seconds): its `updated_at` and `closed_at`.
+    pub closed_at: i64,
+    /// When it was last seen (seconds).
+    pub last_observed_at: i64,
+}
+
 /// A match's outcome, for [`Store::record_match`].
 #[derive(Debug, Clone, Copy)]
 pub struct MatchRecord<'a> {
@@ -258,8 +273,10 @@ pub struct MatchRecord<'a> {
     pub advisory_generation: i64,
     /// When (seconds).
     pub matched_at: i64,
-    /// The findings that changed (new, updated, closed, reopened).
+    /// The findings opened, reopened or updated (written whole).
     pub findings: &'a [StoredFinding],
+    /// The findings this match no longer sees.
+    pub closed: &'a [ClosedFinding],
     /// Every vulnerability id (ids and aliases) the resource's open findings
     /// carry, de-duplicated.
     pub vulnerability_ids: &'a [String],
@@ -306,8 +323,72 @@ fn finding_from_row(row: &AnyRow) -> Result<StoredFinding, sqlx::Error> {
 const FINDING_COLUMNS: &str = "arn, account_id, resource_id, identity, lifetime, status, severity, first_observed_at, \
      last_observed_at, updated_at, closed_at, content_digest, document";
 
-pub(crate) fn placeholders(start: usize, count: usize) -> String {
-    (start..start + count).map(|index| format!("${index}")).collect::<Vec<_>>().join(", ")
+/// The columns a read of `findings f` selects. An open finding was observed
+/// by its resource's latest match (a match closes what it no longer sees),
+/// so its `last_observed_at` is the resource's `last_matched_at`: a match
+/// rewrites only the findings that changed, not every one it saw again.
+fn finding_read_columns(content: FindingContent) -> String {
+    let document = match content {
+        FindingContent::Full => "f.document",
+        FindingContent::StateOnly => "'' AS document",
+    };
+    format!(
+        "f.arn, f.account_id, f.resource_id, f.identity, f.lifetime, f.status, f.severity, f.first_observed_at, \
+         CASE WHEN f.status = 'CLOSED' THEN f.last_observed_at ELSE COALESCE((SELECT CASE WHEN \
+         r.last_matched_at > f.last_observed_at THEN r.last_matched_at ELSE f.last_observed_at END FROM resources r \
+         WHERE r.account_id = f.account_id AND r.resource_id = f.resource_id), f.last_observed_at) END \
+         AS last_observed_at, f.updated_at, f.closed_at, f.content_digest, {document}"
+    )
+}
+
+/// Whether a read of findings carries their documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FindingContent {
+    /// Everything.
+    Full,
+    /// The lifecycle state only (`document` is empty): what a match
+    /// reconciles against.
+    StateOnly,
+}
+
+/// Parameter placeholders for one statement, in the order they are bound.
+///
+/// SQLite gets anonymous `?`: a `$N` name is looked up by a linear scan,
+/// both by SQLite's parser and when sqlx asks each parameter's name before
+/// binding, which made a statement of a few thousand parameters (one
+/// match's findings) quadratic and most of a match's cost. PostgreSQL needs
+/// `$N`. Every parameter of a statement must come from one `Parameters`
+/// (sqlx binds anonymous ones by position, named ones by number).
+pub(crate) struct Parameters {
+    dialect: Dialect,
+    used: usize,
+}
+
+impl Parameters {
+    pub(crate) fn new(dialect: Dialect) -> Parameters {
+        Parameters { dialect, used: 0 }
+    }
+
+    /// For a statement on `connection`.
+    pub(crate) fn on(connection: &sqlx::AnyConnection) -> Parameters {
+        let dialect =
+            if connection.backend_name().eq_ignore_ascii_case("sqlite") { Dialect::Sqlite } else { Dialect::Postgres };
+        Parameters::new(dialect)
+    }
+
+    /// The next parameter.
+    pub(crate) fn next(&mut self) -> String {
+        self.used += 1;
+        match self.dialect {
+            Dialect::Sqlite => "?".to_string(),
+            Dialect::Postgres => format!("${}", self.used),
+        }
+    }
+
+    /// The next `count` parameters, comma-separated.
+    pub(crate) fn list(&mut self, count: usize) -> String {
+        (0..count).map(|_| self.next()).collect::<Vec<_>>().join(", ")
+    }
 }
 
 impl Store {
@@ -534,7 +615,8 @@ impl Store {
     ) -> Result<Vec<HistoryEntry>, StoreError> {
         const OPERATION: &str = "read an inventory history";
         let rows = sqlx::query(
-            "SELECT sequence, received_at, digest, changes FROM inventory_history WHERE account_id = $1 \
+            "SELECT sequence, received_at, digest, changes, changes_deflated FROM inventory_history \
+             WHERE account_id = $1 \
              AND resource_id = $2 AND sequence < $3 ORDER BY sequence DESC LIMIT $4",
         )
         .bind(account_id)
@@ -544,17 +626,27 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(database_error(OPERATION))?;
-        rows.iter()
-            .map(|row| {
-                Ok(HistoryEntry {
-                    sequence: row.try_get("sequence")?,
-                    received_at: row.try_get("received_at")?,
-                    digest: row.try_get("digest")?,
-                    changes: row.try_get("changes")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(database_error(OPERATION))
+        let mut entries = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let deflated: Option<Vec<u8>> = row.try_get("changes_deflated").map_err(database_error(OPERATION))?;
+            let changes = match deflated {
+                Some(deflated) => {
+                    let changes = compression::inflate("inventory history entry", compression::DEFLATE, deflated)?;
+                    String::from_utf8(changes).map_err(|error| StoreError::Damaged {
+                        what: "inventory history entry",
+                        detail: error.to_string(),
+                    })?
+                }
+                None => row.try_get("changes").map_err(database_error(OPERATION))?,
+            };
+            entries.push(HistoryEntry {
+                sequence: row.try_get("sequence").map_err(database_error(OPERATION))?,
+                received_at: row.try_get("received_at").map_err(database_error(OPERATION))?,
+                digest: row.try_get("digest").map_err(database_error(OPERATION))?,
+                changes,
+            });
+        }
+        Ok(entries)
     }
 
     /// A resource by account and id.
@@ -592,15 +684,19 @@ impl Store {
         account_id: &str,
         resource_id: &str,
     ) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
-        let row = sqlx::query("SELECT sequence, document FROM inventories WHERE account_id = $1 AND resource_id = $2")
-            .bind(account_id)
-            .bind(resource_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(database_error("read an inventory"))?;
-        row.map(|row| Ok((row.try_get("sequence")?, row.try_get("document")?)))
-            .transpose()
-            .map_err(database_error("read an inventory"))
+        let row = sqlx::query(
+            "SELECT sequence, encoding, document FROM inventories WHERE account_id = $1 AND resource_id = $2",
+        )
+        .bind(account_id)
+        .bind(resource_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(database_error("read an inventory"))?;
+        let Some(row) = row else { return Ok(None) };
+        let (sequence, encoding, document): (i64, String, Vec<u8>) =
+            (|| Ok::<_, sqlx::Error>((row.try_get("sequence")?, row.try_get("encoding")?, row.try_get("document")?)))()
+                .map_err(database_error("read an inventory"))?;
+        Ok(Some((sequence, compression::inflate("inventory", &encoding, document)?)))
     }
 
     /// The latest life of every finding of a resource.
@@ -608,11 +704,13 @@ impl Store {
         &self,
         account_id: &str,
         resource_id: &str,
+        content: FindingContent,
     ) -> Result<Vec<StoredFinding>, StoreError> {
         let sql = format!(
-            "SELECT {FINDING_COLUMNS} FROM findings f WHERE account_id = $1 AND resource_id = $2 AND lifetime = \
+            "SELECT {} FROM findings f WHERE account_id = $1 AND resource_id = $2 AND lifetime = \
              (SELECT MAX(lifetime) FROM findings g WHERE g.account_id = f.account_id AND g.identity = f.identity \
-             AND g.resource_id = f.resource_id) ORDER BY identity"
+             AND g.resource_id = f.resource_id) ORDER BY identity",
+            finding_read_columns(content)
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
             .bind(account_id)
@@ -657,28 +755,26 @@ impl Store {
         if query.account_ids.is_empty() {
             return Ok(Vec::new());
         }
+        let mut parameters = Parameters::new(self.dialect);
         let mut sql = format!(
-            "SELECT {FINDING_COLUMNS} FROM findings WHERE account_id IN ({})",
-            placeholders(1, query.account_ids.len())
+            "SELECT {} FROM findings f WHERE account_id IN ({})",
+            finding_read_columns(FindingContent::Full),
+            parameters.list(query.account_ids.len())
         );
-        let mut next = query.account_ids.len() + 1;
         if !query.statuses.is_empty() {
-            sql.push_str(&format!(" AND status IN ({})", placeholders(next, query.statuses.len())));
-            next += query.statuses.len();
+            sql.push_str(&format!(" AND status IN ({})", parameters.list(query.statuses.len())));
         }
         if !query.severities.is_empty() {
-            sql.push_str(&format!(" AND severity IN ({})", placeholders(next, query.severities.len())));
-            next += query.severities.len();
+            sql.push_str(&format!(" AND severity IN ({})", parameters.list(query.severities.len())));
         }
         if query.resource_id.is_some() {
-            sql.push_str(&format!(" AND resource_id = ${next}"));
-            next += 1;
+            sql.push_str(&format!(" AND resource_id = {}", parameters.next()));
         }
         if query.after.is_some() {
-            sql.push_str(&format!(" AND (updated_at < ${next} OR (updated_at = ${next} AND arn < ${}))", next + 1));
-            next += 2;
+            let (before, equal, arn) = (parameters.next(), parameters.next(), parameters.next());
+            sql.push_str(&format!(" AND (updated_at < {before} OR (updated_at = {equal} AND arn < {arn}))"));
         }
-        sql.push_str(&format!(" ORDER BY updated_at DESC, arn DESC LIMIT ${next}"));
+        sql.push_str(&format!(" ORDER BY updated_at DESC, arn DESC LIMIT {}", parameters.next()));
         let mut statement = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
         for account in &query.account_ids {
             statement = statement.bind(account);
@@ -693,7 +789,7 @@ impl Store {
             statement = statement.bind(resource);
         }
         if let Some((updated_at, arn)) = &query.after {
-            statement = statement.bind(*updated_at).bind(arn);
+            statement = statement.bind(*updated_at).bind(*updated_at).bind(arn);
         }
         statement = statement.bind(query.limit);
         let rows = statement.fetch_all(&self.pool).await.map_err(database_error(OPERATION))?;
@@ -729,45 +825,48 @@ async fn store_inventory_in(
     .fetch_one(&mut **transaction)
     .await?;
     let sequence: i64 = row.try_get("inventory_sequence")?;
-    let previous = sqlx::query("SELECT document FROM inventories WHERE account_id = $1 AND resource_id = $2")
+    let previous = sqlx::query("SELECT encoding, document FROM inventories WHERE account_id = $1 AND resource_id = $2")
         .bind(&inventory.account_id)
         .bind(&inventory.resource_id)
         .fetch_optional(&mut **transaction)
         .await?;
-    let previous: Option<Vec<u8>> = previous.map(|row| row.try_get("document")).transpose()?;
+    let previous = match previous {
+        Some(row) => {
+            let encoding: String = row.try_get("encoding")?;
+            // A damaged previous inventory does not stop the push: its
+            // history entry then reads as a first one.
+            compression::inflate("inventory", &encoding, row.try_get("document")?).ok()
+        }
+        None => None,
+    };
     let entry = history(previous.as_deref());
     sqlx::query(
-        "INSERT INTO inventory_history (account_id, resource_id, sequence, received_at, digest, changes) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO inventory_history (account_id, resource_id, sequence, received_at, digest, changes, \
+             changes_deflated) VALUES ($1, $2, $3, $4, $5, '', $6)",
     )
     .bind(&inventory.account_id)
     .bind(&inventory.resource_id)
     .bind(sequence)
     .bind(inventory.received_at)
     .bind(&inventory.digest)
-    .bind(entry)
+    .bind(compression::deflate(entry.as_bytes()))
     .execute(&mut **transaction)
     .await?;
     sqlx::query(
-        "INSERT INTO inventories (account_id, resource_id, sequence, digest, document, received_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, resource_id) DO UPDATE SET \
+        "INSERT INTO inventories (account_id, resource_id, sequence, digest, document, received_at, encoding) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'deflate') ON CONFLICT (account_id, resource_id) DO UPDATE SET \
              sequence = excluded.sequence, digest = excluded.digest, document = excluded.document, \
-             received_at = excluded.received_at",
+             received_at = excluded.received_at, encoding = excluded.encoding",
     )
     .bind(&inventory.account_id)
     .bind(&inventory.resource_id)
     .bind(sequence)
     .bind(&inventory.digest)
-    .bind(inventory.document.clone())
+    .bind(inventory.deflated_document.clone())
     .bind(inventory.received_at)
     .execute(&mut **transaction)
     .await?;
-    sqlx::query("DELETE FROM resource_packages WHERE account_id = $1 AND resource_id = $2")
-        .bind(&inventory.account_id)
-        .bind(&inventory.resource_id)
-        .execute(&mut **transaction)
-        .await?;
-    insert_index_rows(
+    replace_index_rows(
         transaction,
         "resource_packages",
         "package_key",
@@ -796,10 +895,8 @@ async fn record_match_in(
         // Many rows per statement (13 values each): a match writes each of
         // its findings, and a round trip per finding was most of its cost.
         for chunk in outcome.findings.chunks(200) {
-            let rows = (0..chunk.len())
-                .map(|index| format!("({})", placeholders(index * 13 + 1, 13)))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let mut parameters = Parameters::on(transaction);
+            let rows = (0..chunk.len()).map(|_| format!("({})", parameters.list(13))).collect::<Vec<_>>().join(", ");
             let sql = format!(
                 "INSERT INTO findings ({FINDING_COLUMNS}) VALUES {rows} ON CONFLICT (arn) DO UPDATE SET \
                  status = excluded.status, severity = excluded.severity, \
@@ -826,12 +923,18 @@ async fn record_match_in(
             }
             query.execute(&mut **transaction).await?;
         }
-        sqlx::query("DELETE FROM resource_vulnerabilities WHERE account_id = $1 AND resource_id = $2")
-            .bind(account_id)
-            .bind(resource_id)
+        for closed in outcome.closed {
+            sqlx::query(
+                "UPDATE findings SET status = 'CLOSED', updated_at = $2, closed_at = $2, last_observed_at = $3 \
+                 WHERE arn = $1",
+            )
+            .bind(&closed.arn)
+            .bind(closed.closed_at)
+            .bind(closed.last_observed_at)
             .execute(&mut **transaction)
             .await?;
-        insert_index_rows(
+        }
+        replace_index_rows(
             transaction,
             "resource_vulnerabilities",
             "vulnerability_id",
@@ -855,6 +958,47 @@ async fn record_match_in(
     }
 }
 
+/// Makes a resource's rows in an index table (`resource_packages`,
+/// `resource_vulnerabilities`) the set `values`, writing only the
+/// difference: a push or a match that changes nothing (the usual case)
+/// rewrites none of the index's pages.
+async fn replace_index_rows(
+    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
+    table: &str,
+    column: &str,
+    account_id: &str,
+    resource_id: &str,
+    values: &[String],
+) -> Result<(), sqlx::Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {column} AS value FROM {table} WHERE account_id = $1 AND resource_id = $2"
+    )))
+    .bind(account_id)
+    .bind(resource_id)
+    .fetch_all(&mut **transaction)
+    .await?;
+    let stored: std::collections::BTreeSet<String> =
+        rows.iter().map(|row| row.try_get::<String, _>("value")).collect::<Result<_, _>>()?;
+    let wanted: std::collections::BTreeSet<&String> = values.iter().collect();
+    let gone: Vec<&String> = stored.iter().filter(|value| !wanted.contains(value)).collect();
+    for chunk in gone.chunks(300) {
+        let mut parameters = Parameters::on(transaction);
+        let sql = format!(
+            "DELETE FROM {table} WHERE account_id = {} AND resource_id = {} AND {column} IN ({})",
+            parameters.next(),
+            parameters.next(),
+            parameters.list(chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account_id).bind(resource_id);
+        for value in chunk {
+            query = query.bind(*value);
+        }
+        query.execute(&mut **transaction).await?;
+    }
+    let new: Vec<String> = wanted.into_iter().filter(|value| !stored.contains(*value)).cloned().collect();
+    insert_index_rows(transaction, table, column, account_id, resource_id, &new).await
+}
+
 /// Inserts (value, account, resource) rows into an index table, many rows
 /// per statement: one round trip per 300 values, not per value.
 async fn insert_index_rows(
@@ -866,12 +1010,13 @@ async fn insert_index_rows(
     values: &[String],
 ) -> Result<(), sqlx::Error> {
     for chunk in values.chunks(300) {
-        let rows = (0..chunk.len()).map(|index| format!("($1, $2, ${})", index + 3)).collect::<Vec<_>>().join(", ");
+        let mut parameters = Parameters::on(transaction);
+        let rows = (0..chunk.len()).map(|_| format!("({})", parameters.list(3))).collect::<Vec<_>>().join(", ");
         let sql =
             format!("INSERT INTO {table} (account_id, resource_id, {column}) VALUES {rows} ON CONFLICT DO NOTHING");
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account_id).bind(resource_id);
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for value in chunk {
-            query = query.bind(value);
+            query = query.bind(account_id).bind(resource_id).bind(value);
         }
         query.execute(&mut **transaction).await?;
     }

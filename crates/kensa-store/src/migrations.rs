@@ -123,6 +123,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         PRIMARY KEY (account_id, resource_id, sequence)
     );",
     ),
+    (
+        4,
+        "deflated documents",
+        "ALTER TABLE inventories ADD COLUMN encoding TEXT NOT NULL DEFAULT 'identity';
+    ALTER TABLE inventory_history ADD COLUMN changes_deflated {BLOB};",
+    ),
 ];
 
 /// The PostgreSQL advisory lock replicas migrate under.

@@ -11,7 +11,10 @@
 
 use std::collections::BTreeSet;
 
-use kensa_store::{AccessKey, Account, Claim, FindingQuery, MatchRecord, NewInventory, Rematch, Store, StoredFinding};
+use kensa_store::{
+    AccessKey, Account, Claim, ClosedFinding, FindingContent, FindingQuery, MatchRecord, NewInventory, Rematch, Store,
+    StoredFinding,
+};
 
 fn claim(worker: &str, now: i64, lease_seconds: i64, limit: i64) -> Claim<'_> {
     Claim { worker, now, lease_seconds, limit, advisory_generation: i64::MAX }
@@ -31,6 +34,7 @@ fn record<'a>(
         advisory_generation: 1,
         matched_at: 1_100,
         findings,
+        closed: &[],
         vulnerability_ids,
     }
 }
@@ -45,7 +49,7 @@ fn inventory(account: &str, resource: &str, received_at: i64) -> NewInventory {
         resource_id: resource.to_string(),
         resource_type: "AWS_EC2_INSTANCE".to_string(),
         tags_json: "{}".to_string(),
-        document: b"{}".to_vec(),
+        deflated_document: kensa_store::deflate(b"{}"),
         digest: "0".repeat(64),
         package_keys: vec!["npm:lodash".to_string(), "deb:openssl".to_string()],
         received_at,
@@ -118,7 +122,8 @@ async fn exercise(url: &str) {
     assert_eq!(taken_over[0].attempts, 2);
     store.complete_job(&taken_over[0]).await.unwrap();
     assert_eq!(store.queue_depth().await.unwrap(), 0);
-    let (sequence, _) = store.latest_inventory("111111111111", "host-1").await.unwrap().unwrap();
+    let (sequence, document) = store.latest_inventory("111111111111", "host-1").await.unwrap().unwrap();
+    assert_eq!(document, b"{}", "stored deflated, read back as pushed");
     assert_eq!(sequence, 3);
     // History: each entry made from its true predecessor, newest first.
     let described = |previous: Option<&[u8]>| match previous {
@@ -127,7 +132,7 @@ async fn exercise(url: &str) {
     };
     let mut changed = inventory("111111111111", "db-1", 150);
     store.store_inventory(&changed, &described).await.unwrap();
-    changed.document = b"{\"second\": true}".to_vec();
+    changed.deflated_document = kensa_store::deflate(b"{\"second\": true}");
     store.store_inventory(&changed, &described).await.unwrap();
     store.store_inventory(&changed, &described).await.unwrap();
     let history = store.inventory_history("111111111111", "db-1", None, 10).await.unwrap();
@@ -188,6 +193,12 @@ async fn exercise(url: &str) {
     assert_eq!(listed.iter().map(|f| &f.arn).collect::<Vec<_>>(), expected.iter().map(|f| &f.arn).collect::<Vec<_>>());
     let resource = store.resource("111111111111", "host-1").await.unwrap().unwrap();
     assert_eq!((resource.inventory_sequence, resource.matched_sequence), (3, 3));
+    // An open finding was last observed by its resource's latest match
+    // (at 1,100), though the match did not rewrite it.
+    assert!(listed.iter().all(|f| f.last_observed_at == f.updated_at.max(1_100)), "{listed:?}");
+    let states = store.findings_of_resource("111111111111", "host-1", FindingContent::StateOnly).await.unwrap();
+    assert_eq!(states.len(), 25);
+    assert!(states.iter().all(|f| f.document.is_empty() && f.last_observed_at == f.updated_at.max(1_100)));
     let both = store
         .list_findings(&FindingQuery {
             account_ids: vec!["222222222222".to_string()],
@@ -298,10 +309,29 @@ async fn exercise(url: &str) {
     assert_eq!(closed.len(), 25);
     assert!(closed.iter().all(|finding| finding.closed_at == Some(10_000) && finding.updated_at == 10_000));
     // A closed finding of a live resource: kept 30 days.
-    let mut fixed = finding("222222222222", "image-0", 99, 10_000);
-    fixed.status = "CLOSED".to_string();
-    fixed.closed_at = Some(10_000);
-    store.record_match(&record("222222222222", "image-0", 1, &[fixed], &[])).await.unwrap();
+    let fixed = ClosedFinding { arn: other[0].arn.clone(), closed_at: 10_000, last_observed_at: 9_000 };
+    store
+        .record_match(&MatchRecord {
+            closed: std::slice::from_ref(&fixed),
+            ..record("222222222222", "image-0", 1, &[], &[])
+        })
+        .await
+        .unwrap();
+    let [closed] = &store.findings_of_resource("222222222222", "image-0", FindingContent::Full).await.unwrap()[..]
+    else {
+        panic!("one finding")
+    };
+    assert_eq!(
+        (
+            closed.status.as_str(),
+            closed.closed_at,
+            closed.updated_at,
+            closed.last_observed_at,
+            closed.document.as_str()
+        ),
+        ("CLOSED", Some(10_000), 10_000, 9_000, "{}"),
+        "a close changes the state only"
+    );
     let retention = kensa_store::Retention::default();
     let day = 86_400;
     // db-1, deleted long before, goes first, with its history.
