@@ -4,6 +4,7 @@
 # 300-package inventories, time to match the whole fleet, and how soon
 # findings are current after the advisory database is replaced.
 # Usage: RESOURCES=2000 bench/server.sh            (SQLite, the embedded default)
+#        AFFECTED=200 CONNECTIONS=32                 (inventories the change touches; pushers)
 #        DATABASE_URL=postgres://… bench/server.sh (PostgreSQL; an empty database)
 set -euo pipefail
 cd "$(dirname "$0")/.."

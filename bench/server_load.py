@@ -1,10 +1,12 @@
 """Load for bench/server.sh, from a second process over 127.0.0.1: pushes
 COUNT real inventories of 300 packages each (windows over the packages of two
 real projects in ../shared/data, so the fleet differs from resource to
-resource), signed with SigV4 by botocore as any AWS SDK signs, from 8
-keep-alive connections; then waits for matching, then replaces the server's
-advisory database (the build without 50 packages' Go advisories by the full one) and waits until
-the findings are current again.
+resource), signed with SigV4 by botocore as any AWS SDK signs, from
+CONNECTIONS (default 32) keep-alive connections; AFFECTED of them (default
+200, spread over the fleet) hold the 50 packages of the change and no other
+inventory does. Then waits for matching, then replaces the server's advisory
+database (the build without 50 packages' Go advisories by the full one) and
+waits until the findings are current again.
 
 Prints the figures: ingest rate (acknowledged pushes/s), time to match the
 whole fleet (what a full re-match costs), and the time from the database
@@ -25,8 +27,13 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-THREADS = 8
+# Connections pushing at once: a fleet's agents push concurrently, and the
+# server's group commit is what turns concurrency into throughput.
+THREADS = int(os.environ.get("CONNECTIONS", "32"))
 PACKAGES = 300
+# Inventories that hold a package of the change, whatever the fleet's size:
+# the change's cost must follow them, not the fleet.
+AFFECTED = int(os.environ.get("AFFECTED", "200"))
 
 
 def main():
@@ -36,7 +43,15 @@ def main():
     credentials = Credentials(admin["access_key_id"], admin["secret_access_key"])
     parsed = urllib.parse.urlparse(url)
     base_a, base_b = json.load(open(inventory_a)), json.load(open(inventory_b))
-    pool = base_a["packages"] + base_b["packages"]
+    touched = set(json.load(open(os.path.join(os.path.dirname(data_dir), "touched.json"))))
+
+    def is_touched(package):
+        return package["ecosystem"] == "Go" and package["name"] in touched
+
+    everything = base_a["packages"] + base_b["packages"]
+    pool = [p for p in everything if not is_touched(p)]
+    touching = [p for p in everything if is_touched(p)]
+    spacing = max(1, count // max(1, AFFECTED))
     local = threading.local()
 
     def connection():
@@ -60,17 +75,14 @@ def main():
     def inventory(index):
         start = (index * 37) % len(pool)
         window = (pool + pool)[start : start + PACKAGES]
+        if index % spacing == 0 and index // spacing < AFFECTED:
+            window = touching + window[len(touching) :]
         document = dict(base_a)
         document["packages"] = window
         return json.dumps(document).encode()
 
     bodies = [inventory(index) for index in range(count)]
-    touched = set(json.load(open(os.path.join(os.path.dirname(data_dir), "touched.json"))))
-    affected = sum(
-        1
-        for body in bodies
-        if any(p["ecosystem"] == "Go" and p["name"] in touched for p in json.loads(body)["packages"])
-    )
+    affected = sum(1 for body in bodies if any(is_touched(p) for p in json.loads(body)["packages"]))
 
     def push(index):
         send("POST", "/kensa/v1/inventories", f"resourceId=bench-{index}", bodies[index])

@@ -159,13 +159,13 @@ impl Store {
                     .rows_affected();
             }
             Rematch::Only { package_keys, vulnerability_ids } => {
-                for (table, column, values) in [
-                    ("resource_packages", "package_key", package_keys),
-                    ("resource_vulnerabilities", "vulnerability_id", vulnerability_ids),
+                for (index, values) in [
+                    (crate::index::Index::Packages, package_keys),
+                    (crate::index::Index::Vulnerabilities, vulnerability_ids),
                 ] {
                     for chunk in values.chunks(CHUNK) {
                         let sql = rematch_insert(&mut crate::Parameters::new(self.dialect), |parameters| {
-                            format!("{table} WHERE {column} IN ({})", parameters.list(chunk.len()))
+                            index.resources_holding(parameters, chunk.len())
                         });
                         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).bind(now).bind(generation);
                         for value in chunk {

@@ -19,6 +19,7 @@
 
 mod compression;
 mod generations;
+mod index;
 mod migrations;
 mod queue;
 mod retention;
@@ -866,15 +867,8 @@ async fn store_inventory_in(
     .bind(inventory.received_at)
     .execute(&mut **transaction)
     .await?;
-    replace_index_rows(
-        transaction,
-        "resource_packages",
-        "package_key",
-        &inventory.account_id,
-        &inventory.resource_id,
-        &inventory.package_keys,
-    )
-    .await?;
+    let resource_ref = index::resource_ref(transaction, &inventory.account_id, &inventory.resource_id).await?;
+    index::replace(transaction, index::Index::Packages, resource_ref, &inventory.package_keys).await?;
     queue::enqueue_in(
         transaction,
         JobKind::MatchResource,
@@ -934,15 +928,8 @@ async fn record_match_in(
             .execute(&mut **transaction)
             .await?;
         }
-        replace_index_rows(
-            transaction,
-            "resource_vulnerabilities",
-            "vulnerability_id",
-            account_id,
-            resource_id,
-            outcome.vulnerability_ids,
-        )
-        .await?;
+        let resource_ref = index::resource_ref(transaction, account_id, resource_id).await?;
+        index::replace(transaction, index::Index::Vulnerabilities, resource_ref, outcome.vulnerability_ids).await?;
         sqlx::query(
             "UPDATE resources SET matched_sequence = $3, last_matched_at = $4, matched_generation = $5 \
              WHERE account_id = $1 AND resource_id = $2 AND matched_sequence <= $3",
@@ -956,71 +943,6 @@ async fn record_match_in(
         .await?;
         Ok(())
     }
-}
-
-/// Makes a resource's rows in an index table (`resource_packages`,
-/// `resource_vulnerabilities`) the set `values`, writing only the
-/// difference: a push or a match that changes nothing (the usual case)
-/// rewrites none of the index's pages.
-async fn replace_index_rows(
-    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
-    table: &str,
-    column: &str,
-    account_id: &str,
-    resource_id: &str,
-    values: &[String],
-) -> Result<(), sqlx::Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {column} AS value FROM {table} WHERE account_id = $1 AND resource_id = $2"
-    )))
-    .bind(account_id)
-    .bind(resource_id)
-    .fetch_all(&mut **transaction)
-    .await?;
-    let stored: std::collections::BTreeSet<String> =
-        rows.iter().map(|row| row.try_get::<String, _>("value")).collect::<Result<_, _>>()?;
-    let wanted: std::collections::BTreeSet<&String> = values.iter().collect();
-    let gone: Vec<&String> = stored.iter().filter(|value| !wanted.contains(value)).collect();
-    for chunk in gone.chunks(300) {
-        let mut parameters = Parameters::on(transaction);
-        let sql = format!(
-            "DELETE FROM {table} WHERE account_id = {} AND resource_id = {} AND {column} IN ({})",
-            parameters.next(),
-            parameters.next(),
-            parameters.list(chunk.len())
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account_id).bind(resource_id);
-        for value in chunk {
-            query = query.bind(*value);
-        }
-        query.execute(&mut **transaction).await?;
-    }
-    let new: Vec<String> = wanted.into_iter().filter(|value| !stored.contains(*value)).cloned().collect();
-    insert_index_rows(transaction, table, column, account_id, resource_id, &new).await
-}
-
-/// Inserts (value, account, resource) rows into an index table, many rows
-/// per statement: one round trip per 300 values, not per value.
-async fn insert_index_rows(
-    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
-    table: &str,
-    column: &str,
-    account_id: &str,
-    resource_id: &str,
-    values: &[String],
-) -> Result<(), sqlx::Error> {
-    for chunk in values.chunks(300) {
-        let mut parameters = Parameters::on(transaction);
-        let rows = (0..chunk.len()).map(|_| format!("({})", parameters.list(3))).collect::<Vec<_>>().join(", ");
-        let sql =
-            format!("INSERT INTO {table} (account_id, resource_id, {column}) VALUES {rows} ON CONFLICT DO NOTHING");
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for value in chunk {
-            query = query.bind(account_id).bind(resource_id).bind(value);
-        }
-        query.execute(&mut **transaction).await?;
-    }
-    Ok(())
 }
 
 async fn insert_key(

@@ -1,7 +1,8 @@
 //! Versioned migrations, run on every start. Each is written once with
-//! `{BIGINT}`, `{BLOB}` and `{SERIAL}` standing for the dialect's types; the
-//! applied versions are recorded in `kensa_migrations`. On PostgreSQL an
-//! advisory lock makes replicas starting together migrate one at a time.
+//! `{BIGINT}`, `{BLOB}`, `{SERIAL}` and `{WITHOUT_ROWID}` standing for the
+//! dialect's types; the applied versions are recorded in `kensa_migrations`.
+//! On PostgreSQL an advisory lock makes replicas starting together migrate
+//! one at a time.
 
 use sqlx::Row;
 
@@ -129,17 +130,64 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "ALTER TABLE inventories ADD COLUMN encoding TEXT NOT NULL DEFAULT 'identity';
     ALTER TABLE inventory_history ADD COLUMN changes_deflated {BLOB};",
     ),
+    (
+        5,
+        "index keys as integers",
+        // The package and vulnerability indexes held (key, account, resource)
+        // as text: every push inserted 300 wide rows at random places of a
+        // large B-tree, and each commit rewrote most of its pages. Interned
+        // keys and a serial resource reference make the rows a few bytes
+        // and a new resource's rows land at the end of each key's run.
+        "CREATE TABLE resource_refs (
+        resource_ref {SERIAL},
+        account_id TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        UNIQUE (account_id, resource_id)
+    );
+    CREATE TABLE package_keys (key_id {SERIAL}, key TEXT NOT NULL UNIQUE);
+    CREATE TABLE vulnerability_keys (key_id {SERIAL}, key TEXT NOT NULL UNIQUE);
+    CREATE TABLE resource_package_refs (
+        key_id {BIGINT} NOT NULL,
+        resource_ref {BIGINT} NOT NULL,
+        PRIMARY KEY (key_id, resource_ref)
+    ) {WITHOUT_ROWID};
+    CREATE INDEX resource_package_refs_by_resource ON resource_package_refs (resource_ref);
+    CREATE TABLE resource_vulnerability_refs (
+        key_id {BIGINT} NOT NULL,
+        resource_ref {BIGINT} NOT NULL,
+        PRIMARY KEY (key_id, resource_ref)
+    ) {WITHOUT_ROWID};
+    CREATE INDEX resource_vulnerability_refs_by_resource ON resource_vulnerability_refs (resource_ref);
+    INSERT INTO resource_refs (account_id, resource_id)
+        SELECT account_id, resource_id FROM resources ORDER BY account_id, resource_id;
+    INSERT INTO package_keys (key) SELECT DISTINCT package_key FROM resource_packages ORDER BY package_key;
+    INSERT INTO vulnerability_keys (key)
+        SELECT DISTINCT vulnerability_id FROM resource_vulnerabilities ORDER BY vulnerability_id;
+    INSERT INTO resource_package_refs (key_id, resource_ref)
+        SELECT k.key_id, r.resource_ref FROM resource_packages p
+        JOIN package_keys k ON k.key = p.package_key
+        JOIN resource_refs r ON r.account_id = p.account_id AND r.resource_id = p.resource_id;
+    INSERT INTO resource_vulnerability_refs (key_id, resource_ref)
+        SELECT k.key_id, r.resource_ref FROM resource_vulnerabilities v
+        JOIN vulnerability_keys k ON k.key = v.vulnerability_id
+        JOIN resource_refs r ON r.account_id = v.account_id AND r.resource_id = v.resource_id;
+    DROP TABLE resource_packages;
+    DROP TABLE resource_vulnerabilities;",
+    ),
 ];
 
 /// The PostgreSQL advisory lock replicas migrate under.
 const MIGRATION_LOCK: i64 = 4_712_345_001;
 
 fn render(sql: &str, dialect: Dialect) -> String {
-    let (bigint, blob, serial) = match dialect {
-        Dialect::Sqlite => ("INTEGER", "BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT"),
-        Dialect::Postgres => ("BIGINT", "BYTEA", "BIGSERIAL PRIMARY KEY"),
+    let (bigint, blob, serial, without_rowid) = match dialect {
+        Dialect::Sqlite => ("INTEGER", "BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT", "WITHOUT ROWID"),
+        Dialect::Postgres => ("BIGINT", "BYTEA", "BIGSERIAL PRIMARY KEY", ""),
     };
-    sql.replace("{BIGINT}", bigint).replace("{BLOB}", blob).replace("{SERIAL}", serial)
+    sql.replace("{BIGINT}", bigint)
+        .replace("{BLOB}", blob)
+        .replace("{SERIAL}", serial)
+        .replace("{WITHOUT_ROWID}", without_rowid)
 }
 
 pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {

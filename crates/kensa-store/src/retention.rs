@@ -65,14 +65,15 @@ impl Store {
         .await
         .map_err(database_error(OPERATION))?
         .rows_affected();
-        for table in ["inventories", "resource_packages", "resource_vulnerabilities"] {
-            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE account_id = $1 AND resource_id = $2")))
-                .bind(account_id)
-                .bind(resource_id)
-                .execute(&mut *transaction)
-                .await
-                .map_err(database_error(OPERATION))?;
-        }
+        sqlx::query("DELETE FROM inventories WHERE account_id = $1 AND resource_id = $2")
+            .bind(account_id)
+            .bind(resource_id)
+            .execute(&mut *transaction)
+            .await
+            .map_err(database_error(OPERATION))?;
+        crate::index::remove_resource(&mut transaction, account_id, resource_id)
+            .await
+            .map_err(database_error(OPERATION))?;
         sqlx::query("DELETE FROM jobs WHERE dedup_key = $1")
             .bind(format!("match-resource:{account_id}/{resource_id}"))
             .execute(&mut *transaction)
@@ -111,6 +112,17 @@ impl Store {
             .await
             .map_err(database_error(OPERATION))?
             .rows_affected();
+        if resources > 0 {
+            // Their index rows went when they were deleted; their references
+            // go with them (a resource pushed again gets a new one).
+            sqlx::query(
+                "DELETE FROM resource_refs WHERE NOT EXISTS (SELECT 1 FROM resources r \
+                 WHERE r.account_id = resource_refs.account_id AND r.resource_id = resource_refs.resource_id)",
+            )
+            .execute(&mut *transaction)
+            .await
+            .map_err(database_error(OPERATION))?;
+        }
         findings += sqlx::query("DELETE FROM findings WHERE status = 'CLOSED' AND closed_at < $1")
             .bind(now - retention.closed_findings_seconds)
             .execute(&mut *transaction)
