@@ -50,7 +50,7 @@ store=(--data-dir "$work/data")
 [ -n "${DATABASE_URL:-}" ] && store+=(--database "$DATABASE_URL")
 "$kensa" server init "${store[@]}" >"$work/admin.json"
 cp "$work/old.redb" "$work/data/advisories.redb"
-"$kensa" server run "${store[@]}" --listen 127.0.0.1:0 --no-db-update 2>"$work/server.log" &
+"$kensa" server run "${store[@]}" --listen 127.0.0.1:0 --no-db-update --log-json 2>"$work/server.log" &
 server=$!
 for _ in $(seq 100); do grep -q "listening on" "$work/server.log" && break; sleep 0.1; done
 url="$(sed -n 's/^kensa server listening on //p' "$work/server.log" | head -1)"
@@ -58,5 +58,5 @@ url="$(sed -n 's/^kensa server listening on //p' "$work/server.log" | head -1)"
 for _ in $(seq 100); do curl -sf "$url/readyz" >/dev/null && break; sleep 0.1; done
 backend=SQLite; [ -n "${DATABASE_URL:-}" ] && backend=PostgreSQL
 echo "backend: $backend; $(nproc) cores"
-"$python" bench/server_load.py "$url" "$work/admin.json" "$work/a.json" "$work/b.json" "${RESOURCES:-2000}" \
+SERVER_LOG="$work/server.log" "$python" bench/server_load.py "$url" "$work/admin.json" "$work/a.json" "$work/b.json" "${RESOURCES:-2000}" \
     "$work/data" "$work/new.redb"

@@ -1,6 +1,6 @@
 //! Keeping findings current when the advisory database changes.
 //!
-//! A watcher looks at `DATA_DIR/advisories.redb` every second. When the file
+//! A watcher looks at `DATA_DIR/advisories.redb` four times a second. When the file
 //! was replaced (by the server's own update, `kensa db build`, `kensa db
 //! import`, or a copy an operator renamed into place), it fingerprints the
 //! new file (SHA-256 of its bytes) and registers it in the store as the
@@ -26,9 +26,11 @@ use kensa_store::Rematch;
 
 use crate::Shared;
 
-/// How often the database file is looked at: a replacement is seen within
-/// this (plus the time to fingerprint it), well inside the 5 s promised.
-const WATCH_PERIOD: Duration = Duration::from_secs(1);
+/// How often the database file is looked at (one `stat`): a replacement is
+/// seen within this, plus the time to fingerprint it. Findings are to be
+/// current within a second of the new file being in place, so the wait for
+/// noticing it must be a small part of that.
+const WATCH_PERIOD: Duration = Duration::from_millis(250);
 
 /// The key of the package index for an (ecosystem, normalised name): the
 /// same for inventories (kensa_match::lookup_keys) and change sets.

@@ -25,6 +25,9 @@ const IDLE_POLL: Duration = Duration::from_millis(250);
 /// resources of a fleet largely share.
 const BATCH: i64 = 16;
 
+/// How many of a batch's matches run at once.
+const MATCHES_AT_ONCE: usize = 4;
+
 /// Tags that exclude a resource from scanning (any value), as Inspector's.
 pub(crate) const EXCLUSION_TAGS: &[&str] = &["KensaExclusion", "InspectorEc2Exclusion"];
 
@@ -95,15 +98,31 @@ impl Outcome {
 async fn run_batch(shared: &Arc<Shared>, jobs: &[Job], worker_id: &str) {
     let work = async {
         let mut outcomes = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            let started = std::time::Instant::now();
-            let outcome = match job.kind {
-                JobKind::MatchResource => match_resource(shared, &job.key).await,
-                _ => Err(format!("this build cannot run {:?} jobs", job.kind)),
-            };
-            let elapsed = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-            crate::metrics::Metrics::add(&shared.metrics.match_microseconds, elapsed);
-            outcomes.push(outcome);
+        // A match waits on the store between its parts (the inventory, the
+        // stored states) and computes on a blocking thread in between: a
+        // batch's jobs run a few at a time, so the cores stay busy while one
+        // waits. Results keep the jobs' order.
+        for group in jobs.chunks(MATCHES_AT_ONCE) {
+            let running: Vec<_> = group
+                .iter()
+                .map(|job| {
+                    let shared = Arc::clone(shared);
+                    let job = job.clone();
+                    tokio::spawn(async move {
+                        let started = std::time::Instant::now();
+                        let outcome = match job.kind {
+                            JobKind::MatchResource => match_resource(&shared, &job.key).await,
+                            _ => Err(format!("this build cannot run {:?} jobs", job.kind)),
+                        };
+                        let elapsed = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+                        crate::metrics::Metrics::add(&shared.metrics.match_microseconds, elapsed);
+                        outcome
+                    })
+                })
+                .collect();
+            for task in running {
+                outcomes.push(task.await.unwrap_or_else(|error| Err(format!("matching stopped: {error}"))));
+            }
         }
         outcomes
     };
@@ -229,13 +248,12 @@ async fn match_resource(shared: &Arc<Shared>, key: &str) -> Result<Option<Outcom
     vulnerability_ids.dedup();
     for finding in matched {
         let identity = kensa_model::finding_identity(&resource_key, &finding);
-        let document = serde_json::to_string(&finding).map_err(|error| error.to_string())?;
         observations.push(Observation {
             identity: identity.clone(),
             suppressed: finding.suppressed.is_some(),
-            content_digest: kensa_sigv4::sha256_hex(document.as_bytes()),
+            content_digest: content_digest(&finding)?,
         });
-        documents.insert(identity, (kensa_api::inspector::severity_label(finding.severity), document));
+        documents.insert(identity, finding);
     }
     let stored = shared
         .store
@@ -276,9 +294,13 @@ async fn match_resource(shared: &Arc<Shared>, key: &str) -> Result<Option<Outcom
             }
             Transition::Opened | Transition::Reopened | Transition::Updated => {}
         }
-        let Some((severity, document)) = documents.remove(&finding.identity) else {
+        let Some(engine_finding) = documents.remove(&finding.identity) else {
             return Err(format!("finding {} changed without being observed", finding.identity));
         };
+        // Only what is written is serialised: most findings of a re-match
+        // are unchanged.
+        let severity = kensa_api::inspector::severity_label(engine_finding.severity);
+        let document = serde_json::to_string(&engine_finding).map_err(|error| error.to_string())?;
         writes.push(StoredFinding {
             arn,
             account_id: account_id.to_string(),
@@ -305,4 +327,24 @@ async fn match_resource(shared: &Arc<Shared>, key: &str) -> Result<Option<Outcom
         closed,
         vulnerability_ids,
     }))
+}
+
+/// SHA-256 (hex) of the finding's JSON, hashed as it is written out rather
+/// than serialised into a string first: a re-match digests every finding and
+/// writes only the changed ones.
+fn content_digest(finding: &kensa_model::Finding) -> Result<String, String> {
+    use sha2::Digest;
+    struct HashingWriter(sha2::Sha256);
+    impl std::io::Write for HashingWriter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.update(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut writer = HashingWriter(sha2::Sha256::new());
+    serde_json::to_writer(&mut writer, finding).map_err(|error| error.to_string())?;
+    Ok(writer.0.finalize().iter().map(|byte| format!("{byte:02x}")).collect())
 }

@@ -917,16 +917,29 @@ async fn record_match_in(
             }
             query.execute(&mut **transaction).await?;
         }
+        // The findings a match closes share their times (the match's, the
+        // previous observation's) as a rule: one statement per distinct pair.
+        let mut closing: std::collections::BTreeMap<(i64, i64), Vec<&str>> = std::collections::BTreeMap::new();
         for closed in outcome.closed {
-            sqlx::query(
-                "UPDATE findings SET status = 'CLOSED', updated_at = $2, closed_at = $2, last_observed_at = $3 \
-                 WHERE arn = $1",
-            )
-            .bind(&closed.arn)
-            .bind(closed.closed_at)
-            .bind(closed.last_observed_at)
-            .execute(&mut **transaction)
-            .await?;
+            closing.entry((closed.closed_at, closed.last_observed_at)).or_default().push(&closed.arn);
+        }
+        for ((closed_at, last_observed_at), arns) in closing {
+            for chunk in arns.chunks(500) {
+                let mut parameters = Parameters::on(transaction);
+                // Each placeholder once: anonymous ones are bound in order.
+                let (updated, closed, observed) = (parameters.next(), parameters.next(), parameters.next());
+                let sql = format!(
+                    "UPDATE findings SET status = 'CLOSED', updated_at = {updated}, closed_at = {closed}, \
+                     last_observed_at = {observed} WHERE arn IN ({})",
+                    parameters.list(chunk.len())
+                );
+                let mut query =
+                    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(closed_at).bind(closed_at).bind(last_observed_at);
+                for arn in chunk {
+                    query = query.bind(*arn);
+                }
+                query.execute(&mut **transaction).await?;
+            }
         }
         let resource_ref = index::resource_ref(transaction, account_id, resource_id).await?;
         index::replace(transaction, index::Index::Vulnerabilities, resource_ref, outcome.vulnerability_ids).await?;
