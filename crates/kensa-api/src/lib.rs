@@ -7,6 +7,7 @@
 //! (`fixAvailable`, `exploitAvailable`, `packageManager`, …). Pure: no I/O,
 //! no HTTP types; the server serialises these at its edge.
 
+pub mod filter;
 pub mod inspector;
 pub mod native;
 

@@ -17,6 +17,8 @@ use kensa_store::FindingQuery;
 
 use crate::{Role, Shared};
 
+mod filters;
+
 /// Requests other than pushes: Inspector's API bodies are small.
 const MAXIMUM_API_BODY_BYTES: usize = 1024 * 1024;
 
@@ -83,6 +85,8 @@ fn json_response<T: serde::Serialize>(status: StatusCode, value: &T) -> Response
 #[derive(Debug, Clone)]
 struct Caller {
     account_id: String,
+    /// The key that signed: who did what, in logs and on what it created.
+    access_key_id: String,
     role: Role,
     /// The accounts whose data the caller may read: its own, and its
     /// members' when it is an administrator account's administrator or
@@ -185,6 +189,10 @@ async fn respond(shared: &Arc<Shared>, request: Request<Body>) -> Result<Respons
         (Method::POST, native::CREATE_ACCOUNT_PATH) => create_account(shared, &caller).await,
         (Method::POST, native::DATABASE_UPDATE_PATH) => update_database(shared, &caller).await,
         (Method::POST, inspector::LIST_FINDINGS_PATH) => list_findings(shared, &caller, &body).await,
+        (Method::POST, inspector::CREATE_FILTER_PATH) => filters::create_filter(shared, &caller, &body).await,
+        (Method::POST, inspector::LIST_FILTERS_PATH) => filters::list_filters(shared, &caller, &body).await,
+        (Method::POST, inspector::UPDATE_FILTER_PATH) => filters::update_filter(shared, &caller, &body).await,
+        (Method::POST, inspector::DELETE_FILTER_PATH) => filters::delete_filter(shared, &caller, &body).await,
         (method, path) => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "ResourceNotFoundException",
@@ -236,7 +244,7 @@ async fn authenticate(
     if account.administrator_account_id.is_none() && role != Role::Ingest {
         visible_accounts.extend(shared.store.member_accounts(&account.account_id).await.map_err(ApiError::internal)?);
     }
-    Ok(Caller { account_id: account.account_id, role, visible_accounts })
+    Ok(Caller { account_id: account.account_id, access_key_id: authorization.access_key_id, role, visible_accounts })
 }
 
 fn query_pairs(query: &str) -> Vec<(String, String)> {

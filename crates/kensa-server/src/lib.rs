@@ -19,6 +19,7 @@ mod http;
 mod ingest;
 mod maintenance;
 mod metrics;
+mod suppression;
 mod updater;
 mod worker;
 

@@ -15,6 +15,7 @@ use std::sync::atomic::Ordering;
 use kensa_store::{Claim, ClosedFinding, FindingContent, Job, JobKind, MatchRecord, StoredFinding};
 
 use crate::Shared;
+use crate::suppression::Rule;
 
 /// How long an idle worker waits before looking again (other replicas queue
 /// work this process is not told about).
@@ -96,6 +97,18 @@ impl Outcome {
 }
 
 async fn run_batch(shared: &Arc<Shared>, jobs: &[Job], worker_id: &str) {
+    // The rules are read once for the batch: a match that could not apply
+    // them would lift suppressions it does not know of, so without them the
+    // batch waits for its leases to run out and is tried again.
+    let accounts: Vec<String> =
+        jobs.iter().filter_map(|job| job.key.split_once('/').map(|(account_id, _)| account_id.to_string())).collect();
+    let rules = match crate::suppression::rules_for(shared, &accounts).await {
+        Ok(rules) => rules,
+        Err(error) => {
+            tracing::warn!(%error, jobs = jobs.len(), "could not read the suppression rules; the batch waits");
+            return;
+        }
+    };
     let work = async {
         let mut outcomes = Vec::with_capacity(jobs.len());
         // A match waits on the store between its parts (the inventory, the
@@ -108,10 +121,16 @@ async fn run_batch(shared: &Arc<Shared>, jobs: &[Job], worker_id: &str) {
                 .map(|job| {
                     let shared = Arc::clone(shared);
                     let job = job.clone();
+                    let rules = job
+                        .key
+                        .split_once('/')
+                        .and_then(|(account_id, _)| rules.get(account_id))
+                        .cloned()
+                        .unwrap_or_default();
                     tokio::spawn(async move {
                         let started = std::time::Instant::now();
                         let outcome = match job.kind {
-                            JobKind::MatchResource => match_resource(&shared, &job.key).await,
+                            JobKind::MatchResource => match_resource(&shared, &job.key, &rules).await,
                             _ => Err(format!("this build cannot run {:?} jobs", job.kind)),
                         };
                         let elapsed = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
@@ -204,7 +223,7 @@ pub(crate) fn arn(region: &str, account_id: &str, identity: &str, lifetime: u32)
 }
 
 /// Matches a resource; `None` when there is nothing to match (deleted).
-async fn match_resource(shared: &Arc<Shared>, key: &str) -> Result<Option<Outcome>, String> {
+async fn match_resource(shared: &Arc<Shared>, key: &str, rules: &[Rule]) -> Result<Option<Outcome>, String> {
     let (account_id, resource_id) = key.split_once('/').ok_or_else(|| format!("malformed job key '{key}'"))?;
     let Some(resource) = shared.store.resource(account_id, resource_id).await.map_err(|error| error.to_string())?
     else {
@@ -239,7 +258,37 @@ async fn match_resource(shared: &Arc<Shared>, key: &str) -> Result<Option<Outcom
     .await
     .map_err(|error| format!("matching stopped: {error}"))??;
 
+    let stored = shared
+        .store
+        .findings_of_resource(account_id, resource_id, FindingContent::StateOnly)
+        .await
+        .map_err(|error| error.to_string())?;
+    let now = crate::now_seconds();
     let resource_key = job_key(account_id, resource_id);
+    let suppressed_by_rule = |identity: &str, finding: &kensa_model::Finding| {
+        if rules.is_empty() {
+            return false;
+        }
+        // The rules see the finding as it would be listed were it not
+        // suppressed: ACTIVE, under its current ARN and times.
+        let previous = stored.iter().find(|stored| stored.identity == identity);
+        let lifetime = previous.map_or(0, |previous| u32::try_from(previous.lifetime).unwrap_or(0));
+        let finding_arn = arn(&shared.config.region, account_id, identity, lifetime);
+        let context = kensa_api::inspector::FindingContext {
+            finding_arn: &finding_arn,
+            account_id,
+            region: &shared.config.region,
+            status: FindingStatus::Active.as_str(),
+            first_observed_at: previous.map_or(now, |previous| previous.first_observed_at),
+            last_observed_at: now,
+            updated_at: previous.map_or(now, |previous| previous.updated_at),
+            resource_id,
+            resource_type: &resource.resource_type,
+            tags: tags.clone(),
+        };
+        let listed = kensa_api::inspector::finding_of(finding, &context);
+        rules.iter().any(|rule| rule.criteria.matches(&listed))
+    };
     let mut documents = BTreeMap::new();
     let mut observations = Vec::with_capacity(matched.len());
     let mut vulnerability_ids: Vec<String> =
@@ -250,16 +299,11 @@ async fn match_resource(shared: &Arc<Shared>, key: &str) -> Result<Option<Outcom
         let identity = kensa_model::finding_identity(&resource_key, &finding);
         observations.push(Observation {
             identity: identity.clone(),
-            suppressed: finding.suppressed.is_some(),
+            suppressed: finding.suppressed.is_some() || suppressed_by_rule(&identity, &finding),
             content_digest: content_digest(&finding)?,
         });
         documents.insert(identity, finding);
     }
-    let stored = shared
-        .store
-        .findings_of_resource(account_id, resource_id, FindingContent::StateOnly)
-        .await
-        .map_err(|error| error.to_string())?;
     let lifecycle_view: Vec<kensa_lifecycle::StoredFinding> = stored
         .into_iter()
         .map(|finding| kensa_lifecycle::StoredFinding {
@@ -273,7 +317,6 @@ async fn match_resource(shared: &Arc<Shared>, key: &str) -> Result<Option<Outcom
             content_digest: finding.content_digest,
         })
         .collect();
-    let now = crate::now_seconds();
     let changes = kensa_lifecycle::reconcile(&lifecycle_view, &observations, now, &LifecycleRules::default());
     let mut writes = Vec::new();
     let mut closed = Vec::new();

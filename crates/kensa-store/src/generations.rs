@@ -68,7 +68,10 @@ const GENERATION_COLUMNS: &str = "generation, fingerprint, registered_by, regist
 /// `INSERT … SELECT` of re-match jobs, merged into waiting ones as a push is.
 /// Queues a re-match of every resource `source` (a FROM clause whose
 /// parameters follow) names; binds: now, now, generation, then the source's.
-fn rematch_insert(parameters: &mut crate::Parameters, source: impl FnOnce(&mut crate::Parameters) -> String) -> String {
+pub(crate) fn rematch_insert(
+    parameters: &mut crate::Parameters,
+    source: impl FnOnce(&mut crate::Parameters) -> String,
+) -> String {
     let (run_after, created_at, generation) = (parameters.next(), parameters.next(), parameters.next());
     format!(
         "INSERT INTO jobs (kind, dedup_key, generation, run_after, attempts, created_at, required_generation) \

@@ -18,6 +18,7 @@
 //! the server serialised them), matching, signatures.
 
 mod compression;
+mod filters;
 mod generations;
 mod index;
 mod migrations;
@@ -30,6 +31,7 @@ use sqlx::Row;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 
 pub use compression::deflate;
+pub use filters::{FilterWrite, StoredFilter};
 pub use generations::{AdvisoryGeneration, Rematch};
 pub use queue::{Claim, Job, JobKind};
 pub use retention::{Purged, Retention};

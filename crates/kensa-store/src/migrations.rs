@@ -174,6 +174,30 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     DROP TABLE resource_packages;
     DROP TABLE resource_vulnerabilities;",
     ),
+    (
+        6,
+        "filters and suppression rules",
+        // Inspector's filters; those whose action is SUPPRESS are the
+        // suppression rules matches apply. expiry_applied says the lapse of
+        // expires_at was queued for re-matching (once, by one replica).
+        "CREATE TABLE filters (
+        arn TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        action TEXT NOT NULL,
+        criteria TEXT NOT NULL,
+        description TEXT,
+        reason TEXT,
+        tags_json TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at {BIGINT} NOT NULL,
+        updated_at {BIGINT} NOT NULL,
+        expires_at {BIGINT},
+        expiry_applied {BIGINT} NOT NULL DEFAULT 0,
+        UNIQUE (account_id, name)
+    );
+    CREATE INDEX filters_lapsing ON filters (expiry_applied, expires_at);",
+    ),
 ];
 
 /// The PostgreSQL advisory lock replicas migrate under.

@@ -123,6 +123,50 @@ fn the_aws_cli_and_boto3_read_the_servers_findings_unchanged() {
     }
     assert_eq!(paged, cli_arns);
 
+    // Suppression rules through the CLI's filter commands: created, listed
+    // (botocore parses the Filter shape, timestamps included), deleted.
+    let first_id = findings[0]["packageVulnerabilityDetails"]["vulnerabilityId"].as_str().unwrap().to_string();
+    let criteria = serde_json::json!({"vulnerabilityId": [{"comparison": "EQUALS", "value": first_id}]}).to_string();
+    let created = json(&aws_cli(&[
+        "create-filter",
+        "--name",
+        "accepted-risk",
+        "--action",
+        "SUPPRESS",
+        "--reason",
+        "mitigated upstream",
+        "--filter-criteria",
+        &criteria,
+    ]));
+    let filter_arn = created["arn"].as_str().unwrap().to_string();
+    let filters = json(&aws_cli(&["list-filters", "--action", "SUPPRESS"]));
+    assert_eq!(filters["filters"][0]["arn"], filter_arn.as_str(), "{filters}");
+    assert_eq!(filters["filters"][0]["reason"], "mitigated upstream");
+    // The CLI (v1) prints timestamps as the wire has them: epoch seconds.
+    let created_at = filters["filters"][0]["createdAt"].as_f64().unwrap();
+    assert!((created_at - kensa_model::time::now_seconds() as f64).abs() < 120.0, "{filters}");
+    let duplicate =
+        aws_cli(&["create-filter", "--name", "accepted-risk", "--action", "SUPPRESS", "--filter-criteria", &criteria]);
+    assert!(String::from_utf8_lossy(&duplicate.stderr).contains("BadRequestException"));
+    let deleted = json(&aws_cli(&["delete-filter", "--arn", &filter_arn]));
+    assert_eq!(deleted["arn"], filter_arn.as_str());
+    assert_eq!(json(&aws_cli(&["list-filters"]))["filters"], serde_json::json!([]));
+
+    // The criteria fields Kensa knows are the service model's, all of them.
+    let model_fields = Command::new(&python)
+        .args([
+            "-c",
+            "import botocore.session, json; print(json.dumps(sorted(botocore.session.get_session()\
+             .get_service_model('inspector2').shape_for('FilterCriteria').members)))",
+        ])
+        .output()
+        .unwrap();
+    let model_fields: Vec<String> =
+        json(&model_fields).as_array().unwrap().iter().map(|field| field.as_str().unwrap().to_string()).collect();
+    let mut known: Vec<String> = kensa_api::filter::FILTER_CRITERIA_FIELDS.iter().map(ToString::to_string).collect();
+    known.sort();
+    assert_eq!(known, model_fields, "kensa_api::filter::FILTER_CRITERIA_FIELDS is botocore's FilterCriteria");
+
     let refused = Command::new(&aws)
         .args(["inspector2", "list-findings", "--endpoint-url", &server.url, "--region", "us-east-1"])
         .env("AWS_ACCESS_KEY_ID", admin["access_key_id"].as_str().unwrap())

@@ -21,4 +21,5 @@ mod registry;
 mod rematch;
 mod server;
 mod server_crash;
+mod server_suppression;
 mod server_update;
