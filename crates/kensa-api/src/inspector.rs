@@ -572,3 +572,98 @@ pub struct Filter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
+
+/// `ListCoverage`: `POST /coverage/list`.
+pub const LIST_COVERAGE_PATH: &str = "/coverage/list";
+
+/// `ListCoverageRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListCoverageRequest {
+    /// `CoverageFilterCriteria`, as JSON (the server says what it evaluates).
+    #[serde(default)]
+    pub filter_criteria: Option<serde_json::Map<String, serde_json::Value>>,
+    /// 1–200.
+    #[serde(default)]
+    pub max_results: Option<i64>,
+    /// The token a previous page returned.
+    #[serde(default)]
+    pub next_token: Option<String>,
+}
+
+/// `ListCoverageResponse`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListCoverageResponse {
+    /// This page.
+    pub covered_resources: Vec<CoveredResource>,
+    /// Present when there is a next page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// `CoveredResource`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CoveredResource {
+    /// `AWS_EC2_INSTANCE`, `AWS_ECR_CONTAINER_IMAGE`, …
+    pub resource_type: String,
+    /// The resource id.
+    pub resource_id: String,
+    /// The owning account.
+    pub account_id: String,
+    /// `PACKAGE`.
+    pub scan_type: String,
+    /// Scanned or not, and why.
+    pub scan_status: ScanStatus,
+    /// When its findings were last matched (epoch seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_scanned_at: Option<f64>,
+}
+
+/// `ScanStatus`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScanStatus {
+    /// `ACTIVE` or `INACTIVE`.
+    pub status_code: String,
+    /// `SUCCESSFUL`, `PENDING_INITIAL_SCAN`, `EXCLUDED_BY_TAG`, …
+    pub reason: String,
+}
+
+/// Every member of the service model's `CoverageFilterCriteria`.
+pub const COVERAGE_FILTER_CRITERIA_FIELDS: &[&str] = &[
+    "scanStatusCode",
+    "scanStatusReason",
+    "accountId",
+    "resourceId",
+    "resourceType",
+    "scanType",
+    "ecrRepositoryName",
+    "ecrImageTags",
+    "ec2InstanceTags",
+    "lambdaFunctionName",
+    "lambdaFunctionTags",
+    "lambdaFunctionRuntime",
+    "machineImageTags",
+    "lastScannedAt",
+    "scanMode",
+    "imagePulledAt",
+    "ecrImageLastInUseAt",
+    "ecrImageInUseCount",
+    "codeRepositoryProjectName",
+    "codeRepositoryProviderType",
+    "codeRepositoryProviderTypeVisibility",
+    "lastScannedCommitId",
+    "cloudProvider",
+    "cloudProviderAccountId",
+    "cloudProviderRegion",
+    "cloudVmInstanceTags",
+    "cloudContainerImageTags",
+    "cloudContainerRepositoryName",
+    "cloudContainerRegistryName",
+    "cloudServerlessFunctionName",
+    "cloudServerlessFunctionRuntime",
+    "cloudServerlessFunctionTags",
+    "cloudProviderOrgId",
+];

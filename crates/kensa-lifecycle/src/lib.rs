@@ -9,8 +9,10 @@
 //! Pure: the caller passes the stored state, what the match observed and the
 //! time, and writes back what [`reconcile`] returns. No storage, no clock.
 
+mod coverage;
 mod history;
 
+pub use coverage::{CoverageFacts, CoverageKind, CoverageRules, ScanStatusCode, ScanStatusReason, coverage};
 pub use history::{InventoryChanges, PackageVersion, VersionChange, diff_packages};
 
 use std::collections::BTreeMap;

@@ -221,6 +221,25 @@ pub struct StoredResource {
     pub matched_generation: i64,
 }
 
+/// What coverage is decided from, of one resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceCoverage {
+    /// Owner.
+    pub account_id: String,
+    /// Id within the account.
+    pub resource_id: String,
+    /// Inspector's resource type.
+    pub resource_type: String,
+    /// Tags, JSON object.
+    pub tags_json: String,
+    /// When the latest inventory arrived.
+    pub last_inventory_at: i64,
+    /// When the findings were last matched.
+    pub last_matched_at: Option<i64>,
+    /// When it was deleted, until purged.
+    pub deleted_at: Option<i64>,
+}
+
 /// A finding as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredFinding {
@@ -679,6 +698,56 @@ impl Store {
         })
         .transpose()
         .map_err(database_error("read a resource"))
+    }
+
+    /// The resources of `accounts` for coverage, deleted ones included until
+    /// purged, in (account, resource) order after `after`, at most `limit`.
+    pub async fn coverage_resources(
+        &self,
+        accounts: &[String],
+        after: Option<(&str, &str)>,
+        limit: i64,
+    ) -> Result<Vec<ResourceCoverage>, StoreError> {
+        const OPERATION: &str = "list resources for coverage";
+        if accounts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut parameters = Parameters::new(self.dialect);
+        let mut sql = format!(
+            "SELECT account_id, resource_id, resource_type, tags_json, last_inventory_at, last_matched_at, \
+             deleted_at FROM resources WHERE account_id IN ({})",
+            parameters.list(accounts.len())
+        );
+        if after.is_some() {
+            // Anonymous placeholders bind in the order they appear.
+            let (account, account_again, resource) = (parameters.next(), parameters.next(), parameters.next());
+            sql.push_str(&format!(
+                " AND (account_id > {account} OR (account_id = {account_again} AND resource_id > {resource}))"
+            ));
+        }
+        sql.push_str(&format!(" ORDER BY account_id, resource_id LIMIT {}", parameters.next()));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for account in accounts {
+            query = query.bind(account);
+        }
+        if let Some((account, resource)) = after {
+            query = query.bind(account).bind(account).bind(resource);
+        }
+        let rows = query.bind(limit).fetch_all(&self.pool).await.map_err(database_error(OPERATION))?;
+        rows.iter()
+            .map(|row| {
+                Ok(ResourceCoverage {
+                    account_id: row.try_get("account_id")?,
+                    resource_id: row.try_get("resource_id")?,
+                    resource_type: row.try_get("resource_type")?,
+                    tags_json: row.try_get("tags_json")?,
+                    last_inventory_at: row.try_get("last_inventory_at")?,
+                    last_matched_at: row.try_get("last_matched_at")?,
+                    deleted_at: row.try_get("deleted_at")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(database_error(OPERATION))
     }
 
     /// The latest inventory of a resource: (sequence, document).

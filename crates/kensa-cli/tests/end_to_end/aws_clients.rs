@@ -153,19 +153,22 @@ fn the_aws_cli_and_boto3_read_the_servers_findings_unchanged() {
     assert_eq!(json(&aws_cli(&["list-filters"]))["filters"], serde_json::json!([]));
 
     // The criteria fields Kensa knows are the service model's, all of them.
-    let model_fields = Command::new(&python)
-        .args([
-            "-c",
+    let model_fields = |shape: &str| -> Vec<String> {
+        let script = format!(
             "import botocore.session, json; print(json.dumps(sorted(botocore.session.get_session()\
-             .get_service_model('inspector2').shape_for('FilterCriteria').members)))",
-        ])
-        .output()
-        .unwrap();
-    let model_fields: Vec<String> =
-        json(&model_fields).as_array().unwrap().iter().map(|field| field.as_str().unwrap().to_string()).collect();
-    let mut known: Vec<String> = kensa_api::filter::FILTER_CRITERIA_FIELDS.iter().map(ToString::to_string).collect();
-    known.sort();
-    assert_eq!(known, model_fields, "kensa_api::filter::FILTER_CRITERIA_FIELDS is botocore's FilterCriteria");
+             .get_service_model('inspector2').shape_for('{shape}').members)))"
+        );
+        let output = Command::new(&python).args(["-c", &script]).output().unwrap();
+        json(&output).as_array().unwrap().iter().map(|field| field.as_str().unwrap().to_string()).collect()
+    };
+    for (shape, known) in [
+        ("FilterCriteria", kensa_api::filter::FILTER_CRITERIA_FIELDS),
+        ("CoverageFilterCriteria", kensa_api::inspector::COVERAGE_FILTER_CRITERIA_FIELDS),
+    ] {
+        let mut known: Vec<String> = known.iter().map(ToString::to_string).collect();
+        known.sort();
+        assert_eq!(known, model_fields(shape), "Kensa's list of {shape} fields is botocore's");
+    }
 
     let refused = Command::new(&aws)
         .args(["inspector2", "list-findings", "--endpoint-url", &server.url, "--region", "us-east-1"])
