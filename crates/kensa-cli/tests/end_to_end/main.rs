@@ -20,6 +20,7 @@ mod os_scan;
 mod registry;
 mod rematch;
 mod server;
+mod server_auth_matrix;
 mod server_coverage;
 mod server_crash;
 mod server_suppression;
