@@ -667,3 +667,109 @@ pub const COVERAGE_FILTER_CRITERIA_FIELDS: &[&str] = &[
     "cloudServerlessFunctionTags",
     "cloudProviderOrgId",
 ];
+
+/// `GetConfiguration`: `POST /configuration/get`.
+pub const GET_CONFIGURATION_PATH: &str = "/configuration/get";
+/// `UpdateConfiguration`: `POST /configuration/update`.
+pub const UPDATE_CONFIGURATION_PATH: &str = "/configuration/update";
+
+/// `GetConfigurationRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetConfigurationRequest {
+    /// Another account of the organisation (the caller's own when absent).
+    #[serde(default)]
+    pub account_id: Option<String>,
+}
+
+/// `GetConfigurationResponse`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetConfigurationResponse {
+    /// Images.
+    pub ecr_configuration: EcrConfigurationState,
+    /// Hosts.
+    pub ec2_configuration: Ec2ConfigurationState,
+}
+
+/// `EcrConfigurationState`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EcrConfigurationState {
+    /// The rescan durations.
+    pub rescan_duration_state: EcrRescanDurationState,
+}
+
+/// `EcrRescanDurationState`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EcrRescanDurationState {
+    /// After the push.
+    pub rescan_duration: String,
+    /// `SUCCESS`: applied (its re-match queued) as it was stored.
+    pub status: String,
+    /// Epoch seconds of the last change, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<f64>,
+    /// After the last pull.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_date_rescan_duration: Option<String>,
+    /// `LAST_PULL_DATE` or `LAST_IN_USE_AT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_date_rescan_mode: Option<String>,
+}
+
+/// `Ec2ConfigurationState`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Ec2ConfigurationState {
+    /// The scan mode.
+    pub scan_mode_state: Ec2ScanModeState,
+}
+
+/// `Ec2ScanModeState`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Ec2ScanModeState {
+    /// `EC2_SSM_AGENT_BASED` or `EC2_HYBRID`.
+    pub scan_mode: String,
+    /// `SUCCESS`.
+    pub scan_mode_status: String,
+}
+
+/// `UpdateConfigurationRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateConfigurationRequest {
+    /// Another account of the organisation (the caller's own when absent).
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// Images.
+    #[serde(default)]
+    pub ecr_configuration: Option<EcrConfiguration>,
+    /// Hosts.
+    #[serde(default)]
+    pub ec2_configuration: Option<Ec2Configuration>,
+}
+
+/// `EcrConfiguration`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EcrConfiguration {
+    /// Required.
+    pub rescan_duration: String,
+    /// After the last pull.
+    #[serde(default)]
+    pub pull_date_rescan_duration: Option<String>,
+    /// `LAST_PULL_DATE` or `LAST_IN_USE_AT`.
+    #[serde(default)]
+    pub pull_date_rescan_mode: Option<String>,
+}
+
+/// `Ec2Configuration`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Ec2Configuration {
+    /// `EC2_SSM_AGENT_BASED` or `EC2_HYBRID`.
+    pub scan_mode: String,
+}

@@ -112,6 +112,25 @@ impl Default for CoverageRules {
     }
 }
 
+/// The window of an `EcrRescanDuration` (`LIFETIME`, `DAYS_N`):
+/// `Some(None)` for a lifetime, `Some(Some(seconds))` for days, `None`
+/// when the text is none of Inspector's values.
+pub fn rescan_window_seconds(duration: &str) -> Option<Option<i64>> {
+    match duration {
+        "LIFETIME" => Some(None),
+        "DAYS_3" | "DAYS_7" | "DAYS_14" | "DAYS_30" | "DAYS_60" | "DAYS_90" | "DAYS_180" => {
+            duration.trim_start_matches("DAYS_").parse::<i64>().ok().map(|days| Some(days * 86_400))
+        }
+        _ => None,
+    }
+}
+
+/// Whether an image pushed at `pushed_at` is still eligible for re-matching
+/// at `now` under `rules`.
+pub fn image_eligible(pushed_at: i64, now: i64, rules: &CoverageRules) -> bool {
+    rules.image_rescan_seconds.is_none_or(|window| now.saturating_sub(pushed_at) <= window)
+}
+
 /// The resource's scan status reason (its code follows from it).
 pub fn coverage(facts: &CoverageFacts, rules: &CoverageRules) -> ScanStatusReason {
     let age = facts.now.saturating_sub(facts.last_inventory_at);
@@ -121,7 +140,7 @@ pub fn coverage(facts: &CoverageFacts, rules: &CoverageRules) -> ScanStatusReaso
         ScanStatusReason::ExcludedByTag
     } else if facts.kind == CoverageKind::Host && age > rules.stale_inventory_seconds {
         ScanStatusReason::StaleInventory
-    } else if facts.kind == CoverageKind::Image && rules.image_rescan_seconds.is_some_and(|window| age > window) {
+    } else if facts.kind == CoverageKind::Image && !image_eligible(facts.last_inventory_at, facts.now, rules) {
         ScanStatusReason::ScanEligibilityExpired
     } else if facts.last_matched_at.is_none() {
         ScanStatusReason::PendingInitialScan
@@ -170,6 +189,9 @@ mod tests {
         assert_eq!(coverage(&old_bundle, &thirty_days), ScanStatusReason::Successful);
         let excluded = CoverageFacts { excluded_by_tag: true, ..stale };
         assert_eq!(coverage(&excluded, &rules), ScanStatusReason::ExcludedByTag);
+        assert_eq!(rescan_window_seconds("LIFETIME"), Some(None));
+        assert_eq!(rescan_window_seconds("DAYS_14"), Some(Some(14 * DAY)));
+        assert_eq!(rescan_window_seconds("DAYS_15"), None, "only Inspector's values");
         let deleted = CoverageFacts { deleted: true, ..excluded };
         assert_eq!(coverage(&deleted, &rules), ScanStatusReason::ResourceTerminated);
     }

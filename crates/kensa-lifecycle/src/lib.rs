@@ -12,7 +12,10 @@
 mod coverage;
 mod history;
 
-pub use coverage::{CoverageFacts, CoverageKind, CoverageRules, ScanStatusCode, ScanStatusReason, coverage};
+pub use coverage::{
+    CoverageFacts, CoverageKind, CoverageRules, ScanStatusCode, ScanStatusReason, coverage, image_eligible,
+    rescan_window_seconds,
+};
 pub use history::{InventoryChanges, PackageVersion, VersionChange, diff_packages};
 
 use std::collections::BTreeMap;

@@ -17,6 +17,7 @@ use kensa_store::FindingQuery;
 
 use crate::{Role, Shared};
 
+mod configuration;
 mod coverage;
 mod filters;
 
@@ -190,6 +191,12 @@ async fn respond(shared: &Arc<Shared>, request: Request<Body>) -> Result<Respons
         (Method::POST, native::CREATE_ACCOUNT_PATH) => create_account(shared, &caller).await,
         (Method::POST, native::DATABASE_UPDATE_PATH) => update_database(shared, &caller).await,
         (Method::POST, inspector::LIST_FINDINGS_PATH) => list_findings(shared, &caller, &body).await,
+        (Method::POST, inspector::GET_CONFIGURATION_PATH) => {
+            configuration::get_configuration(shared, &caller, &body).await
+        }
+        (Method::POST, inspector::UPDATE_CONFIGURATION_PATH) => {
+            configuration::update_configuration(shared, &caller, &body).await
+        }
         (Method::POST, inspector::LIST_COVERAGE_PATH) => coverage::list_coverage(shared, &caller, &body).await,
         (Method::POST, inspector::CREATE_FILTER_PATH) => filters::create_filter(shared, &caller, &body).await,
         (Method::POST, inspector::LIST_FILTERS_PATH) => filters::list_filters(shared, &caller, &body).await,

@@ -1,6 +1,8 @@
-//! Suppression rules at match time: the filters with action `SUPPRESS` in
-//! force for a finding's account (its own, and its administrator's), read
-//! once per batch and account, and the lapse of rules whose expiry passed.
+//! What a match applies of its account's settings, read once per batch and
+//! account: the suppression rules (filters with action `SUPPRESS`) in force
+//! for its findings (its own, and its administrator's), and its scan
+//! configuration (how long images stay eligible). And the lapse of rules
+//! whose expiry passed.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -77,4 +79,33 @@ pub(crate) async fn apply_lapses(shared: &Arc<Shared>) -> Result<usize, StoreErr
         shared.work_arrived.notify_waiters();
     }
     Ok(applied)
+}
+
+/// The coverage rules of an account's scan configuration (an unreadable
+/// stored duration counts as a lifetime, and is said).
+pub(crate) async fn coverage_rules_of(
+    shared: &Arc<Shared>,
+    account_id: &str,
+) -> Result<kensa_lifecycle::CoverageRules, StoreError> {
+    let configuration = shared.store.account_configuration(account_id).await?;
+    let image_rescan_seconds = kensa_lifecycle::rescan_window_seconds(&configuration.ecr_rescan_duration)
+        .unwrap_or_else(|| {
+            tracing::warn!(account_id, duration = %configuration.ecr_rescan_duration, "unknown rescan duration");
+            None
+        });
+    Ok(kensa_lifecycle::CoverageRules { image_rescan_seconds, ..kensa_lifecycle::CoverageRules::default() })
+}
+
+/// [`coverage_rules_of`] for each of `accounts`.
+pub(crate) async fn coverage_rules_for(
+    shared: &Arc<Shared>,
+    accounts: &[String],
+) -> Result<BTreeMap<String, kensa_lifecycle::CoverageRules>, StoreError> {
+    let mut rules = BTreeMap::new();
+    for account_id in accounts {
+        if !rules.contains_key(account_id) {
+            rules.insert(account_id.clone(), coverage_rules_of(shared, account_id).await?);
+        }
+    }
+    Ok(rules)
 }

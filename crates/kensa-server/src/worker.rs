@@ -102,10 +102,16 @@ async fn run_batch(shared: &Arc<Shared>, jobs: &[Job], worker_id: &str) {
     // batch waits for its leases to run out and is tried again.
     let accounts: Vec<String> =
         jobs.iter().filter_map(|job| job.key.split_once('/').map(|(account_id, _)| account_id.to_string())).collect();
-    let rules = match crate::suppression::rules_for(shared, &accounts).await {
-        Ok(rules) => rules,
+    let read = async {
+        Ok::<_, kensa_store::StoreError>((
+            crate::suppression::rules_for(shared, &accounts).await?,
+            crate::suppression::coverage_rules_for(shared, &accounts).await?,
+        ))
+    };
+    let (rules, coverage_rules) = match read.await {
+        Ok(read) => read,
         Err(error) => {
-            tracing::warn!(%error, jobs = jobs.len(), "could not read the suppression rules; the batch waits");
+            tracing::warn!(%error, jobs = jobs.len(), "could not read the accounts' rules; the batch waits");
             return;
         }
     };
@@ -127,10 +133,16 @@ async fn run_batch(shared: &Arc<Shared>, jobs: &[Job], worker_id: &str) {
                         .and_then(|(account_id, _)| rules.get(account_id))
                         .cloned()
                         .unwrap_or_default();
+                    let coverage = job
+                        .key
+                        .split_once('/')
+                        .and_then(|(account_id, _)| coverage_rules.get(account_id))
+                        .copied()
+                        .unwrap_or_default();
                     tokio::spawn(async move {
                         let started = std::time::Instant::now();
                         let outcome = match job.kind {
-                            JobKind::MatchResource => match_resource(&shared, &job.key, &rules).await,
+                            JobKind::MatchResource => match_resource(&shared, &job.key, &rules, &coverage).await,
                             _ => Err(format!("this build cannot run {:?} jobs", job.kind)),
                         };
                         let elapsed = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
@@ -223,7 +235,12 @@ pub(crate) fn arn(region: &str, account_id: &str, identity: &str, lifetime: u32)
 }
 
 /// Matches a resource; `None` when there is nothing to match (deleted).
-async fn match_resource(shared: &Arc<Shared>, key: &str, rules: &[Rule]) -> Result<Option<Outcome>, String> {
+async fn match_resource(
+    shared: &Arc<Shared>,
+    key: &str,
+    rules: &[Rule],
+    coverage: &kensa_lifecycle::CoverageRules,
+) -> Result<Option<Outcome>, String> {
     let (account_id, resource_id) = key.split_once('/').ok_or_else(|| format!("malformed job key '{key}'"))?;
     let Some(resource) = shared.store.resource(account_id, resource_id).await.map_err(|error| error.to_string())?
     else {
@@ -238,7 +255,12 @@ async fn match_resource(shared: &Arc<Shared>, key: &str, rules: &[Rule]) -> Resu
     // Read before the snapshot: the snapshot is this generation or newer.
     let advisory_generation = shared.local_generation.load(Ordering::SeqCst);
     let tags: BTreeMap<String, String> = serde_json::from_str(&resource.tags_json).unwrap_or_default();
-    let excluded = EXCLUSION_TAGS.iter().any(|tag| tags.contains_key(*tag));
+    // Excluded by tag, or an image past its account's rescan duration: not
+    // scanned, so nothing is observed and its findings close (Inspector
+    // closes the findings of a resource no longer eligible).
+    let expired_image = resource.resource_type == "AWS_ECR_CONTAINER_IMAGE"
+        && !kensa_lifecycle::image_eligible(resource.last_inventory_at, crate::now_seconds(), coverage);
+    let excluded = EXCLUSION_TAGS.iter().any(|tag| tags.contains_key(*tag)) || expired_image;
     let resource_key = format!("{account_id}/{resource_id}");
     // The engine is synchronous: it runs on a blocking thread.
     let matched = tokio::task::spawn_blocking(move || -> Result<Vec<kensa_model::Finding>, String> {

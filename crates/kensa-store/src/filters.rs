@@ -73,7 +73,7 @@ fn filter_from_row(row: &sqlx::any::AnyRow) -> Result<StoredFilter, sqlx::Error>
 
 /// Queues the re-match of every live resource of `accounts`, for the newest
 /// registered advisory generation.
-async fn rematch_accounts_in(
+pub(crate) async fn rematch_accounts_in(
     transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
     accounts: &[String],
     now: i64,

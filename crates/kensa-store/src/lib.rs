@@ -18,6 +18,7 @@
 //! the server serialised them), matching, signatures.
 
 mod compression;
+mod configuration;
 mod filters;
 mod generations;
 mod index;
@@ -31,6 +32,7 @@ use sqlx::Row;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 
 pub use compression::deflate;
+pub use configuration::AccountConfiguration;
 pub use filters::{FilterWrite, StoredFilter};
 pub use generations::{AdvisoryGeneration, Rematch};
 pub use queue::{Claim, Job, JobKind};

@@ -198,6 +198,20 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     );
     CREATE INDEX filters_lapsing ON filters (expiry_applied, expires_at);",
     ),
+    (
+        7,
+        "account scan configuration",
+        // One row per account that changed Inspector's defaults; an account
+        // without one has them (LIFETIME, agent-based hosts).
+        "CREATE TABLE account_configuration (
+        account_id TEXT PRIMARY KEY REFERENCES accounts (account_id),
+        ecr_rescan_duration TEXT NOT NULL,
+        ecr_pull_date_rescan_duration TEXT,
+        ecr_pull_date_rescan_mode TEXT,
+        ec2_scan_mode TEXT NOT NULL,
+        updated_at {BIGINT} NOT NULL
+    );",
+    ),
 ];
 
 /// The PostgreSQL advisory lock replicas migrate under.

@@ -152,6 +152,15 @@ fn the_aws_cli_and_boto3_read_the_servers_findings_unchanged() {
     assert_eq!(deleted["arn"], filter_arn.as_str());
     assert_eq!(json(&aws_cli(&["list-filters"]))["filters"], serde_json::json!([]));
 
+    // Scan configuration through the CLI.
+    let updated = aws_cli(&["update-configuration", "--ecr-configuration", "rescanDuration=DAYS_30"]);
+    assert!(updated.status.success(), "{}", String::from_utf8_lossy(&updated.stderr));
+    let configuration = json(&aws_cli(&["get-configuration"]));
+    assert_eq!(
+        configuration["ecrConfiguration"]["rescanDurationState"]["rescanDuration"], "DAYS_30",
+        "{configuration}"
+    );
+
     // The criteria fields Kensa knows are the service model's, all of them.
     let model_fields = |shape: &str| -> Vec<String> {
         let script = format!(

@@ -128,6 +128,15 @@ fn every_endpoint_refuses_what_it_must_and_shows_nothing_across_accounts() {
         endpoint("POST", "/findings/list", "", serde_json::json!({}), false, true),
         endpoint("POST", "/coverage/list", "", serde_json::json!({}), false, true),
         endpoint("POST", "/filters/list", "", serde_json::json!({}), false, true),
+        endpoint("POST", "/configuration/get", "", serde_json::json!({}), false, true),
+        endpoint(
+            "POST",
+            "/configuration/update",
+            "",
+            serde_json::json!({"ecrConfiguration": {"rescanDuration": "DAYS_30"}}),
+            true,
+            false,
+        ),
         endpoint(
             "POST",
             "/filters/update",

@@ -158,6 +158,47 @@ fn coverage_says_what_is_scanned_and_why_not(database: Option<&str>) {
     assert!(findings.iter().any(|finding| finding["resources"][0]["id"] == "app"));
     assert!(!findings.iter().any(|finding| finding["resources"][0]["id"] == "excluded"));
 
+    // Scan configuration: Inspector's defaults, changed by the
+    // administrator (for a member too), refused to others and for values
+    // outside Inspector's.
+    let configure = |key: &serde_json::Value, path: &str, body: serde_json::Value| {
+        inspector(
+            url,
+            key["access_key_id"].as_str().unwrap(),
+            key["secret_access_key"].as_str().unwrap(),
+            path,
+            &body.to_string(),
+        )
+    };
+    let (status, _, defaults) = configure(&admin, "/configuration/get", serde_json::json!({}));
+    assert_eq!(status, 200, "{defaults}");
+    assert_eq!(defaults["ecrConfiguration"]["rescanDurationState"]["rescanDuration"], "LIFETIME");
+    assert_eq!(defaults["ec2Configuration"]["scanModeState"]["scanMode"], "EC2_SSM_AGENT_BASED");
+    let (status, error, answer) = configure(
+        &admin,
+        "/configuration/update",
+        serde_json::json!({"accountId": member["account_id"], "ecrConfiguration": {"rescanDuration": "DAYS_14", "pullDateRescanDuration": "DAYS_30"}}),
+    );
+    assert_eq!(status, 200, "{error}: {answer}");
+    let (_, _, changed) = configure(&member, "/configuration/get", serde_json::json!({}));
+    assert_eq!(changed["ecrConfiguration"]["rescanDurationState"]["rescanDuration"], "DAYS_14");
+    assert_eq!(changed["ecrConfiguration"]["rescanDurationState"]["pullDateRescanDuration"], "DAYS_30");
+    assert!(changed["ecrConfiguration"]["rescanDurationState"]["updatedAt"].is_number());
+    let (_, _, unchanged) = configure(&admin, "/configuration/get", serde_json::json!({}));
+    assert_eq!(
+        unchanged["ecrConfiguration"]["rescanDurationState"]["rescanDuration"], "LIFETIME",
+        "only the member's changed"
+    );
+    let (status, error, _) = configure(
+        &admin,
+        "/configuration/update",
+        serde_json::json!({"ecrConfiguration": {"rescanDuration": "DAYS_15"}}),
+    );
+    assert_eq!((status, error.as_str()), (400, "ValidationException"));
+    let (status, error, _) =
+        configure(&member, "/configuration/get", serde_json::json!({"accountId": admin["account_id"]}));
+    assert_eq!((status, error.as_str()), (403, "AccessDeniedException"), "a member cannot read its administrator's");
+
     for (body, says) in [
         (serde_json::json!({"maxResults": 201}), "maxResults"),
         (

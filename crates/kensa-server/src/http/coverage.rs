@@ -124,7 +124,7 @@ fn coverage_kind(resource_type: &str) -> CoverageKind {
     }
 }
 
-fn covered(resource: &kensa_store::ResourceCoverage, now: i64) -> CoveredResource {
+fn covered(resource: &kensa_store::ResourceCoverage, now: i64, rules: &CoverageRules) -> CoveredResource {
     let tags: BTreeMap<String, String> = serde_json::from_str(&resource.tags_json).unwrap_or_default();
     let facts = CoverageFacts {
         kind: coverage_kind(&resource.resource_type),
@@ -134,7 +134,7 @@ fn covered(resource: &kensa_store::ResourceCoverage, now: i64) -> CoveredResourc
         last_matched_at: resource.last_matched_at,
         now,
     };
-    let reason = kensa_lifecycle::coverage(&facts, &CoverageRules::default());
+    let reason = kensa_lifecycle::coverage(&facts, rules);
     #[allow(clippy::cast_precision_loss)]
     let last_scanned_at = resource.last_matched_at.map(|at| at as f64);
     CoveredResource {
@@ -181,6 +181,8 @@ pub(super) async fn list_coverage(shared: &Arc<Shared>, caller: &Caller, body: &
         None => None,
     };
     let now = crate::now_seconds();
+    let rules =
+        crate::suppression::coverage_rules_for(shared, &caller.visible_accounts).await.map_err(ApiError::internal)?;
     let mut page = Vec::new();
     let mut more = false;
     // Read in chunks until the page is full: filtered-out resources do not
@@ -197,7 +199,7 @@ pub(super) async fn list_coverage(shared: &Arc<Shared>, caller: &Caller, body: &
             .map_err(ApiError::internal)?;
         let exhausted = i64::try_from(rows.len()).unwrap_or(i64::MAX) < READ_CHUNK;
         for row in &rows {
-            let resource = covered(row, now);
+            let resource = covered(row, now, rules.get(&row.account_id).unwrap_or(&CoverageRules::default()));
             if !criteria.matches(&resource) {
                 after = Some((row.account_id.clone(), row.resource_id.clone()));
                 continue;

@@ -1,0 +1,100 @@
+//! Per-account scan configuration, Inspector's `GetConfiguration` /
+//! `UpdateConfiguration`: how long images keep being re-matched after they
+//! were pushed (and, once registries report pulls, after their last pull),
+//! and the host scan mode. A change queues, in the same transaction, the
+//! re-match of the account's resources: images past a shortened window
+//! close their findings, those inside a lengthened one get them back.
+
+use sqlx::Row;
+
+use crate::{Store, StoreError, database_error};
+
+/// An account's configuration (Inspector's defaults when it set none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountConfiguration {
+    /// The account.
+    pub account_id: String,
+    /// `LIFETIME`, `DAYS_3` … `DAYS_180`.
+    pub ecr_rescan_duration: String,
+    /// `DAYS_3` … `DAYS_180`, when set.
+    pub ecr_pull_date_rescan_duration: Option<String>,
+    /// `LAST_PULL_DATE` or `LAST_IN_USE_AT`, when set.
+    pub ecr_pull_date_rescan_mode: Option<String>,
+    /// `EC2_SSM_AGENT_BASED` or `EC2_HYBRID`.
+    pub ec2_scan_mode: String,
+    /// When it was last changed (0: never).
+    pub updated_at: i64,
+}
+
+impl AccountConfiguration {
+    /// Inspector's defaults.
+    pub fn defaults(account_id: &str) -> AccountConfiguration {
+        AccountConfiguration {
+            account_id: account_id.to_string(),
+            ecr_rescan_duration: "LIFETIME".to_string(),
+            ecr_pull_date_rescan_duration: None,
+            ecr_pull_date_rescan_mode: None,
+            ec2_scan_mode: "EC2_SSM_AGENT_BASED".to_string(),
+            updated_at: 0,
+        }
+    }
+}
+
+impl Store {
+    /// The account's configuration.
+    pub async fn account_configuration(&self, account_id: &str) -> Result<AccountConfiguration, StoreError> {
+        const OPERATION: &str = "read an account's configuration";
+        let row = sqlx::query(
+            "SELECT account_id, ecr_rescan_duration, ecr_pull_date_rescan_duration, ecr_pull_date_rescan_mode, \
+             ec2_scan_mode, updated_at FROM account_configuration WHERE account_id = $1",
+        )
+        .bind(account_id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(database_error(OPERATION))?;
+        let Some(row) = row else { return Ok(AccountConfiguration::defaults(account_id)) };
+        (|| -> Result<AccountConfiguration, sqlx::Error> {
+            Ok(AccountConfiguration {
+                account_id: row.try_get("account_id")?,
+                ecr_rescan_duration: row.try_get("ecr_rescan_duration")?,
+                ecr_pull_date_rescan_duration: row.try_get("ecr_pull_date_rescan_duration")?,
+                ecr_pull_date_rescan_mode: row.try_get("ecr_pull_date_rescan_mode")?,
+                ec2_scan_mode: row.try_get("ec2_scan_mode")?,
+                updated_at: row.try_get("updated_at")?,
+            })
+        })()
+        .map_err(database_error(OPERATION))
+    }
+
+    /// Stores the account's configuration and queues the re-match of its
+    /// resources.
+    pub async fn update_account_configuration(&self, configuration: &AccountConfiguration) -> Result<(), StoreError> {
+        const OPERATION: &str = "update an account's configuration";
+        let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
+        sqlx::query(
+            "INSERT INTO account_configuration (account_id, ecr_rescan_duration, ecr_pull_date_rescan_duration, \
+             ecr_pull_date_rescan_mode, ec2_scan_mode, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (account_id) DO UPDATE SET ecr_rescan_duration = excluded.ecr_rescan_duration, \
+             ecr_pull_date_rescan_duration = excluded.ecr_pull_date_rescan_duration, \
+             ecr_pull_date_rescan_mode = excluded.ecr_pull_date_rescan_mode, \
+             ec2_scan_mode = excluded.ec2_scan_mode, updated_at = excluded.updated_at",
+        )
+        .bind(&configuration.account_id)
+        .bind(&configuration.ecr_rescan_duration)
+        .bind(&configuration.ecr_pull_date_rescan_duration)
+        .bind(&configuration.ecr_pull_date_rescan_mode)
+        .bind(&configuration.ec2_scan_mode)
+        .bind(configuration.updated_at)
+        .execute(&mut *transaction)
+        .await
+        .map_err(database_error(OPERATION))?;
+        crate::filters::rematch_accounts_in(
+            &mut transaction,
+            std::slice::from_ref(&configuration.account_id),
+            configuration.updated_at,
+        )
+        .await
+        .map_err(database_error(OPERATION))?;
+        transaction.commit().await.map_err(database_error(OPERATION))
+    }
+}
