@@ -707,18 +707,26 @@ async fn list_findings(shared: &Arc<Shared>, caller: &Caller, body: &[u8]) -> Re
     } else {
         None
     };
-    let mut resources: BTreeMap<(String, String), (String, BTreeMap<String, String>)> = BTreeMap::new();
+    // The page's resources in one read: a page sorted by update time spans
+    // many resources, and a read per resource was most of a page's cost.
+    let mut keys: Vec<(String, String)> =
+        rows.iter().map(|row| (row.account_id.clone(), row.resource_id.clone())).collect();
+    keys.sort();
+    keys.dedup();
+    let resources: BTreeMap<(String, String), (String, BTreeMap<String, String>)> = shared
+        .store
+        .resources_by_key(&keys)
+        .await
+        .map_err(ApiError::internal)?
+        .into_iter()
+        .map(|resource| {
+            let tags = serde_json::from_str(&resource.tags_json).unwrap_or_default();
+            ((resource.account_id, resource.resource_id), (resource.resource_type, tags))
+        })
+        .collect();
     let mut findings = Vec::with_capacity(rows.len());
     for row in &rows {
         let resource_key = (row.account_id.clone(), row.resource_id.clone());
-        if !resources.contains_key(&resource_key) {
-            let resource =
-                shared.store.resource(&row.account_id, &row.resource_id).await.map_err(ApiError::internal)?;
-            let (kind, tags) = resource
-                .map(|resource| (resource.resource_type, serde_json::from_str(&resource.tags_json).unwrap_or_default()))
-                .unwrap_or_default();
-            resources.insert(resource_key.clone(), (kind, tags));
-        }
         let (resource_type, tags) = resources.get(&resource_key).cloned().unwrap_or_default();
         let engine: kensa_model::Finding = serde_json::from_str(&row.document).map_err(ApiError::internal)?;
         let context = inspector::FindingContext {

@@ -326,6 +326,20 @@ pub struct FindingQuery {
 
 const SCHEMA_VERSION: i64 = migrations::MIGRATIONS.len() as i64;
 
+fn resource_from_row(row: &AnyRow) -> Result<StoredResource, sqlx::Error> {
+    Ok(StoredResource {
+        account_id: row.try_get("account_id")?,
+        resource_id: row.try_get("resource_id")?,
+        resource_type: row.try_get("resource_type")?,
+        tags_json: row.try_get("tags_json")?,
+        inventory_sequence: row.try_get("inventory_sequence")?,
+        matched_sequence: row.try_get("matched_sequence")?,
+        last_inventory_at: row.try_get("last_inventory_at")?,
+        last_matched_at: row.try_get("last_matched_at")?,
+        matched_generation: row.try_get("matched_generation")?,
+    })
+}
+
 fn finding_from_row(row: &AnyRow) -> Result<StoredFinding, sqlx::Error> {
     Ok(StoredFinding {
         arn: row.try_get("arn")?,
@@ -685,21 +699,32 @@ impl Store {
         .fetch_optional(&self.pool)
         .await
         .map_err(database_error("read a resource"))?;
-        row.map(|row| {
-            Ok(StoredResource {
-                account_id: row.try_get("account_id")?,
-                resource_id: row.try_get("resource_id")?,
-                resource_type: row.try_get("resource_type")?,
-                tags_json: row.try_get("tags_json")?,
-                inventory_sequence: row.try_get("inventory_sequence")?,
-                matched_sequence: row.try_get("matched_sequence")?,
-                last_inventory_at: row.try_get("last_inventory_at")?,
-                last_matched_at: row.try_get("last_matched_at")?,
-                matched_generation: row.try_get("matched_generation")?,
-            })
-        })
-        .transpose()
-        .map_err(database_error("read a resource"))
+        row.as_ref().map(resource_from_row).transpose().map_err(database_error("read a resource"))
+    }
+
+    /// Several resources by (account, id) in one read, deleted ones
+    /// included until purged (their closed findings are still listed).
+    pub async fn resources_by_key(&self, keys: &[(String, String)]) -> Result<Vec<StoredResource>, StoreError> {
+        const OPERATION: &str = "read resources";
+        let mut resources = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(200) {
+            let mut parameters = Parameters::new(self.dialect);
+            let pairs = (0..chunk.len()).map(|_| format!("({})", parameters.list(2))).collect::<Vec<_>>().join(", ");
+            let sql = format!(
+                "SELECT account_id, resource_id, resource_type, tags_json, inventory_sequence, matched_sequence, \
+                 last_inventory_at, last_matched_at, matched_generation FROM resources \
+                 WHERE (account_id, resource_id) IN ({pairs})"
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (account_id, resource_id) in chunk {
+                query = query.bind(account_id).bind(resource_id);
+            }
+            let rows = query.fetch_all(&self.pool).await.map_err(database_error(OPERATION))?;
+            for row in &rows {
+                resources.push(resource_from_row(row).map_err(database_error(OPERATION))?);
+            }
+        }
+        Ok(resources)
     }
 
     /// The resources of `accounts` for coverage, deleted ones included until

@@ -212,6 +212,14 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         updated_at {BIGINT} NOT NULL
     );",
     ),
+    (
+        8,
+        "findings by severity and status",
+        // The listing every dashboard and CI gate asks first (CRITICAL or
+        // HIGH, ACTIVE, newest first): with only (account, updated_at) to
+        // walk, a rare severity meant reading most of the account's rows.
+        "CREATE INDEX findings_by_severity ON findings (account_id, severity, status, updated_at, arn);",
+    ),
 ];
 
 /// The PostgreSQL advisory lock replicas migrate under.
