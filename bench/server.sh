@@ -5,6 +5,8 @@
 # findings are current after the advisory database is replaced.
 # Usage: RESOURCES=2000 bench/server.sh            (SQLite, the embedded default)
 #        AFFECTED=200 CONNECTIONS=32                 (inventories the change touches; pushers)
+#        COPIES=9 (PostgreSQL only): grow the fleet before the change by copying the unaffected
+#        inventories' index rows 9 times (10,000 pushed: 98,200 stored)
 #        DATABASE_URL=postgres://… bench/server.sh (PostgreSQL; an empty database)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -100,6 +100,14 @@ def main():
         time.sleep(0.05)
     matched = time.monotonic() - started
 
+    copies = int(os.environ.get("COPIES", "0"))
+    if copies:
+        stored = seed_copies(
+            os.environ["DATABASE_URL"],
+            copies,
+            [f"bench-{index}" for index in range(count) if not any(is_touched(p) for p in json.loads(bodies[index])["packages"])],
+        )
+        print(f"fleet grown to {stored} stored inventories by copying the unaffected ones' index rows {copies} times")
     before = status()["currentGeneration"]
     staged = os.path.join(data_dir, "advisories.redb.staged")
     shutil.copyfile(new_database, staged)
@@ -122,16 +130,58 @@ def main():
     )
     taken_up = taken_up_at(os.environ.get("SERVER_LOG"), before)
     if taken_up is not None:
+        taken_up, fields = taken_up
         print(
             f"  of which: {taken_up - replaced_wall:.2f} s until the server took the new database up "
-            f"(noticing the rename, fingerprint, change set, queueing), "
-            f"{rematch - (taken_up - replaced_wall):.2f} s re-matching"
+            f"(noticing the rename, fingerprint, change set, queueing {fields.get('queued')} re-matches "
+            f"in {fields.get('milliseconds')} ms), {rematch - (taken_up - replaced_wall):.2f} s re-matching"
         )
+
+
+SEED_COPIES = """
+CREATE TEMPORARY TABLE unaffected (resource_id TEXT PRIMARY KEY);
+\\copy unaffected FROM '{ids}'
+INSERT INTO resources (account_id, resource_id, resource_type, tags_json, inventory_sequence, matched_sequence,
+    last_inventory_at, last_matched_at, created_at, deleted_at, matched_generation)
+SELECT r.account_id, r.resource_id || '-copy-' || c, r.resource_type, r.tags_json, r.inventory_sequence,
+    r.matched_sequence, r.last_inventory_at, r.last_matched_at, r.created_at, NULL, r.matched_generation
+FROM resources r JOIN unaffected u ON u.resource_id = r.resource_id CROSS JOIN generate_series(1, {copies}) c;
+INSERT INTO resource_refs (account_id, resource_id)
+SELECT account_id, resource_id FROM resources WHERE resource_id LIKE '%-copy-%' ORDER BY account_id, resource_id;
+{index_copies}
+VACUUM ANALYZE;
+SELECT COUNT(*) FROM resources;
+"""
+
+
+def seed_copies(database_url, copies, unaffected):
+    """Grows a PostgreSQL store's fleet: each unaffected resource is copied
+    `copies` times with its package and vulnerability index rows (what a
+    change's re-match looks up), not its inventory documents or findings
+    (which a change that does not touch it never reads)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as ids:
+        ids.write("\n".join(unaffected) + "\n")
+    # The same copy for each index table.
+    index_copies = "\n".join(
+        f"INSERT INTO {table} (key_id, resource_ref) SELECT i.key_id, copy.resource_ref FROM {table} i "
+        "JOIN resource_refs original ON original.resource_ref = i.resource_ref "
+        "JOIN unaffected u ON u.resource_id = original.resource_id "
+        f"CROSS JOIN generate_series(1, {copies}) c JOIN resource_refs copy ON copy.account_id = original.account_id "
+        "AND copy.resource_id = original.resource_id || '-copy-' || c;"
+        for table in ("resource_package_refs", "resource_vulnerability_refs")
+    )
+    script = SEED_COPIES.format(ids=ids.name, copies=copies, index_copies=index_copies)
+    output = subprocess.run(["psql", database_url, "-v", "ON_ERROR_STOP=1", "-qtA"], input=script,
+                            capture_output=True, text=True, check=True).stdout
+    return int(output.strip().splitlines()[-1])
 
 
 def taken_up_at(log_path, before):
     """Wall-clock time at which the server (logging JSON lines) took up a
-    generation newer than `before`, or None."""
+    generation newer than `before`, with the log line's fields; or None."""
     if not log_path or not os.path.exists(log_path):
         return None
     for line in open(log_path):
@@ -144,7 +194,7 @@ def taken_up_at(log_path, before):
             stamp = entry["timestamp"].rstrip("Z")
             whole, _, fraction = stamp.partition(".")
             seconds = calendar.timegm(time.strptime(whole, "%Y-%m-%dT%H:%M:%S"))
-            return seconds + float("0." + (fraction or "0"))
+            return seconds + float("0." + (fraction or "0")), fields
     return None
 
 
