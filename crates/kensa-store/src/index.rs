@@ -14,8 +14,6 @@
 //! inventory (packages) and its latest match (vulnerabilities); a deleted
 //! resource has none.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use sqlx::Row;
 
 use crate::Parameters;
@@ -91,12 +89,88 @@ pub(crate) async fn resource_ref(
 /// Makes the resource's rows in `index` the set `keys`, writing only the
 /// difference: a push or a match that changes nothing (the usual case)
 /// writes no page of the index.
+///
+/// Done in statements that return no rows: the store's SQLite driver hands
+/// each result row from its connection thread to the caller's task, and
+/// reading a resource's few hundred keys and ids back on every push and
+/// match was most of what the single writer did.
 pub(crate) async fn replace(
     transaction: &mut Transaction,
     index: Index,
     resource_ref: i64,
     keys: &[String],
 ) -> Result<(), sqlx::Error> {
+    let mut wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    delete_others(transaction, index, resource_ref, &wanted).await?;
+    for chunk in wanted.chunks(CHUNK) {
+        // New keys first, in key order (PostgreSQL transactions interning
+        // the same new keys then wait on each other rather than deadlock);
+        // then the pairs, those already there skipped.
+        let mut parameters = Parameters::on(transaction);
+        let values = (0..chunk.len()).map(|_| format!("({})", parameters.next())).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "WITH wanted (key) AS (VALUES {values}) INSERT INTO {keys} (key) SELECT w.key FROM wanted w \
+             WHERE NOT EXISTS (SELECT 1 FROM {keys} k WHERE k.key = w.key) ORDER BY w.key \
+             ON CONFLICT (key) DO NOTHING",
+            keys = index.keys_table()
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for key in chunk {
+            query = query.bind(*key);
+        }
+        query.execute(&mut **transaction).await?;
+        let mut parameters = Parameters::on(transaction);
+        let resource_parameter = parameters.next();
+        let sql = format!(
+            "INSERT INTO {refs} (key_id, resource_ref) SELECT k.key_id, {resource_parameter} FROM {keys} k \
+             WHERE k.key IN ({list}) ORDER BY k.key_id ON CONFLICT DO NOTHING",
+            refs = index.refs_table(),
+            keys = index.keys_table(),
+            list = parameters.list(chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(resource_ref);
+        for key in chunk {
+            query = query.bind(*key);
+        }
+        query.execute(&mut **transaction).await?;
+    }
+    Ok(())
+}
+
+/// The most keys [`delete_others`] names in one statement (both backends
+/// accept far more parameters; an inventory larger than this is diffed
+/// after reading what is stored).
+const KEYS_IN_ONE_STATEMENT: usize = 20_000;
+
+/// Deletes the resource's rows whose key is not in `wanted` (sorted).
+async fn delete_others(
+    transaction: &mut Transaction,
+    index: Index,
+    resource_ref: i64,
+    wanted: &[&str],
+) -> Result<(), sqlx::Error> {
+    if wanted.len() <= KEYS_IN_ONE_STATEMENT {
+        let mut parameters = Parameters::on(transaction);
+        let resource_parameter = parameters.next();
+        let condition = if wanted.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " AND key_id NOT IN (SELECT key_id FROM {} WHERE key IN ({}))",
+                index.keys_table(),
+                parameters.list(wanted.len())
+            )
+        };
+        let sql = format!("DELETE FROM {} WHERE resource_ref = {resource_parameter}{condition}", index.refs_table());
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(resource_ref);
+        for key in wanted {
+            query = query.bind(*key);
+        }
+        query.execute(&mut **transaction).await?;
+        return Ok(());
+    }
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT k.key_id AS key_id, k.key AS key FROM {refs} i JOIN {keys} k ON k.key_id = i.key_id \
          WHERE i.resource_ref = $1",
@@ -106,13 +180,13 @@ pub(crate) async fn replace(
     .bind(resource_ref)
     .fetch_all(&mut **transaction)
     .await?;
-    let mut stored = BTreeMap::new();
+    let mut gone = Vec::new();
     for row in &rows {
-        stored.insert(row.try_get::<String, _>("key")?, row.try_get::<i64, _>("key_id")?);
+        let key: String = row.try_get("key")?;
+        if wanted.binary_search(&key.as_str()).is_err() {
+            gone.push(row.try_get::<i64, _>("key_id")?);
+        }
     }
-    let wanted: BTreeSet<&str> = keys.iter().map(String::as_str).collect();
-    let gone: Vec<i64> =
-        stored.iter().filter(|(key, _)| !wanted.contains(key.as_str())).map(|(_, key_id)| *key_id).collect();
     for chunk in gone.chunks(CHUNK) {
         let mut parameters = Parameters::on(transaction);
         let sql = format!(
@@ -126,77 +200,6 @@ pub(crate) async fn replace(
             query = query.bind(*key_id);
         }
         query.execute(&mut **transaction).await?;
-    }
-    let new: Vec<&str> = wanted.into_iter().filter(|key| !stored.contains_key(*key)).collect();
-    let mut key_ids: Vec<i64> = intern(transaction, index, &new).await?.into_values().collect();
-    // Ascending key order: the rows go into the B-tree front to back.
-    key_ids.sort_unstable();
-    for chunk in key_ids.chunks(CHUNK) {
-        let mut parameters = Parameters::on(transaction);
-        let rows = (0..chunk.len()).map(|_| format!("({})", parameters.list(2))).collect::<Vec<_>>().join(", ");
-        let sql =
-            format!("INSERT INTO {} (key_id, resource_ref) VALUES {rows} ON CONFLICT DO NOTHING", index.refs_table());
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for key_id in chunk {
-            query = query.bind(*key_id).bind(resource_ref);
-        }
-        query.execute(&mut **transaction).await?;
-    }
-    Ok(())
-}
-
-/// The ids of `keys` (sorted, distinct), making the ones not seen before.
-/// Known keys cost one read; new ones are inserted in key order, so
-/// PostgreSQL transactions interning the same new keys in one statement
-/// wait on each other rather than deadlock. A key another transaction made
-/// meanwhile is read back after the insert skipped it.
-async fn intern<'k>(
-    transaction: &mut Transaction,
-    index: Index,
-    keys: &[&'k str],
-) -> Result<BTreeMap<&'k str, i64>, sqlx::Error> {
-    let mut ids = BTreeMap::new();
-    for chunk in keys.chunks(CHUNK) {
-        read_key_ids(transaction, index, chunk, &mut ids).await?;
-        let missing: Vec<&str> = chunk.iter().copied().filter(|key| !ids.contains_key(key)).collect();
-        if missing.is_empty() {
-            continue;
-        }
-        let mut parameters = Parameters::on(transaction);
-        let rows = (0..missing.len()).map(|_| format!("({})", parameters.next())).collect::<Vec<_>>().join(", ");
-        let sql = format!("INSERT INTO {} (key) VALUES {rows} ON CONFLICT (key) DO NOTHING", index.keys_table());
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for key in &missing {
-            query = query.bind(*key);
-        }
-        query.execute(&mut **transaction).await?;
-        read_key_ids(transaction, index, &missing, &mut ids).await?;
-    }
-    Ok(ids)
-}
-
-async fn read_key_ids<'k>(
-    transaction: &mut Transaction,
-    index: Index,
-    keys: &[&'k str],
-    ids: &mut BTreeMap<&'k str, i64>,
-) -> Result<(), sqlx::Error> {
-    if keys.is_empty() {
-        return Ok(());
-    }
-    let mut parameters = Parameters::on(transaction);
-    let sql = format!("SELECT key_id, key FROM {} WHERE key IN ({})", index.keys_table(), parameters.list(keys.len()));
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for key in keys {
-        query = query.bind(*key);
-    }
-    let rows = query.fetch_all(&mut **transaction).await?;
-    for row in &rows {
-        let key: String = row.try_get("key")?;
-        // Map back to the caller's borrowed key: the ids are keyed by it.
-        if let Some(borrowed) = keys.binary_search(&key.as_str()).ok().and_then(|position| keys.get(position)) {
-            ids.insert(*borrowed, row.try_get("key_id")?);
-        }
     }
     Ok(())
 }
