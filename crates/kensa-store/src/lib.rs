@@ -326,6 +326,11 @@ pub struct FindingQuery {
 
 const SCHEMA_VERSION: i64 = migrations::MIGRATIONS.len() as i64;
 
+/// One finding's state as [`Store::findings_of_resource`] aggregates it:
+/// arn, identity, lifetime, status, severity, first/last observation,
+/// update, closing, content digest.
+type FindingStateRow = (String, String, i64, String, String, i64, i64, i64, Option<i64>, String);
+
 fn resource_from_row(row: &AnyRow) -> Result<StoredResource, sqlx::Error> {
     Ok(StoredResource {
         account_id: row.try_get("account_id")?,
@@ -727,6 +732,62 @@ impl Store {
         Ok(resources)
     }
 
+    /// [`Store::findings_of_resource`] without documents, as one row: the
+    /// states aggregated into a JSON array by the database. A match reads
+    /// them every time, and the SQLite driver hands each result row from its
+    /// connection thread to the caller's task.
+    async fn finding_states_of_resource(
+        &self,
+        account_id: &str,
+        resource_id: &str,
+    ) -> Result<Vec<StoredFinding>, StoreError> {
+        const OPERATION: &str = "read a resource's finding states";
+        let fields = "f.arn, f.identity, f.lifetime, f.status, f.severity, f.first_observed_at, f.last_observed_at, \
+                      f.updated_at, f.closed_at, f.content_digest";
+        let aggregate = match self.dialect {
+            Dialect::Sqlite => format!("COALESCE(json_group_array(json_array({fields})), '[]')"),
+            Dialect::Postgres => format!("COALESCE(json_agg(json_build_array({fields})), '[]'::json)::text"),
+        };
+        let sql = format!(
+            "SELECT {aggregate} AS states FROM (SELECT {} FROM findings f WHERE account_id = $1 AND resource_id = $2 \
+             AND lifetime = (SELECT MAX(lifetime) FROM findings g WHERE g.account_id = f.account_id \
+             AND g.identity = f.identity AND g.resource_id = f.resource_id)) f",
+            finding_read_columns(FindingContent::StateOnly)
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(account_id)
+            .bind(resource_id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(database_error(OPERATION))?;
+        let text: String = row.try_get("states").map_err(database_error(OPERATION))?;
+        let damaged = |detail: String| StoreError::Damaged { what: "finding states", detail };
+        let rows: Vec<FindingStateRow> =
+            serde_json::from_str(&text).map_err(|error| damaged(format!("{account_id}/{resource_id}: {error}")))?;
+        let mut states: Vec<StoredFinding> = rows
+            .into_iter()
+            .map(|(arn, identity, lifetime, status, severity, first, last, updated, closed_at, content_digest)| {
+                StoredFinding {
+                    arn,
+                    account_id: account_id.to_string(),
+                    resource_id: resource_id.to_string(),
+                    identity,
+                    lifetime,
+                    status,
+                    severity,
+                    first_observed_at: first,
+                    last_observed_at: last,
+                    updated_at: updated,
+                    closed_at,
+                    content_digest,
+                    document: String::new(),
+                }
+            })
+            .collect();
+        states.sort_by(|left, right| left.identity.cmp(&right.identity));
+        Ok(states)
+    }
+
     /// The resources of `accounts` for coverage, deleted ones included until
     /// purged, in (account, resource) order after `after`, at most `limit`.
     pub async fn coverage_resources(
@@ -805,6 +866,9 @@ impl Store {
         resource_id: &str,
         content: FindingContent,
     ) -> Result<Vec<StoredFinding>, StoreError> {
+        if content == FindingContent::StateOnly {
+            return self.finding_states_of_resource(account_id, resource_id).await;
+        }
         let sql = format!(
             "SELECT {} FROM findings f WHERE account_id = $1 AND resource_id = $2 AND lifetime = \
              (SELECT MAX(lifetime) FROM findings g WHERE g.account_id = f.account_id AND g.identity = f.identity \
