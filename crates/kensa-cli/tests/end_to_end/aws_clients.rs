@@ -5,7 +5,9 @@
 //! findings; boto3 (endpoint from `AWS_ENDPOINT_URL_INSPECTOR2`) pages with
 //! its paginator, filters by severity, parses every finding against
 //! Inspector's service model, and reads AWS's error codes off refusals,
-//! including the `maxResults` maximum the SDK itself does not enforce.
+//! including the `maxResults` maximum the SDK itself does not enforce; the
+//! CLI's filter, coverage and configuration commands work against it, and
+//! Kensa's lists of criteria fields are botocore's.
 
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -151,6 +153,13 @@ fn the_aws_cli_and_boto3_read_the_servers_findings_unchanged() {
     let deleted = json(&aws_cli(&["delete-filter", "--arn", &filter_arn]));
     assert_eq!(deleted["arn"], filter_arn.as_str());
     assert_eq!(json(&aws_cli(&["list-filters"]))["filters"], serde_json::json!([]));
+
+    // Coverage through the CLI (its paginator over coveredResources).
+    let coverage = json(&aws_cli(&["list-coverage"]));
+    let covered = coverage["coveredResources"].as_array().unwrap();
+    assert_eq!(covered.len(), 1, "{coverage}");
+    assert_eq!(covered[0]["scanStatus"]["statusCode"], "ACTIVE");
+    assert_eq!(covered[0]["scanStatus"]["reason"], "SUCCESSFUL");
 
     // Scan configuration through the CLI.
     let updated = aws_cli(&["update-configuration", "--ecr-configuration", "rescanDuration=DAYS_30"]);
