@@ -2,7 +2,9 @@
 # kensa server figures (issue 12), load from a second process on 127.0.0.1
 # (bench/server_load.py, signed by botocore): ingestion rate of real
 # 300-package inventories, time to match the whole fleet, and how soon
-# findings are current after the advisory database is replaced.
+# findings are current after the advisory database is replaced: by one
+# whose change touches 50 packages, then by one with a new EPSS day (a full
+# re-match).
 # Usage: RESOURCES=2000 bench/server.sh            (SQLite, the embedded default)
 #        AFFECTED=200 CONNECTIONS=32                 (inventories the change touches; pushers)
 #        COPIES=9 (PostgreSQL only): grow the fleet before the change by copying the unaffected
@@ -48,6 +50,18 @@ json.dump(sorted(touched), open(f"{work}/touched.json", "w"))
 print(f"the change: Go advisories of {len(touched)} packages ({len(touched & fleet)} of them in the fleet)")
 PY
 "$kensa" db build --from "$work/feeds" --db "$work/old.redb" 2>/dev/null
+# A third database: every feed, one EPSS score moved — a new EPSS day, which
+# re-matches every inventory (the full re-match figure).
+mkdir "$work/feeds-epss"
+for feed in ../shared/data/advisories/*; do
+    [ "$(basename "$feed")" = epss ] && continue
+    cp -rl "$feed" "$work/feeds-epss/" 2>/dev/null || cp -r "$feed" "$work/feeds-epss/"
+done
+mkdir "$work/feeds-epss/epss"
+for file in ../shared/data/advisories/epss/*.csv; do
+    sed 's/^CVE-1999-0005,0.91963,/CVE-1999-0005,0.91964,/' "$file" >"$work/feeds-epss/epss/$(basename "$file")"
+done
+"$kensa" db build --from "$work/feeds-epss" --db "$work/epss.redb" 2>/dev/null
 store=(--data-dir "$work/data")
 [ -n "${DATABASE_URL:-}" ] && store+=(--database "$DATABASE_URL")
 "$kensa" server init "${store[@]}" >"$work/admin.json"
@@ -61,4 +75,4 @@ for _ in $(seq 100); do curl -sf "$url/readyz" >/dev/null && break; sleep 0.1; d
 backend=SQLite; [ -n "${DATABASE_URL:-}" ] && backend=PostgreSQL
 echo "backend: $backend; $(nproc) cores"
 SERVER_LOG="$work/server.log" "$python" bench/server_load.py "$url" "$work/admin.json" "$work/a.json" "$work/b.json" "${RESOURCES:-2000}" \
-    "$work/data" "$work/new.redb"
+    "$work/data" "$work/new.redb" "$work/epss.redb"
