@@ -3,7 +3,8 @@
 //! after 3; configurable). Singleton work, one replica at a time by a
 //! due-lease in the store; the purge itself is one transaction. And the
 //! lapse of suppression rules whose expiry passed (queued once, whichever
-//! replica sees it first).
+//! replica sees it first), and, with the purge, the re-match of images whose
+//! rescan window passed (which closes their findings).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,7 +51,31 @@ async fn purge_when_due(shared: &Arc<Shared>, now: i64) {
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "retention purge failed"),
         },
-        Ok(false) => {}
-        Err(error) => tracing::warn!(%error, "could not look whether a purge is due"),
+        Ok(false) => return,
+        Err(error) => {
+            tracing::warn!(%error, "could not look whether a purge is due");
+            return;
+        }
     }
+    // With the purge (hourly, one replica): images whose account's rescan
+    // window passed since their last match are re-matched, which closes
+    // their findings, rather than waiting for the next database change.
+    match queue_lapsed_images(shared, now).await {
+        Ok(0) => {}
+        Ok(queued) => {
+            tracing::info!(queued, "images past their rescan window queued");
+            shared.work_arrived.notify_waiters();
+        }
+        Err(error) => tracing::warn!(%error, "could not queue the images past their rescan window"),
+    }
+}
+
+async fn queue_lapsed_images(shared: &Arc<Shared>, now: i64) -> Result<u64, kensa_store::StoreError> {
+    let mut queued = 0;
+    for configuration in shared.store.account_configurations().await? {
+        if let Some(Some(window)) = kensa_lifecycle::rescan_window_seconds(&configuration.ecr_rescan_duration) {
+            queued += shared.store.queue_lapsed_images(&configuration.account_id, window, now).await?;
+        }
+    }
+    Ok(queued)
 }

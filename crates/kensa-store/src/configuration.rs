@@ -98,3 +98,61 @@ impl Store {
         transaction.commit().await.map_err(database_error(OPERATION))
     }
 }
+
+impl Store {
+    /// Every account configuration stored (accounts on the defaults have
+    /// none).
+    pub async fn account_configurations(&self) -> Result<Vec<AccountConfiguration>, StoreError> {
+        const OPERATION: &str = "list account configurations";
+        let rows = sqlx::query("SELECT account_id FROM account_configuration ORDER BY account_id")
+            .fetch_all(self.pool())
+            .await
+            .map_err(database_error(OPERATION))?;
+        let mut configurations = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let account_id: String = row.try_get("account_id").map_err(database_error(OPERATION))?;
+            configurations.push(self.account_configuration(&account_id).await?);
+        }
+        Ok(configurations)
+    }
+
+    /// Queues the re-match of the account's images whose rescan window
+    /// (`window_seconds` after their last push) has passed since they were
+    /// last matched: that match closes their findings. Returns how many.
+    pub async fn queue_lapsed_images(
+        &self,
+        account_id: &str,
+        window_seconds: i64,
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        const OPERATION: &str = "queue images past their rescan window";
+        let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
+        let row = sqlx::query("SELECT COALESCE(MAX(generation), 0) AS generation FROM advisory_generations")
+            .fetch_one(&mut *transaction)
+            .await
+            .map_err(database_error(OPERATION))?;
+        let generation: i64 = row.try_get("generation").map_err(database_error(OPERATION))?;
+        let mut parameters = crate::Parameters::on(&transaction);
+        let sql = crate::generations::rematch_insert(&mut parameters, |parameters| {
+            let (account, cutoff, window) = (parameters.next(), parameters.next(), parameters.next());
+            format!(
+                "resources WHERE account_id = {account} AND resource_type = 'AWS_ECR_CONTAINER_IMAGE' \
+                 AND deleted_at IS NULL AND last_inventory_at < {cutoff} \
+                 AND (last_matched_at IS NULL OR last_matched_at <= last_inventory_at + {window})"
+            )
+        });
+        let queued = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .bind(now)
+            .bind(generation)
+            .bind(account_id)
+            .bind(now.saturating_sub(window_seconds))
+            .bind(window_seconds)
+            .execute(&mut *transaction)
+            .await
+            .map_err(database_error(OPERATION))?
+            .rows_affected();
+        transaction.commit().await.map_err(database_error(OPERATION))?;
+        Ok(queued)
+    }
+}

@@ -360,6 +360,26 @@ async fn exercise(url: &str) {
     assert_eq!((purged.findings, purged.resources), (25, 1));
     assert_eq!(store.purge(10_000 + 30 * day, &retention).await.unwrap().findings, 0);
     assert_eq!(store.purge(10_001 + 30 * day, &retention).await.unwrap().findings, 1);
+
+    // Images past their account's rescan window (14 days after their last
+    // push) are queued, once: the match that follows closes their findings.
+    let image = |resource: &str, received_at: i64| NewInventory {
+        resource_type: "AWS_ECR_CONTAINER_IMAGE".to_string(),
+        ..inventory("222222222222", resource, received_at)
+    };
+    store.store_inventory(&image("old-image", 20_000), &no_history).await.unwrap();
+    store.store_inventory(&image("new-image", 20_000 + 14 * day), &no_history).await.unwrap();
+    let lapse = 20_001 + 14 * day;
+    assert_eq!(store.queue_lapsed_images("222222222222", 14 * day, lapse).await.unwrap(), 1, "only the old image");
+    store
+        .record_match(&MatchRecord { matched_at: lapse, ..record("222222222222", "old-image", 1, &[], &[]) })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.queue_lapsed_images("222222222222", 14 * day, lapse + 3_600).await.unwrap(),
+        0,
+        "matched after its window passed: not queued again"
+    );
     store.close().await;
 }
 
