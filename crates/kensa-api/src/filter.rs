@@ -154,7 +154,8 @@ pub struct StringCondition {
 }
 
 impl StringCondition {
-    fn holds_for(&self, candidate: &str) -> bool {
+    /// Whether `candidate` satisfies the condition.
+    pub fn holds_for(&self, candidate: &str) -> bool {
         match self.comparison {
             StringComparison::Equals => candidate == self.value,
             StringComparison::Prefix => candidate.starts_with(&self.value),
@@ -195,7 +196,8 @@ pub struct DateRange {
 }
 
 impl DateRange {
-    fn holds_for(&self, value: f64) -> bool {
+    /// Whether `value` (epoch seconds) is in the range.
+    pub fn holds_for(&self, value: f64) -> bool {
         self.start_inclusive.is_none_or(|start| value >= start) && self.end_inclusive.is_none_or(|end| value <= end)
     }
 }
@@ -254,7 +256,12 @@ pub struct FilterCriteria {
     packages: Vec<PackageCondition>,
 }
 
-fn entries<T: serde::de::DeserializeOwned>(field: &str, value: &serde_json::Value) -> Result<Vec<T>, FilterError> {
+/// A filter list of `field` (1–10 entries, as every filter list of the
+/// service model), each entry read as `T`; errors name the entry.
+pub fn read_entries<T: serde::de::DeserializeOwned>(
+    field: &str,
+    value: &serde_json::Value,
+) -> Result<Vec<T>, FilterError> {
     let list = value.as_array().ok_or_else(|| refuse(field, "must be a list"))?;
     if list.is_empty() || list.len() > MAXIMUM_ENTRIES {
         return Err(refuse(field, format!("must hold 1 to {MAXIMUM_ENTRIES} entries, not {}", list.len())));
@@ -268,7 +275,8 @@ fn entries<T: serde::de::DeserializeOwned>(field: &str, value: &serde_json::Valu
         .collect()
 }
 
-fn check_string(field: &str, condition: &StringCondition) -> Result<(), FilterError> {
+/// Refuses a string condition whose value is outside 1–1024 characters.
+pub fn check_string(field: &str, condition: &StringCondition) -> Result<(), FilterError> {
     let length = condition.value.chars().count();
     if !(1..=1024).contains(&length) {
         return Err(refuse(field, format!("value must be 1 to 1024 characters, not {length}")));
@@ -283,17 +291,17 @@ impl FilterCriteria {
         for (field, value) in criteria {
             let field = field.as_str();
             if STRING_FIELDS.contains(&field) {
-                let conditions: Vec<StringCondition> = entries(field, value)?;
+                let conditions: Vec<StringCondition> = read_entries(field, value)?;
                 for (index, condition) in conditions.iter().enumerate() {
                     check_string(&format!("{field}[{index}]"), condition)?;
                 }
                 read.strings.insert(field.to_string(), conditions);
             } else if NUMBER_FIELDS.contains(&field) {
-                read.numbers.insert(field.to_string(), entries(field, value)?);
+                read.numbers.insert(field.to_string(), read_entries(field, value)?);
             } else if DATE_FIELDS.contains(&field) {
-                read.dates.insert(field.to_string(), entries(field, value)?);
+                read.dates.insert(field.to_string(), read_entries(field, value)?);
             } else if field == "resourceTags" {
-                let conditions: Vec<MapCondition> = entries(field, value)?;
+                let conditions: Vec<MapCondition> = read_entries(field, value)?;
                 for (index, condition) in conditions.iter().enumerate() {
                     if condition.comparison != "EQUALS" {
                         return Err(refuse(
@@ -307,7 +315,7 @@ impl FilterCriteria {
                 }
                 read.resource_tags = conditions;
             } else if field == "vulnerablePackages" {
-                let conditions: Vec<PackageCondition> = entries(field, value)?;
+                let conditions: Vec<PackageCondition> = read_entries(field, value)?;
                 for (index, condition) in conditions.iter().enumerate() {
                     for (part, string) in [
                         ("name", &condition.name),
@@ -417,7 +425,7 @@ fn string_values<'a>(finding: &'a Finding, field: &str) -> Vec<&'a str> {
 /// One field's conditions over its values: some positive condition holds
 /// for some value (when there are positive conditions), and no value is one
 /// a `NOT_EQUALS` excludes.
-fn strings_hold(conditions: &[StringCondition], values: &[&str]) -> bool {
+pub fn strings_hold(conditions: &[StringCondition], values: &[&str]) -> bool {
     let mut positives = conditions.iter().filter(|condition| condition.comparison != StringComparison::NotEquals);
     let positive = positives.clone().next().is_none()
         || positives.any(|condition| values.iter().any(|value| condition.holds_for(value)));

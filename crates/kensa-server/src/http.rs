@@ -83,6 +83,13 @@ fn json_response<T: serde::Serialize>(status: StatusCode, value: &T) -> Response
     }
 }
 
+/// A JSON request body; an empty one reads as `{}` (the SDKs send none
+/// for a request whose members are all absent).
+fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(if body.is_empty() { b"{}" } else { body })
+        .map_err(|error| ApiError::validation(format!("request body: {error}")))
+}
+
 /// Who signed a request.
 #[derive(Debug, Clone)]
 struct Caller {
@@ -648,11 +655,7 @@ async fn list_findings(shared: &Arc<Shared>, caller: &Caller, body: &[u8]) -> Re
     if caller.role == Role::Ingest {
         return Err(ApiError::access_denied("an ingest key cannot read findings"));
     }
-    let request: ListFindingsRequest = if body.is_empty() {
-        ListFindingsRequest::default()
-    } else {
-        serde_json::from_slice(body).map_err(|error| ApiError::validation(format!("request body: {error}")))?
-    };
+    let request: ListFindingsRequest = parse_body(body)?;
     let limit = request.max_results.unwrap_or(50);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::validation("maxResults must be between 1 and 100"));

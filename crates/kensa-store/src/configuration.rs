@@ -40,30 +40,35 @@ impl AccountConfiguration {
     }
 }
 
+const CONFIGURATION_COLUMNS: &str = "account_id, ecr_rescan_duration, ecr_pull_date_rescan_duration, \
+     ecr_pull_date_rescan_mode, ec2_scan_mode, updated_at";
+
+fn configuration_from_row(row: &sqlx::any::AnyRow) -> Result<AccountConfiguration, sqlx::Error> {
+    Ok(AccountConfiguration {
+        account_id: row.try_get("account_id")?,
+        ecr_rescan_duration: row.try_get("ecr_rescan_duration")?,
+        ecr_pull_date_rescan_duration: row.try_get("ecr_pull_date_rescan_duration")?,
+        ecr_pull_date_rescan_mode: row.try_get("ecr_pull_date_rescan_mode")?,
+        ec2_scan_mode: row.try_get("ec2_scan_mode")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
 impl Store {
     /// The account's configuration.
     pub async fn account_configuration(&self, account_id: &str) -> Result<AccountConfiguration, StoreError> {
         const OPERATION: &str = "read an account's configuration";
-        let row = sqlx::query(
-            "SELECT account_id, ecr_rescan_duration, ecr_pull_date_rescan_duration, ecr_pull_date_rescan_mode, \
-             ec2_scan_mode, updated_at FROM account_configuration WHERE account_id = $1",
-        )
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CONFIGURATION_COLUMNS} FROM account_configuration WHERE account_id = $1"
+        )))
         .bind(account_id)
         .fetch_optional(self.pool())
         .await
         .map_err(database_error(OPERATION))?;
-        let Some(row) = row else { return Ok(AccountConfiguration::defaults(account_id)) };
-        (|| -> Result<AccountConfiguration, sqlx::Error> {
-            Ok(AccountConfiguration {
-                account_id: row.try_get("account_id")?,
-                ecr_rescan_duration: row.try_get("ecr_rescan_duration")?,
-                ecr_pull_date_rescan_duration: row.try_get("ecr_pull_date_rescan_duration")?,
-                ecr_pull_date_rescan_mode: row.try_get("ecr_pull_date_rescan_mode")?,
-                ec2_scan_mode: row.try_get("ec2_scan_mode")?,
-                updated_at: row.try_get("updated_at")?,
-            })
-        })()
-        .map_err(database_error(OPERATION))
+        match row {
+            Some(row) => configuration_from_row(&row).map_err(database_error(OPERATION)),
+            None => Ok(AccountConfiguration::defaults(account_id)),
+        }
     }
 
     /// Stores the account's configuration and queues the re-match of its
@@ -104,16 +109,13 @@ impl Store {
     /// none).
     pub async fn account_configurations(&self) -> Result<Vec<AccountConfiguration>, StoreError> {
         const OPERATION: &str = "list account configurations";
-        let rows = sqlx::query("SELECT account_id FROM account_configuration ORDER BY account_id")
-            .fetch_all(self.pool())
-            .await
-            .map_err(database_error(OPERATION))?;
-        let mut configurations = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let account_id: String = row.try_get("account_id").map_err(database_error(OPERATION))?;
-            configurations.push(self.account_configuration(&account_id).await?);
-        }
-        Ok(configurations)
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CONFIGURATION_COLUMNS} FROM account_configuration ORDER BY account_id"
+        )))
+        .fetch_all(self.pool())
+        .await
+        .map_err(database_error(OPERATION))?;
+        rows.iter().map(configuration_from_row).collect::<Result<_, _>>().map_err(database_error(OPERATION))
     }
 
     /// Queues the re-match of the account's images whose rescan window
@@ -127,11 +129,8 @@ impl Store {
     ) -> Result<u64, StoreError> {
         const OPERATION: &str = "queue images past their rescan window";
         let (_guard, mut transaction) = self.begin_write(OPERATION).await?;
-        let row = sqlx::query("SELECT COALESCE(MAX(generation), 0) AS generation FROM advisory_generations")
-            .fetch_one(&mut *transaction)
-            .await
-            .map_err(database_error(OPERATION))?;
-        let generation: i64 = row.try_get("generation").map_err(database_error(OPERATION))?;
+        let generation =
+            crate::generations::newest_generation_in(&mut transaction).await.map_err(database_error(OPERATION))?;
         let mut parameters = crate::Parameters::on(&transaction);
         let sql = crate::generations::rematch_insert(&mut parameters, |parameters| {
             let (account, cutoff, window) = (parameters.next(), parameters.next(), parameters.next());

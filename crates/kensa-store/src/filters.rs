@@ -81,10 +81,7 @@ pub(crate) async fn rematch_accounts_in(
     if accounts.is_empty() {
         return Ok(());
     }
-    let row = sqlx::query("SELECT COALESCE(MAX(generation), 0) AS generation FROM advisory_generations")
-        .fetch_one(&mut **transaction)
-        .await?;
-    let generation: i64 = row.try_get("generation")?;
+    let generation = crate::generations::newest_generation_in(transaction).await?;
     let mut parameters = Parameters::on(transaction);
     let sql = crate::generations::rematch_insert(&mut parameters, |parameters| {
         format!("resources WHERE deleted_at IS NULL AND account_id IN ({})", parameters.list(accounts.len()))

@@ -68,6 +68,17 @@ const GENERATION_COLUMNS: &str = "generation, fingerprint, registered_by, regist
 /// `INSERT … SELECT` of re-match jobs, merged into waiting ones as a push is.
 /// Queues a re-match of every resource `source` (a FROM clause whose
 /// parameters follow) names; binds: now, now, generation, then the source's.
+/// The newest registered advisory generation (0: none), read inside the
+/// transaction that queues re-matches for it.
+pub(crate) async fn newest_generation_in(
+    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COALESCE(MAX(generation), 0) AS generation FROM advisory_generations")
+        .fetch_one(&mut **transaction)
+        .await?
+        .try_get("generation")
+}
+
 pub(crate) fn rematch_insert(
     parameters: &mut crate::Parameters,
     source: impl FnOnce(&mut crate::Parameters) -> String,

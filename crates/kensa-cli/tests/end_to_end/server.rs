@@ -95,6 +95,18 @@ pub(crate) fn inspector(url: &str, id: &str, secret: &str, path: &str, body: &st
     send(url, path, headers.iter().chain(added.iter()), body)
 }
 
+/// [`inspector`] signed with a key as `server init` and `admin key create`
+/// print it.
+pub(crate) fn inspector_as(
+    key: &serde_json::Value,
+    url: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> (u16, String, serde_json::Value) {
+    let (id, secret) = (key["access_key_id"].as_str().unwrap(), key["secret_access_key"].as_str().unwrap());
+    inspector(url, id, secret, path, &body.to_string())
+}
+
 pub(crate) fn send<'a>(
     url: &str,
     path: &str,

@@ -10,17 +10,11 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use super::server::{credentials, init, inspector, kensa_as, start};
+use super::server::{credentials, init, inspector_as, kensa_as, start};
 use crate::common;
 
 fn call(key: &serde_json::Value, url: &str, body: serde_json::Value) -> (u16, String, serde_json::Value) {
-    inspector(
-        url,
-        key["access_key_id"].as_str().unwrap(),
-        key["secret_access_key"].as_str().unwrap(),
-        "/coverage/list",
-        &body.to_string(),
-    )
+    inspector_as(key, url, "/coverage/list", body)
 }
 
 /// resource id → (status code, reason, has lastScannedAt), every page read.
@@ -161,15 +155,7 @@ fn coverage_says_what_is_scanned_and_why_not(database: Option<&str>) {
     // Scan configuration: Inspector's defaults, changed by the
     // administrator (for a member too), refused to others and for values
     // outside Inspector's.
-    let configure = |key: &serde_json::Value, path: &str, body: serde_json::Value| {
-        inspector(
-            url,
-            key["access_key_id"].as_str().unwrap(),
-            key["secret_access_key"].as_str().unwrap(),
-            path,
-            &body.to_string(),
-        )
-    };
+    let configure = |key: &serde_json::Value, path: &str, body: serde_json::Value| inspector_as(key, url, path, body);
     let (status, _, defaults) = configure(&admin, "/configuration/get", serde_json::json!({}));
     assert_eq!(status, 200, "{defaults}");
     assert_eq!(defaults["ecrConfiguration"]["rescanDurationState"]["rescanDuration"], "LIFETIME");

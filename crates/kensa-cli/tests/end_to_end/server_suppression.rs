@@ -11,18 +11,8 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use super::server::{all_findings, credentials, init, inspector, kensa_as, start};
+use super::server::{all_findings, credentials, init, inspector_as, kensa_as, start};
 use crate::common;
-
-fn call(key: &serde_json::Value, url: &str, path: &str, body: serde_json::Value) -> (u16, String, serde_json::Value) {
-    inspector(
-        url,
-        key["access_key_id"].as_str().unwrap(),
-        key["secret_access_key"].as_str().unwrap(),
-        path,
-        &body.to_string(),
-    )
-}
 
 /// ARN → (status, vulnerability id, resource id) of every finding `key` sees.
 fn statuses(url: &str, key: &serde_json::Value) -> BTreeMap<String, (String, String, String)> {
@@ -129,12 +119,12 @@ fn suppression_rules_cover_existing_and_future_findings_and_lift(database: Optio
             "kensa:expiresAt",
         ),
     ] {
-        let (status, error, answer) = call(&admin, url, "/filters/create", body);
+        let (status, error, answer) = inspector_as(&admin, url, "/filters/create", body);
         assert_eq!((status, error.as_str()), (400, code), "{answer}");
         assert!(answer["message"].as_str().unwrap().contains(says), "{answer}");
     }
     let read_only = credentials(&kensa_as(&admin, &["admin", "key", "create", "--server", url, "--role", "read-only"]));
-    let (status, error, _) = call(
+    let (status, error, _) = inspector_as(
         &read_only,
         url,
         "/filters/create",
@@ -142,7 +132,7 @@ fn suppression_rules_cover_existing_and_future_findings_and_lift(database: Optio
     );
     assert_eq!((status, error.as_str()), (403, "AccessDeniedException"));
 
-    let (status, error, created) = call(
+    let (status, error, created) = inspector_as(
         &admin,
         url,
         "/filters/create",
@@ -153,7 +143,7 @@ fn suppression_rules_cover_existing_and_future_findings_and_lift(database: Optio
     let arn = created["arn"].as_str().unwrap().to_string();
     let prefix = format!("arn:aws:inspector2:us-east-1:{0}:owner/{0}/filter/", admin["account_id"].as_str().unwrap());
     assert!(arn.starts_with(&prefix), "{arn}");
-    let (status, error, _) = call(
+    let (status, error, _) = inspector_as(
         &admin,
         url,
         "/filters/create",
@@ -184,7 +174,7 @@ fn suppression_rules_cover_existing_and_future_findings_and_lift(database: Optio
 
     // Listing: the administrator sees its rule, with who made it and why;
     // a member sees none of its administrator's filters and cannot delete one.
-    let (status, _, listed) = call(&read_only, url, "/filters/list", serde_json::json!({}));
+    let (status, _, listed) = inspector_as(&read_only, url, "/filters/list", serde_json::json!({}));
     assert_eq!(status, 200);
     let filters = listed["filters"].as_array().unwrap();
     assert_eq!(filters.len(), 1, "{listed}");
@@ -195,22 +185,22 @@ fn suppression_rules_cover_existing_and_future_findings_and_lift(database: Optio
     assert_eq!(filters[0]["ownerId"], admin["account_id"]);
     assert_eq!(filters[0]["createdBy"], admin["access_key_id"]);
     assert_eq!(filters[0]["criteria"], criteria);
-    let (_, _, none) = call(&member, url, "/filters/list", serde_json::json!({}));
+    let (_, _, none) = inspector_as(&member, url, "/filters/list", serde_json::json!({}));
     assert_eq!(none["filters"], serde_json::json!([]), "a member sees none of its administrator's filters");
-    let (status, error, _) = call(&member, url, "/filters/delete", serde_json::json!({"arn": arn}));
+    let (status, error, _) = inspector_as(&member, url, "/filters/delete", serde_json::json!({"arn": arn}));
     assert_eq!((status, error.as_str()), (404, "ResourceNotFoundException"));
-    let (status, error, _) = call(&admin, url, "/filters/list", serde_json::json!({"maxResults": 101}));
+    let (status, error, _) = inspector_as(&admin, url, "/filters/list", serde_json::json!({"maxResults": 101}));
     assert_eq!((status, error.as_str()), (400, "ValidationException"));
 
     // Lifting it: the findings are ACTIVE again, under the same ARNs.
-    let (status, error, deleted) = call(&admin, url, "/filters/delete", serde_json::json!({"arn": arn}));
+    let (status, error, deleted) = inspector_as(&admin, url, "/filters/delete", serde_json::json!({"arn": arn}));
     assert_eq!(status, 200, "{error}: {deleted}");
     let lifted = wait_for(url, &admin, "the lifted rule's findings are active again", |_, _| "ACTIVE");
     assert_eq!(lifted.keys().collect::<Vec<_>>(), after_push.keys().collect::<Vec<_>>());
 
     // A rule with an expiry suppresses, then lapses on its own.
     let expires_at = (kensa_model::time::now_seconds() + 4).to_string();
-    let (status, error, created) = call(
+    let (status, error, created) = inspector_as(
         &admin,
         url,
         "/filters/create",

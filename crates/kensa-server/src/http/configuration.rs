@@ -13,17 +13,10 @@ use kensa_api::inspector::{
 };
 use kensa_store::AccountConfiguration;
 
-use super::{ApiError, Caller, json_response};
+use super::{ApiError, Caller, json_response, parse_body};
 use crate::{Role, Shared};
 
 const PULL_DATE_DURATIONS: &[&str] = &["DAYS_3", "DAYS_7", "DAYS_14", "DAYS_30", "DAYS_60", "DAYS_90", "DAYS_180"];
-
-fn parse_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
-    if body.is_empty() {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(body).map_err(|error| ApiError::validation(format!("request body: {error}")))
-}
 
 /// The account a request names, if the caller may act on it.
 fn target_account(caller: &Caller, named: Option<&String>) -> Result<String, ApiError> {

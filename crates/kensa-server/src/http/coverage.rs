@@ -10,10 +10,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use base64::Engine;
 
+use kensa_api::filter::{self, DateRange, StringComparison, StringCondition};
 use kensa_api::inspector::{CoveredResource, ListCoverageRequest, ListCoverageResponse, ScanStatus};
 use kensa_lifecycle::{CoverageFacts, CoverageKind, CoverageRules};
 
-use super::{ApiError, Caller, json_response};
+use super::{ApiError, Caller, json_response, parse_body};
 use crate::{Role, Shared};
 
 const STRING_FIELDS: &[&str] =
@@ -22,65 +23,33 @@ const STRING_FIELDS: &[&str] =
 /// How many stored resources one read takes while filling a page.
 const READ_CHUNK: i64 = 500;
 
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CoverageString {
-    comparison: String,
-    value: String,
-}
-
-#[derive(Debug, serde::Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CoverageDate {
-    #[serde(default)]
-    start_inclusive: Option<f64>,
-    #[serde(default)]
-    end_inclusive: Option<f64>,
-}
-
+/// A read `CoverageFilterCriteria`: the string and date conditions of
+/// `kensa_api::filter`, whose combination rules coverage shares.
 #[derive(Debug, Default)]
 struct Criteria {
-    strings: BTreeMap<String, Vec<CoverageString>>,
-    last_scanned_at: Vec<CoverageDate>,
-}
-
-fn entries<T: serde::de::DeserializeOwned>(field: &str, value: &serde_json::Value) -> Result<Vec<T>, ApiError> {
-    let list: Vec<serde_json::Value> = serde_json::from_value(value.clone())
-        .map_err(|error| ApiError::validation(format!("filterCriteria.{field}: {error}")))?;
-    if list.is_empty() || list.len() > 10 {
-        return Err(ApiError::validation(format!("filterCriteria.{field}: must hold 1 to 10 entries")));
-    }
-    list.into_iter()
-        .enumerate()
-        .map(|(index, entry)| {
-            serde_json::from_value(entry)
-                .map_err(|error| ApiError::validation(format!("filterCriteria.{field}[{index}]: {error}")))
-        })
-        .collect()
+    strings: BTreeMap<String, Vec<StringCondition>>,
+    last_scanned_at: Vec<DateRange>,
 }
 
 impl Criteria {
     fn read(criteria: &serde_json::Map<String, serde_json::Value>) -> Result<Criteria, ApiError> {
+        let refused = |error: filter::FilterError| ApiError::validation(error.to_string());
         let mut read = Criteria::default();
         for (field, value) in criteria {
             if STRING_FIELDS.contains(&field.as_str()) {
-                let filters: Vec<CoverageString> = entries(field, value)?;
-                for (index, filter) in filters.iter().enumerate() {
-                    if filter.comparison != "EQUALS" && filter.comparison != "NOT_EQUALS" {
+                let conditions: Vec<StringCondition> = filter::read_entries(field, value).map_err(refused)?;
+                for (index, condition) in conditions.iter().enumerate() {
+                    // Coverage's comparisons are EQUALS and NOT_EQUALS only.
+                    if condition.comparison == StringComparison::Prefix {
                         return Err(ApiError::validation(format!(
-                            "filterCriteria.{field}[{index}].comparison must be EQUALS or NOT_EQUALS, not {}",
-                            filter.comparison
+                            "filterCriteria.{field}[{index}].comparison must be EQUALS or NOT_EQUALS, not PREFIX"
                         )));
                     }
-                    if !(1..=1024).contains(&filter.value.chars().count()) {
-                        return Err(ApiError::validation(format!(
-                            "filterCriteria.{field}[{index}].value must be 1 to 1024 characters"
-                        )));
-                    }
+                    filter::check_string(&format!("{field}[{index}]"), condition).map_err(refused)?;
                 }
-                read.strings.insert(field.clone(), filters);
+                read.strings.insert(field.clone(), conditions);
             } else if field == "lastScannedAt" {
-                read.last_scanned_at = entries(field, value)?;
+                read.last_scanned_at = filter::read_entries(field, value).map_err(refused)?;
             } else if kensa_api::inspector::COVERAGE_FILTER_CRITERIA_FIELDS.contains(&field.as_str()) {
                 return Err(ApiError::validation(format!("filterCriteria.{field} is not evaluated by this Kensa yet")));
             } else {
@@ -93,7 +62,7 @@ impl Criteria {
     }
 
     fn matches(&self, resource: &CoveredResource) -> bool {
-        self.strings.iter().all(|(field, filters)| {
+        self.strings.iter().all(|(field, conditions)| {
             let value = match field.as_str() {
                 "scanStatusCode" => resource.scan_status.status_code.as_str(),
                 "scanStatusReason" => resource.scan_status.reason.as_str(),
@@ -102,17 +71,9 @@ impl Criteria {
                 "resourceType" => resource.resource_type.as_str(),
                 _ => resource.scan_type.as_str(),
             };
-            let mut equals = filters.iter().filter(|filter| filter.comparison == "EQUALS").peekable();
-            let positive = equals.peek().is_none() || equals.any(|filter| filter.value == value);
-            positive
-                && filters.iter().filter(|filter| filter.comparison == "NOT_EQUALS").all(|filter| filter.value != value)
+            filter::strings_hold(conditions, &[value])
         }) && (self.last_scanned_at.is_empty()
-            || resource.last_scanned_at.is_some_and(|at| {
-                self.last_scanned_at.iter().any(|range| {
-                    range.start_inclusive.is_none_or(|start| at >= start)
-                        && range.end_inclusive.is_none_or(|end| at <= end)
-                })
-            }))
+            || resource.last_scanned_at.is_some_and(|at| self.last_scanned_at.iter().any(|range| range.holds_for(at))))
     }
 }
 
@@ -162,8 +123,7 @@ pub(super) async fn list_coverage(shared: &Arc<Shared>, caller: &Caller, body: &
     if caller.role == Role::Ingest {
         return Err(ApiError::access_denied("an ingest key cannot read coverage"));
     }
-    let request: ListCoverageRequest = serde_json::from_slice(if body.is_empty() { b"{}" } else { body })
-        .map_err(|error| ApiError::validation(format!("request body: {error}")))?;
+    let request: ListCoverageRequest = parse_body(body)?;
     let limit = usize::try_from(request.max_results.unwrap_or(100))
         .ok()
         .filter(|limit| (1..=200).contains(limit))

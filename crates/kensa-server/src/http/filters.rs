@@ -19,18 +19,13 @@ use kensa_api::inspector::{
 };
 use kensa_store::{FilterWrite, StoredFilter};
 
-use super::{ApiError, Caller, json_response};
+use super::{ApiError, Caller, json_response, parse_body};
 use crate::{Role, Shared};
 
 /// Inspector's quota of filters per account.
 const MAXIMUM_FILTERS_PER_ACCOUNT: usize = 500;
 /// Inspector's most tags on a resource.
 const MAXIMUM_TAGS: usize = 50;
-
-fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(if body.is_empty() { b"{}" } else { body })
-        .map_err(|error| ApiError::validation(format!("request body: {error}")))
-}
 
 fn require_administrator(caller: &Caller, what: &str) -> Result<(), ApiError> {
     if caller.role == Role::Administrator {
